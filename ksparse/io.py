@@ -1,0 +1,193 @@
+"""Saving and loading models: one ``.npz`` file, never a pickle.
+
+The file holds the fitted arrays plus ``__header__``, a JSON document stored
+as a uint8 array: the format name and version, the model class, its
+hyper-parameters, the backend it was trained on, its history and its
+feature count. Files are written to a temporary file next to the target and
+renamed into place, so an interrupted save never leaves a half-written model
+where a good one was. Loading uses ``allow_pickle=False``, so an archive
+carrying object arrays or pickles is refused rather than executed.
+"""
+__all__ = ["FORMAT_VERSION", "load", "register_model", "save_model"]
+
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+
+import numpy as np
+
+from .backend import get_xp, to_device, to_numpy
+
+FORMAT_NAME = "ksparse-model"
+FORMAT_VERSION = 1
+_HEADER = "__header__"
+_REGISTRY = {}
+
+
+def register_model(cls):
+    """Class decorator: make ``cls`` loadable by :func:`load` under its name."""
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def _json_safe(value):
+    """Hyper-parameters that JSON cannot hold (e.g. a Generator) are saved as None."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return None
+    return value
+
+
+def _fitted_names(model):
+    names = list(model._fitted_arrays)
+    if getattr(model, "P_", None) is not None:
+        names.append("P_")
+    return names
+
+
+def save_model(model, path):
+    """Write a fitted model to ``path`` (an ``.npz`` archive), atomically.
+
+    Parameters
+    ----------
+    model : fitted ksparse model
+    path : str or os.PathLike
+        Written exactly as given (no suffix is added).
+    """
+    from .validation import check_is_fitted
+
+    check_is_fitted(model, "W_")
+    path = os.fspath(path)
+    arrays = {name: to_numpy(getattr(model, name)) for name in _fitted_names(model)}
+    header = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "class": type(model).__name__,
+        "params": {k: _json_safe(v) for k, v in model.get_params().items()},
+        "backend": model.backend_,
+        "n_features_in": int(model.n_features_in_),
+        "history": getattr(model, "history_", []),
+    }
+    arrays[_HEADER] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    _atomic_savez(path, arrays)
+
+
+def _atomic_savez(path, arrays):
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".ksparse-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _read_archive(path):
+    """All arrays of an npz file, with every way it can be broken turned into ValueError."""
+    with open(path, "rb") as fh:
+        if not zipfile.is_zipfile(fh):
+            raise ValueError(f"{path!s} is not a ksparse model file (not an .npz archive).")
+        fh.seek(0)
+        try:
+            return _read_members(fh, path)
+        except ValueError as exc:
+            if "allow_pickle" in str(exc):
+                raise ValueError(
+                    f"{path!s} contains an object array (pickled data); ksparse "
+                    "refuses to load it."
+                ) from exc
+            raise ValueError(f"{path!s} is not a readable ksparse model file: {exc}") from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
+            raise ValueError(
+                f"{path!s} is not a ksparse model file (a damaged or truncated "
+                f".npz archive): {exc}"
+            ) from exc
+
+
+def _read_members(fh, path):
+    with np.load(fh, allow_pickle=False) as archive:
+        for member in archive.zip.namelist():
+            if not member.endswith(".npy"):
+                raise ValueError(f"{path!s} holds {member!r}, which is not an array.")
+        return {name: archive[name] for name in archive.files}
+
+
+def _parse_header(arrays, path):
+    raw = arrays.pop(_HEADER, None)
+    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ValueError(f"{path!s} is not a ksparse model file: no '{_HEADER}' entry.")
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path!s} has a corrupt header: {exc}") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise ValueError(f"{path!s} is not a ksparse model file (wrong format name).")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path!s} was written in format version {version!r}, newer than this "
+            f"ksparse reads ({FORMAT_VERSION}); upgrade ksparse to load it."
+        )
+    return header
+
+
+def _build_model(header, arrays, path):
+    cls = _REGISTRY.get(header.get("class"))
+    if cls is None:
+        raise ValueError(f"{path!s} holds an unknown model class {header.get('class')!r}.")
+    try:
+        model = cls(**header["params"])
+        model._validate_hyperparameters()
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path!s} holds invalid hyper-parameters: {exc}") from exc
+    expected = list(cls._fitted_arrays) + ([] if header["params"].get("tied", True) else ["P_"])
+    for name in expected:
+        if name not in arrays:
+            raise ValueError(f"{path!s} is missing the array {name!r}.")
+        if arrays[name].dtype.kind != "f":
+            raise ValueError(f"{path!s}: array {name!r} is not floating point.")
+    model.P_ = None
+    model.n_features_in_ = int(header["n_features_in"])
+    model.backend_ = header.get("backend", "numpy")
+    model.history_ = header.get("history", [])
+    model._check_loaded_shapes(arrays, path)
+    xp = get_xp()
+    for name in expected:
+        setattr(model, name, to_device(arrays[name], xp))
+    return model
+
+
+def load(path):
+    """Load a model written by ``model.save(path)``.
+
+    The arrays are placed on the backend in use now, whichever one the model
+    was trained on.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    model : fitted ksparse model
+
+    Raises
+    ------
+    ValueError
+        For a file that is truncated, not an npz archive, from a newer format
+        version, missing arrays or carrying pickled objects.
+    """
+    path = os.fspath(path)
+    arrays = _read_archive(path)
+    header = _parse_header(arrays, path)
+    try:
+        return _build_model(header, arrays, path)
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{path!s} has an incomplete or malformed header: {exc!r}") from exc

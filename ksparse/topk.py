@@ -1,0 +1,113 @@
+"""The support operator supp_k: keep the k largest entries of each row (paper §2.2).
+
+``topk_mask(z, k)`` returns a boolean mask with exactly ``k`` True entries per
+row, the positions of the ``k`` largest values. It is the only non-linearity
+of a k-sparse autoencoder, and ``argpartition``-style selection makes it
+O(n_hidden) per row instead of the O(n_hidden log n_hidden) of a full sort.
+
+Ties are broken deterministically: among entries equal to the k-th largest
+value, the ones with the lowest index win. Deterministic ties matter because
+a selection that changed from run to run (or from CPU to GPU) would make
+training irreproducible, and ties are common in practice (ReLU-like zeros,
+quantized inputs, an all-zero row at initialisation).
+"""
+__all__ = ["kth_largest", "topk_mask", "topk_indices", "keep_topk"]
+
+from .backend import get_array_module
+
+
+def kth_largest(z, k):
+    """The k-th largest value of each row.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+    k : int, 1 <= k <= n_hidden
+
+    Returns
+    -------
+    threshold : array, shape (n_samples, 1)
+    """
+    xp = get_array_module(z)
+    n_hidden = z.shape[1]
+    # partition runs the same introselect as argpartition but returns values,
+    # which is all a threshold needs, and skips building an index array.
+    part = xp.partition(z, n_hidden - k, axis=1)  # (n_samples, n_hidden)
+    return part[:, n_hidden - k : n_hidden - k + 1]  # (n_samples, 1)
+
+
+def topk_mask(z, k):
+    """Boolean mask of the k largest entries of each row, ties to the lower index.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+        Hidden activities; must not contain NaN.
+    k : int, 1 <= k <= n_hidden
+
+    Returns
+    -------
+    mask : bool array, shape (n_samples, n_hidden)
+        Exactly ``k`` True entries per row: Γ = supp_k(z).
+
+    Notes
+    -----
+    With t the k-th largest value of a row, every entry > t is selected, and
+    the remaining ``k - #{z > t}`` places go to the entries equal to t in
+    increasing index order (a running count along the row).
+    """
+    threshold = kth_largest(z, k)  # (n_samples, 1)
+    mask = z >= threshold  # (n_samples, n_hidden), k or more per row
+    excess = mask.sum(axis=1) > k  # (n_samples,), rows with ties at t
+    if excess.any():
+        # Rare, so the slower exact rule runs on those rows only.
+        mask[excess] = _resolve_ties(z[excess], threshold[excess], k)
+    return mask
+
+
+def _resolve_ties(z, threshold, k):
+    """Exact top-k mask for rows where several entries equal the threshold."""
+    above = z > threshold  # (n_rows, n_hidden)
+    need = k - above.sum(axis=1, keepdims=True)  # (n_rows, 1), >= 1
+    tied = z == threshold  # (n_rows, n_hidden)
+    # A tied entry wins while the count of tied entries up to and including
+    # it does not exceed the places left.
+    return above | (tied & (tied.cumsum(axis=1) <= need))
+
+
+def topk_indices(z, k):
+    """Column indices of the k largest entries of each row, in increasing order.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+    k : int
+
+    Returns
+    -------
+    idx : int array, shape (n_samples, k)
+        The same selection as :func:`topk_mask`.
+    """
+    xp = get_array_module(z)
+    mask = topk_mask(z, k)
+    rows, cols = xp.nonzero(mask)  # row-major: k entries per row, in order
+    return cols.reshape(z.shape[0], k)
+
+
+def keep_topk(z, k):
+    """z with all but the k largest entries of each row set to zero.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+    k : int
+
+    Returns
+    -------
+    z_sparse : array, shape (n_samples, n_hidden)
+        ``z_Γ`` padded with zeros; same dtype as ``z``.
+    mask : bool array, shape (n_samples, n_hidden)
+        Γ, the selected entries.
+    """
+    mask = topk_mask(z, k)
+    return z * mask, mask

@@ -1,0 +1,139 @@
+"""Input checks shared by every model: arrays, hyper-parameters, feature counts.
+
+Messages follow scikit-learn's wording where it has one, so users meet the
+same errors inside and outside a scikit-learn pipeline. Every check runs
+before any computation starts.
+"""
+__all__ = [
+    "check_array",
+    "check_dtype",
+    "check_int",
+    "check_real",
+    "check_n_features",
+    "check_is_fitted",
+    "NotFittedError",
+]
+
+import numbers
+
+import numpy as np
+
+from .backend import get_array_module
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when a model is used before ``fit``."""
+
+
+def check_dtype(dtype):
+    """Validate the ``dtype`` hyper-parameter: None, 'float32' or 'float64'."""
+    if dtype is None:
+        return None
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be None, 'float32' or 'float64', got {dtype!r}.")
+    return resolved
+
+
+def _float_dtype_for(array_dtype, dtype):
+    """float32 and float64 input keep their type, anything else becomes float64."""
+    if dtype is not None:
+        return dtype
+    if array_dtype in (np.float32, np.float64):
+        return array_dtype
+    return np.dtype(np.float64)
+
+
+def check_array(X, name="X", dtype=None):
+    """Validate a 2-D array of finite real numbers and convert it to float.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        NumPy or CuPy array, or anything ``numpy.asarray`` accepts.
+    name : str
+        Argument name used in error messages.
+    dtype : numpy.dtype or None
+        Target float dtype; None keeps float32/float64 and turns anything
+        else into float64.
+
+    Returns
+    -------
+    X : array, shape (n_samples, n_features)
+        On the same array module as the input.
+    """
+    xp = get_array_module(X)
+    if xp is np:
+        X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise TypeError(f"Complex data not supported for {name}; got dtype {X.dtype}.")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must contain real numbers; got dtype {X.dtype}.")
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead ({name} has shape {X.shape}). "
+            "Reshape your data either using array.reshape(-1, 1) if your data has a "
+            "single feature or array.reshape(1, -1) if it contains a single sample."
+        )
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(
+            f"Found array with shape={X.shape} for {name}, while a minimum of 1 sample "
+            "and 1 feature is required."
+        )
+    X = X.astype(_float_dtype_for(X.dtype, dtype), copy=False)
+    finite = xp.isfinite(X)
+    if not bool(finite.all()):
+        what = "NaN" if bool(xp.isnan(X).any()) else "infinity or a value too large"
+        raise ValueError(f"Input {name} contains {what}.")
+    return X
+
+
+def check_n_features(model, X, name="X"):
+    """Raise when X's feature count differs from the one seen in ``fit``."""
+    expected = model.n_features_in_
+    if X.shape[1] != expected:
+        raise ValueError(
+            f"{name} has {X.shape[1]} features, but {type(model).__name__} is "
+            f"expecting {expected} features as input."
+        )
+
+
+def check_int(value, name, low=None, high=None):
+    """Validate an integer hyper-parameter in [low, high]; return it as int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    _check_range(value, name, low, high)
+    return int(value)
+
+
+def check_real(value, name, low=None, high=None, low_open=False, high_open=False):
+    """Validate a real hyper-parameter in a (half-)open or closed interval."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}.")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    _check_range(value, name, low, high, low_open, high_open)
+    return float(value)
+
+
+def _check_range(value, name, low, high, low_open=False, high_open=False):
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        low_s = "-inf" if low is None else low
+        high_s = "inf" if high is None else high
+        raise ValueError(f"{name} must be in {left}{low_s}, {high_s}{right}, got {value!r}.")
+
+
+def check_is_fitted(model, attribute):
+    """Raise :class:`NotFittedError` when ``model`` lacks a fitted attribute."""
+    if getattr(model, attribute, None) is None:
+        raise NotFittedError(
+            f"This {type(model).__name__} instance is not fitted yet. Call 'fit' "
+            "with appropriate arguments before using this estimator."
+        )

@@ -1,0 +1,76 @@
+"""Hand-written gradients against central finite differences in float64."""
+import numpy as np
+import pytest
+
+from ksparse import functional as F
+
+
+def make_params(rng, n_features, n_hidden, tied):
+    params = {
+        "W": rng.standard_normal((n_features, n_hidden)) * 0.5,
+        "b": rng.standard_normal(n_hidden) * 0.1,
+        "b_prime": rng.standard_normal(n_features) * 0.1,
+    }
+    if not tied:
+        params["P"] = rng.standard_normal((n_hidden, n_features)) * 0.5
+    return params
+
+
+def numerical_gradient(params, X, k, name, eps=1e-6):
+    """Central differences of the loss, one parameter entry at a time."""
+    grad = np.zeros_like(params[name])
+    it = np.nditer(params[name], flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = params[name][i]
+        params[name][i] = old + eps
+        plus = float(F.loss_and_grads(params, X, k)[0])
+        params[name][i] = old - eps
+        minus = float(F.loss_and_grads(params, X, k)[0])
+        params[name][i] = old
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("tied", [True, False])
+@pytest.mark.parametrize("k", [1, 3, 6])
+def test_gradients_match_finite_differences(rng, tied, k):
+    X = rng.standard_normal((5, 7))
+    params = make_params(rng, 7, 9, tied)
+    _, grads, mask = F.loss_and_grads(params, X, k)
+    assert np.array_equal(mask.sum(axis=1), np.full(5, k))
+    for name in params:
+        expected = numerical_gradient(params, X, k, name)
+        np.testing.assert_allclose(grads[name], expected, rtol=1e-6, atol=1e-8)
+
+
+def test_all_units_kept_is_a_linear_autoencoder(rng):
+    """With k = n_hidden the loss is that of a plain linear tied autoencoder."""
+    X = rng.standard_normal((4, 6))
+    params = make_params(rng, 6, 5, tied=True)
+    loss, _, mask = F.loss_and_grads(params, X, 5)
+    W, b, bp = params["W"], params["b"], params["b_prime"]
+    X_hat = np.stack([W @ (W.T @ x + b) + bp for x in X])
+    assert mask.all()
+    assert np.isclose(float(loss), np.mean(np.sum((X - X_hat) ** 2, axis=1)))
+
+
+def test_loss_on_a_hand_computed_case():
+    # One sample, two features, two hidden units, identity W: z = x + b.
+    X = np.array([[3.0, 1.0]])
+    params = {"W": np.eye(2), "b": np.zeros(2), "b_prime": np.zeros(2)}
+    loss, grads, mask = F.loss_and_grads(params, X, 1)
+    # Γ = {0}: x̂ = (3, 0), error (0, -1), loss 1.
+    assert np.array_equal(mask, [[True, False]])
+    assert float(loss) == 1.0
+    assert np.array_equal(grads["b_prime"], [0.0, -2.0])
+
+
+def test_unselected_units_get_no_encoder_gradient(rng):
+    X = rng.standard_normal((3, 4))
+    params = make_params(rng, 4, 8, tied=False)
+    _, grads, mask = F.loss_and_grads(params, X, 2)
+    never = ~mask.any(axis=0)
+    assert never.any()
+    assert np.all(grads["b"][never] == 0)
+    assert np.all(grads["P"][never] == 0)

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from ksparse.topk import keep_topk, kth_largest, topk_indices, topk_mask
+
+
+def reference_mask(z, k):
+    """Sort-based reference: largest values first, lower index first among equals."""
+    mask = np.zeros(z.shape, dtype=bool)
+    for i, row in enumerate(z):
+        order = sorted(range(row.size), key=lambda j: (-row[j], j))
+        mask[i, order[:k]] = True
+    return mask
+
+
+@pytest.mark.parametrize("k", [1, 3, 7, 20])
+def test_topk_matches_sort_reference_on_random_rows(rng, k):
+    z = rng.standard_normal((50, 20))
+    mask = topk_mask(z, k)
+    assert np.array_equal(mask.sum(axis=1), np.full(50, k))
+    assert np.array_equal(mask, reference_mask(z, k))
+
+
+@pytest.mark.parametrize("k", [1, 2, 4, 5])
+def test_ties_go_to_the_lower_index(k):
+    z = np.array(
+        [
+            [1.0, 3.0, 3.0, 3.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0, 0.0],
+            [-0.0, 0.0, -1.0, 2.0, 2.0],
+            [5.0, 5.0, 5.0, 5.0, 5.0],
+        ]
+    )
+    mask = topk_mask(z, k)
+    assert np.array_equal(mask.sum(axis=1), np.full(4, k))
+    assert np.array_equal(mask, reference_mask(z, k))
+
+
+def test_quantized_rows_with_many_ties(rng):
+    z = rng.integers(0, 3, size=(200, 30)).astype(np.float32)
+    for k in (1, 5, 29):
+        assert np.array_equal(topk_mask(z, k), reference_mask(z, k))
+
+
+def test_infinite_values_are_ordered():
+    z = np.array([[-np.inf, 1.0, np.inf, np.inf, 0.0]])
+    assert np.array_equal(topk_mask(z, 3), [[False, True, True, True, False]])
+
+
+def test_kth_largest_and_indices(rng):
+    z = rng.standard_normal((10, 8))
+    k = 3
+    assert np.array_equal(kth_largest(z, k)[:, 0], np.sort(z, axis=1)[:, -k])
+    idx = topk_indices(z, k)
+    assert idx.shape == (10, k)
+    expected = np.sort(np.argsort(-z, axis=1)[:, :k], axis=1)
+    assert np.array_equal(idx, expected)
+
+
+def test_keep_topk_zeroes_the_rest(rng):
+    z = rng.standard_normal((6, 9)).astype(np.float32)
+    z_sparse, mask = keep_topk(z, 4)
+    assert z_sparse.dtype == np.float32
+    assert np.array_equal(z_sparse[mask], z[mask])
+    assert np.all(z_sparse[~mask] == 0)
