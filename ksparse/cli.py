@@ -1,0 +1,49 @@
+"""Command line: ``ksparse demo [--out DIR]`` (also ``python -m ksparse demo``)."""
+__all__ = ["main"]
+
+import argparse
+import sys
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(
+        prog="ksparse", description="k-sparse autoencoders (Makhzani & Frey, 2013)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser(
+        "demo",
+        help="learn filters from natural-image patches (offline, about a minute)",
+        description="Train a k-sparse autoencoder on 8x8 patches of matplotlib's sample "
+        "photograph and write the learned filters as an image.",
+    )
+    demo.add_argument("--out", default="ksparse-demo", help="output folder (default: %(default)s)")
+    demo.add_argument("--patches", type=int, default=40000, help="number of patches")
+    demo.add_argument("--hidden", type=int, default=256, help="number of hidden units")
+    demo.add_argument("--k", type=int, default=10, help="units kept per patch")
+    demo.add_argument("--epochs", type=int, default=30)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _demo(args):
+    from .demo import run_demo
+
+    result = run_demo(
+        out=args.out, n_patches=args.patches, n_hidden=args.hidden, k=args.k,
+        epochs=args.epochs, random_state=args.seed, verbose=not args.quiet,
+    )
+    print(f"trained in {result['seconds']:.1f} s")
+    print(f"filters: {result['figure']}")
+    print(f"model:   {result['model']}  (reload with ksparse.load)")
+    return 0
+
+
+def main(argv=None):
+    """Entry point of the ``ksparse`` console script."""
+    args = _build_parser().parse_args(argv)
+    return {"demo": _demo}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

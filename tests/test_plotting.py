@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from ksparse.plotting import (
+    filter_mosaic,
+    plot_filters,
+    plot_reconstructions,
+    plot_training_curves,
+)
+
+
+def test_mosaic_places_and_scales_each_filter():
+    filters = np.array([[1.0, -2.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0], [3.0, 3.0, 3.0, 6.0]])
+    mosaic = filter_mosaic(filters, (2, 2), n_cols=2, pad=1)
+    assert mosaic.shape == (5, 5)
+    np.testing.assert_allclose(mosaic[0:2, 0:2], [[0.5, -1.0], [0.25, 0.0]])
+    np.testing.assert_allclose(mosaic[0:2, 3:5], 0.0)  # an all-zero filter stays zero
+    np.testing.assert_allclose(mosaic[3:5, 0:2], [[0.5, 0.5], [0.5, 1.0]])
+    assert np.all(mosaic[2, :] == 0) and np.all(mosaic[:, 2] == 0)  # padding
+
+
+def test_mosaic_rejects_wrong_filter_size():
+    with pytest.raises(ValueError, match=r"filters must have shape \(n_filters, 9\)"):
+        filter_mosaic(np.ones((4, 8)), (3, 3))
+
+
+def test_figures_are_drawn(tmp_path, rng):
+    fig = plot_filters(rng.standard_normal((10, 16)), (4, 4), title="t")
+    assert fig.axes[0].get_title() == "t"
+    history = [{"epoch": e, "loss": 1.0 / (e + 1), "val_loss": 1.1 / (e + 1), "dead_units": e}
+               for e in range(3)]
+    fig = plot_training_curves(history)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
+    fig = plot_reconstructions(rng.random((3, 4)), rng.random((3, 4)), (2, 2))
+    assert len(fig.axes) == 6
+    fig.savefig(tmp_path / "r.png")
+    assert (tmp_path / "r.png").stat().st_size > 0
