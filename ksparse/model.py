@@ -189,7 +189,8 @@ class KSparseAutoencoder(ParamsMixin):
         X_val = None if X_val is None else to_device(X_val, xp)
         rng = check_random_state(self.random_state)
         self._init_parameters(X.shape[1], X.dtype, rng, xp)
-        train(self, self._parameters(), (X,), X_val=X_val, callbacks=callbacks, rng=rng)
+        validation = None if X_val is None else (X_val,)
+        train(self, self._parameters(), (X,), validation=validation, callbacks=callbacks, rng=rng)
         return self
 
     def _init_parameters(self, n_features, dtype, rng, xp):
@@ -220,7 +221,7 @@ class KSparseAutoencoder(ParamsMixin):
     def _epoch_logs(self, step, total_steps):
         return {"k": sparsity_level(step, total_steps, self.k, self.k_start)}
 
-    def _validation_loss(self, params, X_val, step, total_steps):
+    def _validation_loss(self, params, X_val, *, step, total_steps):
         k = sparsity_level(step, total_steps, self.k, self.k_start)
         total = 0.0
         for start in range(0, X_val.shape[0], _CHUNK):

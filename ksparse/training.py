@@ -6,8 +6,10 @@ A model plugs into :func:`train` by providing
     one forward/backward pass on a minibatch; returns ``(loss, grads, aux)``
     where ``aux`` may hold ``"active"``, a boolean (n_hidden,) vector of the
     hidden units used in this minibatch, and ``"k"``, the sparsity level;
-``model._validation_loss(params, X_val, step, total_steps)``
+``model._validation_loss(params, *validation, step, total_steps)``
     the loss on held-out data at the current step;
+``model._epoch_logs(step, total_steps)``
+    a dict of model-specific values to record (e.g. the sparsity level);
 
 and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
 ``momentum``, ``lr_end`` and ``verbose``. The loop owns everything else:
@@ -76,7 +78,7 @@ def _run_epoch(model, params, arrays, optimizer, order, epoch, step, total_steps
     return loss_sum / n_samples, alive, step
 
 
-def train(model, params, arrays, *, X_val=None, callbacks=None, rng=None):
+def train(model, params, arrays, *, validation=None, callbacks=None, rng=None):
     """Train ``params`` in place with momentum SGD over minibatches of ``arrays``.
 
     Parameters
@@ -87,7 +89,10 @@ def train(model, params, arrays, *, X_val=None, callbacks=None, rng=None):
         Parameters on the training backend, updated in place.
     arrays : tuple of arrays
         Training data sharing their first axis, e.g. ``(X,)`` or ``(X, y)``.
-    X_val : array, shape (n_val, n_features), optional
+        A model whose step returns gradients for only some parameters
+        trains only those (the others stay frozen).
+    validation : tuple of arrays, optional
+        Held-out data in the same layout, e.g. ``(X_val,)``.
     callbacks : list of callables, optional
         Each called after every epoch as ``callback(model, epoch, logs)``.
     rng : numpy.random.Generator
@@ -121,8 +126,10 @@ def train(model, params, arrays, *, X_val=None, callbacks=None, rng=None):
         if alive is not None:
             logs["dead_units"] = int(alive.size - int(alive.sum()))
         logs.update(model._epoch_logs(last, total_steps))
-        if X_val is not None:
-            logs["val_loss"] = float(model._validation_loss(params, X_val, last, total_steps))
+        if validation is not None:
+            logs["val_loss"] = float(
+                model._validation_loss(params, *validation, step=last, total_steps=total_steps)
+            )
         history.append(logs)
         bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
         for callback in callbacks or ():
