@@ -18,6 +18,7 @@ from .topk import keep_topk
 from .training import check_random_state, train
 from .validation import (
     check_array,
+    check_checkpoint_args,
     check_dtype,
     check_int,
     check_is_fitted,
@@ -159,7 +160,8 @@ class KSparseAutoencoder(ParamsMixin):
         return int(round(alpha * k))
 
     # ---------------------------------------------------------------- training
-    def fit(self, X, y=None, *, X_val=None, callbacks=None):
+    def fit(self, X, y=None, *, X_val=None, callbacks=None, checkpoint=None,
+            checkpoint_every=1, resume=False):
         """Learn the dictionary from X.
 
         Parameters
@@ -171,12 +173,20 @@ class KSparseAutoencoder(ParamsMixin):
             Its reconstruction loss is recorded after every epoch.
         callbacks : list of callables, optional
             Each called after every epoch as ``callback(model, epoch, logs)``.
+        checkpoint : str or os.PathLike, optional
+            File receiving the full training state every ``checkpoint_every``
+            epochs, at the end and on Ctrl-C (see :mod:`ksparse.checkpoint`).
+        checkpoint_every : int, default=1
+        resume : bool, default=False
+            Continue from ``checkpoint`` if it exists. The result is bitwise
+            identical on the CPU to a run that was never interrupted.
 
         Returns
         -------
         self
         """
         dtype = self._validate_hyperparameters()
+        check_checkpoint_args(checkpoint, checkpoint_every, resume)
         X = check_array(X, "X", dtype=dtype)
         if X_val is not None:
             X_val = check_array(X_val, "X_val", dtype=X.dtype)
@@ -190,7 +200,8 @@ class KSparseAutoencoder(ParamsMixin):
         rng = check_random_state(self.random_state)
         self._init_parameters(X.shape[1], X.dtype, rng, xp)
         validation = None if X_val is None else (X_val,)
-        train(self, self._parameters(), (X,), validation=validation, callbacks=callbacks, rng=rng)
+        train(self, self._parameters(), (X,), validation=validation, callbacks=callbacks,
+              rng=rng, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
         return self
 
     def _init_parameters(self, n_features, dtype, rng, xp):

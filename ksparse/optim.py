@@ -40,6 +40,15 @@ class MomentumSGD:
             name: get_array_module(p).zeros_like(p) for name, p in params.items()
         }
 
+    def get_state(self):
+        """Arrays that, with the parameters, determine all future updates."""
+        return {f"velocity/{name}": v for name, v in self.velocity.items()}
+
+    def set_state(self, state):
+        """Restore what :meth:`get_state` returned (copied into the velocity arrays)."""
+        for name, v in self.velocity.items():
+            v[...] = state[f"velocity/{name}"]
+
     def step(self, grads, learning_rate):
         """Apply one update with learning rate η to every parameter in ``grads``."""
         for name, grad in grads.items():

@@ -18,13 +18,19 @@ the non-finite check, dead-unit counts, the history and the callbacks.
 """
 __all__ = ["NonFiniteLossError", "train", "check_random_state"]
 
+import contextlib
+import functools
 import math
 import numbers
+import os
+import signal
+import threading
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .backend import get_array_module, to_device
+from .checkpoint import TrainState, load_checkpoint, save_checkpoint
 from .optim import MomentumSGD
 from .schedules import learning_rate_at
 
@@ -57,28 +63,75 @@ def _check_finite(loss, grads, epoch, step):
         )
 
 
-def _run_epoch(model, params, arrays, optimizer, order, epoch, step, total_steps):
-    """One pass over the data in the given order; returns (mean loss, alive, step)."""
-    n_samples = arrays[0].shape[0]
-    loss_sum, alive = 0.0, None
-    for start in range(0, n_samples, model.batch_size):
-        idx = order[start : start + model.batch_size]  # (batch,)
-        batch = tuple(a[idx] for a in arrays)
-        with np.errstate(over="ignore", invalid="ignore"):  # reported by the check
-            loss, grads, aux = model._training_step(
-                params, *batch, step=step, total_steps=total_steps
-            )
-            _check_finite(loss, grads, epoch, step)
-        eta = learning_rate_at(step, total_steps, model.learning_rate, model.lr_end)
-        optimizer.step(grads, eta)
-        loss_sum += float(loss) * idx.shape[0]
-        if "active" in aux:
-            alive = aux["active"] if alive is None else alive | aux["active"]
-        step += 1
-    return loss_sum / n_samples, alive, step
+@contextlib.contextmanager
+def _deferred_interrupts():
+    """Turn the first Ctrl-C into a flag that the loop checks between steps.
+
+    An interrupt in the middle of an update could leave some parameters
+    updated and others not; deferring it to the next step boundary keeps the
+    model at its last completed step. A second Ctrl-C interrupts at once.
+    """
+    flag = {"set": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield flag  # signal handlers can only be installed from the main thread
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        if flag["set"]:
+            raise KeyboardInterrupt
+        flag["set"] = True
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
-def train(model, params, arrays, *, validation=None, callbacks=None, rng=None):
+def _step(model, params, batch, optimizer, state, total_steps):
+    """One minibatch update; advances ``state``."""
+    with np.errstate(over="ignore", invalid="ignore"):  # reported by the check
+        loss, grads, aux = model._training_step(
+            params, *batch, step=state.step, total_steps=total_steps
+        )
+        _check_finite(loss, grads, state.epoch, state.step)
+    eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
+    optimizer.step(grads, eta)
+    state.loss_sum += float(loss) * batch[0].shape[0]
+    if "active" in aux:
+        state.alive = aux["active"] if state.alive is None else state.alive | aux["active"]
+    state.step += 1
+    state.position += 1
+
+
+def _epoch_logs(model, params, state, n_samples, validation, total_steps):
+    last = state.step - 1  # schedules are reported as of the epoch's last step
+    logs = {"epoch": state.epoch, "loss": state.loss_sum / n_samples}
+    logs["learning_rate"] = learning_rate_at(last, total_steps, model.learning_rate, model.lr_end)
+    if state.alive is not None:
+        logs["dead_units"] = int(state.alive.size - int(state.alive.sum()))
+    logs.update(model._epoch_logs(last, total_steps))
+    if validation is not None:
+        logs["val_loss"] = float(
+            model._validation_loss(params, *validation, step=last, total_steps=total_steps)
+        )
+    return logs
+
+
+def _next_epoch(state, rng):
+    state.epoch += 1
+    state.position, state.loss_sum, state.alive = 0, 0.0, None
+    state.epoch_rng_state = rng.bit_generator.state
+
+
+def _make_optimizer(model, params):
+    make = getattr(model, "_make_optimizer", None)
+    return make(params) if make is not None else MomentumSGD(params, model.momentum)
+
+
+def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
+          checkpoint=None, checkpoint_every=1, resume=False):
     """Train ``params`` in place with momentum SGD over minibatches of ``arrays``.
 
     Parameters
@@ -97,6 +150,14 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None):
         Each called after every epoch as ``callback(model, epoch, logs)``.
     rng : numpy.random.Generator
         Draws the minibatch order of every epoch (on the host).
+    checkpoint : str or os.PathLike, optional
+        File that receives the full training state every ``checkpoint_every``
+        epochs, at the end, and when training is interrupted (Ctrl-C).
+    checkpoint_every : int
+        Epochs between checkpoints.
+    resume : bool
+        Continue from ``checkpoint`` when that file exists; the result is
+        bitwise identical (on the CPU) to a run that was never interrupted.
 
     Returns
     -------
@@ -105,33 +166,56 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None):
         known, ``k``, ``dead_units`` and ``val_loss``. The list is also set as
         ``model.history_`` before the first epoch, so it survives an error.
     """
+    n_samples = arrays[0].shape[0]
+    total_steps = model.epochs * math.ceil(n_samples / model.batch_size)
+    optimizer = _make_optimizer(model, params)
+    state, history = TrainState(epoch_rng_state=rng.bit_generator.state), []
+    if resume and checkpoint is not None and os.path.exists(checkpoint):
+        state, history = load_checkpoint(checkpoint, model, params, optimizer, n_samples)
+    model.history_ = history
+
+    def save():
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, model, params, optimizer, state, history, n_samples)
+
+    loop = functools.partial(
+        _loop, model, params, arrays, validation, callbacks, rng, optimizer, state, history, save
+    )
+    with _deferred_interrupts() as interrupted:
+        try:
+            loop(interrupted, total_steps, checkpoint_every)
+        except KeyboardInterrupt:
+            save()
+            where = f"; checkpoint saved to {os.fspath(checkpoint)}" if checkpoint else ""
+            raise KeyboardInterrupt(
+                f"training interrupted at epoch {state.epoch}, step {state.step}: the "
+                f"model keeps the parameters of its last completed step{where}"
+            ) from None
+    return history
+
+
+def _loop(model, params, arrays, validation, callbacks, rng, optimizer, state, history,
+          save, interrupted, total_steps, checkpoint_every):
     xp = get_array_module(arrays[0])
     n_samples = arrays[0].shape[0]
-    steps_per_epoch = math.ceil(n_samples / model.batch_size)
-    total_steps = model.epochs * steps_per_epoch
-    optimizer = MomentumSGD(params, model.momentum)
-    history = model.history_ = []
-    step = 0
-    bar = tqdm(range(model.epochs), desc=type(model).__name__, disable=not model.verbose)
-    for epoch in bar:
+    bar = tqdm(total=model.epochs, initial=state.epoch, desc=type(model).__name__,
+               disable=not model.verbose)
+    while state.epoch < model.epochs:
+        rng.bit_generator.state = state.epoch_rng_state
         order = to_device(rng.permutation(n_samples), xp)  # (n_samples,)
-        loss, alive, step = _run_epoch(
-            model, params, arrays, optimizer, order, epoch, step, total_steps
-        )
-        last = step - 1  # schedules are reported as of the epoch's last step
-        logs = {"epoch": epoch, "loss": loss}
-        logs["learning_rate"] = learning_rate_at(
-            last, total_steps, model.learning_rate, model.lr_end
-        )
-        if alive is not None:
-            logs["dead_units"] = int(alive.size - int(alive.sum()))
-        logs.update(model._epoch_logs(last, total_steps))
-        if validation is not None:
-            logs["val_loss"] = float(
-                model._validation_loss(params, *validation, step=last, total_steps=total_steps)
-            )
+        for start in range(state.position * model.batch_size, n_samples, model.batch_size):
+            idx = order[start : start + model.batch_size]  # (batch,)
+            _step(model, params, tuple(a[idx] for a in arrays), optimizer, state, total_steps)
+            if interrupted["set"]:
+                raise KeyboardInterrupt
+        logs = _epoch_logs(model, params, state, n_samples, validation, total_steps)
         history.append(logs)
-        bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+        epoch = state.epoch
+        _next_epoch(state, rng)
+        if state.epoch % checkpoint_every == 0 or state.epoch == model.epochs:
+            save()
+        bar.update(1)
+        bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
         for callback in callbacks or ():
             callback(model, epoch, logs)
-    return history
+    bar.close()

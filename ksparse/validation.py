@@ -11,10 +11,12 @@ __all__ = [
     "check_real",
     "check_n_features",
     "check_is_fitted",
+    "check_checkpoint_args",
     "NotFittedError",
 ]
 
 import numbers
+import os
 
 import numpy as np
 
@@ -137,3 +139,12 @@ def check_is_fitted(model, attribute):
             f"This {type(model).__name__} instance is not fitted yet. Call 'fit' "
             "with appropriate arguments before using this estimator."
         )
+
+
+def check_checkpoint_args(checkpoint, checkpoint_every, resume):
+    """Validate the checkpoint arguments of ``fit``."""
+    if checkpoint is not None and not isinstance(checkpoint, (str, bytes, os.PathLike)):
+        raise TypeError(f"checkpoint must be a path or None, got {checkpoint!r}.")
+    check_int(checkpoint_every, "checkpoint_every", low=1)
+    if resume and checkpoint is None:
+        raise ValueError("resume=True needs checkpoint=PATH to resume from.")
