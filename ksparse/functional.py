@@ -137,7 +137,7 @@ def squared_error_backward(X_hat, X):
     return (X_hat - X) * (2.0 / X.shape[0])  # (n_samples, n_features)
 
 
-def loss_and_grads(params, X, k):
+def loss_and_grads(params, X, k, pre_bias=False):
     """One forward and backward pass of a k-sparse autoencoder.
 
     Parameters
@@ -148,6 +148,9 @@ def loss_and_grads(params, X, k):
     X : array, shape (n_samples, n_features)
     k : int
         Number of hidden units kept per row.
+    pre_bias : bool
+        Encode x − b′ instead of x (the decoder bias doubles as a learned
+        input centre, as in modern TopK autoencoders; not in the paper).
 
     Returns
     -------
@@ -171,12 +174,15 @@ def loss_and_grads(params, X, k):
         \\delta = 2\\, W^\\top(\\hat x - x),\\ \\delta_{\\Gamma^c} = 0
 
     With an untied encoder z = P x + b the second term is the gradient of P
-    (transposed) instead.
+    (transposed) instead. With ``pre_bias`` the encoder sees x − b′, so x is
+    replaced by x − b′ in the encoder term and b′ also receives
+    :math:`-W \\delta_\\Gamma` from the encoder.
     """
     W, b, b_prime = params["W"], params["b"], params["b_prime"]
     P = params.get("P")
     W_enc = W if P is None else P.T  # (n_features, n_hidden)
-    z = encode(X, W_enc, b)  # (n_samples, n_hidden)
+    X_in = X - b_prime if pre_bias else X  # (n_samples, n_features)
+    z = encode(X_in, W_enc, b)  # (n_samples, n_hidden)
     z_sparse, mask = select(z, k)  # (n_samples, n_hidden) twice
     X_hat = decode(z_sparse, W, b_prime)  # (n_samples, n_features)
     loss = squared_error(X_hat, X)
@@ -184,7 +190,9 @@ def loss_and_grads(params, X, k):
     dX_hat = squared_error_backward(X_hat, X)  # (n_samples, n_features)
     dW, db_prime, dz_sparse = decode_backward(dX_hat, z_sparse, W)
     dz = select_backward(dz_sparse, mask)  # (n_samples, n_hidden)
-    dW_enc, db = encode_backward(dz, X)  # (n_features, n_hidden), (n_hidden,)
+    dW_enc, db = encode_backward(dz, X_in)  # (n_features, n_hidden), (n_hidden,)
+    if pre_bias:
+        db_prime = db_prime - W_enc @ db  # b′ also shifts the encoder's input
     grads = {"W": dW, "b": db, "b_prime": db_prime}
     if P is None:
         grads["W"] = dW + dW_enc  # tied: decoder and encoder both use W

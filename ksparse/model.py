@@ -13,6 +13,7 @@ from . import functional as F
 from .backend import get_array_module, get_xp, to_device
 from .base import ParamsMixin
 from .io import register_model, save_model
+from .optim import Adam, MomentumSGD
 from .schedules import sparsity_level
 from .topk import keep_topk
 from .training import check_random_state, train
@@ -61,6 +62,14 @@ class KSparseAutoencoder(ParamsMixin):
     dtype : None, 'float32' or 'float64', default=None
         None follows the input (float32 stays float32, float64 stays float64,
         anything else becomes float64).
+    pre_bias : bool, default=False
+        Encode x − b′ instead of x, with b′ initialised at the mean training
+        example: z = Wᵀ(x − b′) + b. Not in the paper; it removes the shared
+        mean component that otherwise lets a few units win every example
+        and leaves most of the others dead (see the results page).
+    optimizer : {'momentum', 'adam'}, default='momentum'
+        'momentum' is Eq. (11); 'adam' uses ``learning_rate`` as Adam's step
+        size and ignores ``momentum``.
     random_state : None, int or numpy.random.Generator, default=None
         Seeds the initial weights and the minibatch order; with an int,
         ``fit`` is deterministic on the CPU and initialises identically on
@@ -114,6 +123,8 @@ class KSparseAutoencoder(ParamsMixin):
         k_start=None,
         lr_end=None,
         dtype=None,
+        pre_bias=False,
+        optimizer="momentum",
         random_state=None,
         verbose=True,
     ):
@@ -129,6 +140,8 @@ class KSparseAutoencoder(ParamsMixin):
         self.k_start = k_start
         self.lr_end = lr_end
         self.dtype = dtype
+        self.pre_bias = pre_bias
+        self.optimizer = optimizer
         self.random_state = random_state
         self.verbose = verbose
 
@@ -144,8 +157,11 @@ class KSparseAutoencoder(ParamsMixin):
             )
         if self.k_start is not None:
             check_int(self.k_start, "k_start", low=k, high=n_hidden)
-        if not isinstance(self.tied, (bool, np.bool_)):
-            raise TypeError(f"tied must be True or False, got {self.tied!r}.")
+        for name in ("tied", "pre_bias"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        if self.optimizer not in ("momentum", "adam"):
+            raise ValueError(f"optimizer must be 'momentum' or 'adam', got {self.optimizer!r}.")
         check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
         if self.lr_end is not None:
             check_real(self.lr_end, "lr_end", low=0.0)
@@ -198,18 +214,22 @@ class KSparseAutoencoder(ParamsMixin):
         X = to_device(X, xp)
         X_val = None if X_val is None else to_device(X_val, xp)
         rng = check_random_state(self.random_state)
-        self._init_parameters(X.shape[1], X.dtype, rng, xp)
+        self._init_parameters(X, rng, xp)
         validation = None if X_val is None else (X_val,)
         train(self, self._parameters(), (X,), validation=validation, callbacks=callbacks,
               rng=rng, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
         return self
 
-    def _init_parameters(self, n_features, dtype, rng, xp):
-        """Gaussian weights with std σ, zero biases (§4.2.2), drawn on the host."""
+    def _init_parameters(self, X, rng, xp):
+        """Gaussian weights with std σ, zero biases (§4.2.2), drawn on the host.
+
+        With ``pre_bias`` the decoder bias starts at the mean of X instead.
+        """
+        n_features, dtype = X.shape[1], X.dtype
         shape = (n_features, self.n_hidden)
         self.W_ = to_device((rng.standard_normal(shape) * self.init_std).astype(dtype), xp)
         self.b_ = xp.zeros(self.n_hidden, dtype=dtype)
-        self.b_prime_ = xp.zeros(n_features, dtype=dtype)
+        self.b_prime_ = X.mean(axis=0) if self.pre_bias else xp.zeros(n_features, dtype=dtype)
         self.P_ = None
         if not self.tied:
             P = rng.standard_normal(shape[::-1]) * self.init_std  # (n_hidden, n_features)
@@ -226,8 +246,13 @@ class KSparseAutoencoder(ParamsMixin):
 
     def _training_step(self, params, X, *, step, total_steps):
         k = sparsity_level(step, total_steps, self.k, self.k_start)
-        loss, grads, mask = F.loss_and_grads(params, X, k)
+        loss, grads, mask = F.loss_and_grads(params, X, k, self.pre_bias)
         return loss, grads, {"active": mask.any(axis=0)}
+
+    def _make_optimizer(self, params):
+        if self.optimizer == "adam":
+            return Adam(params)
+        return MomentumSGD(params, self.momentum)
 
     def _epoch_logs(self, step, total_steps):
         return {"k": sparsity_level(step, total_steps, self.k, self.k_start)}
@@ -246,7 +271,8 @@ class KSparseAutoencoder(ParamsMixin):
         return self.W_ if self.P_ is None else self.P_.T  # (n_features, n_hidden)
 
     def _encode_sparse(self, X, n_active):
-        z = F.encode(X, self._encoder_weights(), self.b_)  # (n_samples, n_hidden)
+        X_in = X - self.b_prime_ if self.pre_bias else X  # (n_samples, n_features)
+        z = F.encode(X_in, self._encoder_weights(), self.b_)  # (n_samples, n_hidden)
         return keep_topk(z, n_active)[0]
 
     def _reconstruct(self, X, k):

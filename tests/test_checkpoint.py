@@ -119,3 +119,12 @@ def test_checkpoint_arguments_are_validated(X):
         make_model().fit(X, checkpoint="x.ckpt", checkpoint_every=0)
     with pytest.raises(TypeError, match="checkpoint must be a path"):
         make_model().fit(X, checkpoint=3)
+
+
+def test_adam_with_pre_bias_resumes_bitwise(tmp_path, X):
+    options = dict(optimizer="adam", learning_rate=0.001, pre_bias=True)
+    reference = make_model(**options).fit(X)
+    path = tmp_path / "adam.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        make_model(**options).fit(X, checkpoint=path, callbacks=[stop_at(1)])
+    assert_same_run(make_model(**options).fit(X, checkpoint=path, resume=True), reference)

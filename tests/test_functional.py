@@ -16,7 +16,7 @@ def make_params(rng, n_features, n_hidden, tied):
     return params
 
 
-def numerical_gradient(params, X, k, name, eps=1e-6):
+def numerical_gradient(params, X, k, name, eps=1e-6, pre_bias=False):
     """Central differences of the loss, one parameter entry at a time."""
     grad = np.zeros_like(params[name])
     it = np.nditer(params[name], flags=["multi_index"])
@@ -24,24 +24,36 @@ def numerical_gradient(params, X, k, name, eps=1e-6):
         i = it.multi_index
         old = params[name][i]
         params[name][i] = old + eps
-        plus = float(F.loss_and_grads(params, X, k)[0])
+        plus = float(F.loss_and_grads(params, X, k, pre_bias)[0])
         params[name][i] = old - eps
-        minus = float(F.loss_and_grads(params, X, k)[0])
+        minus = float(F.loss_and_grads(params, X, k, pre_bias)[0])
         params[name][i] = old
         grad[i] = (plus - minus) / (2 * eps)
     return grad
 
 
+@pytest.mark.parametrize("pre_bias", [False, True])
 @pytest.mark.parametrize("tied", [True, False])
 @pytest.mark.parametrize("k", [1, 3, 6])
-def test_gradients_match_finite_differences(rng, tied, k):
+def test_gradients_match_finite_differences(rng, tied, k, pre_bias):
     X = rng.standard_normal((5, 7))
     params = make_params(rng, 7, 9, tied)
-    _, grads, mask = F.loss_and_grads(params, X, k)
+    _, grads, mask = F.loss_and_grads(params, X, k, pre_bias)
     assert np.array_equal(mask.sum(axis=1), np.full(5, k))
     for name in params:
-        expected = numerical_gradient(params, X, k, name)
+        expected = numerical_gradient(params, X, k, name, pre_bias=pre_bias)
         np.testing.assert_allclose(grads[name], expected, rtol=1e-6, atol=1e-8)
+
+
+def test_pre_bias_encodes_the_centred_input(rng):
+    X = rng.standard_normal((4, 6))
+    params = make_params(rng, 6, 8, tied=True)
+    shifted = dict(params, b_prime=np.zeros(6))
+    loss, _, mask = F.loss_and_grads(params, X, 3, pre_bias=True)
+    # Same selection and error as a plain model on X − b′ whose output bias is 0.
+    loss_ref, _, mask_ref = F.loss_and_grads(shifted, X - params["b_prime"], 3)
+    assert np.array_equal(mask, mask_ref)
+    assert np.isclose(float(loss), float(loss_ref))
 
 
 def test_all_units_kept_is_a_linear_autoencoder(rng):

@@ -199,3 +199,28 @@ def test_bad_validation_data(X):
         small_model().fit(X, X_val=np.ones((2, 3)))
     with pytest.raises(ValueError, match="Input X_val contains NaN"):
         small_model().fit(X, X_val=np.full((2, 10), np.nan))
+
+
+def test_pre_bias_starts_at_the_mean_and_encodes_the_centred_input(rng):
+    X = rng.standard_normal((150, 10)) + 5.0
+    frozen = small_model(pre_bias=True, learning_rate=1e-12, epochs=1).fit(X)
+    np.testing.assert_allclose(frozen.b_prime_, X.mean(axis=0), atol=1e-9)
+    model = small_model(pre_bias=True, alpha=2.0, k=3).fit(X)
+    z = (X - model.b_prime_) @ model.W_ + model.b_
+    top = z >= np.sort(z, axis=1)[:, [-6]]
+    np.testing.assert_allclose(model.transform(X), np.where(top, z, 0))
+
+
+def test_pre_bias_keeps_units_alive_on_data_with_a_large_mean(rng):
+    """The failure the option exists for: a shared mean lets a few units win everything."""
+    X = rng.standard_normal((400, 20)) * 0.3 + 3.0
+    plain = small_model(n_hidden=60, k=3, epochs=5, learning_rate=0.001).fit(X)
+    centred = small_model(n_hidden=60, k=3, epochs=5, learning_rate=0.001, pre_bias=True).fit(X)
+    assert centred.history_[-1]["dead_units"] < plain.history_[-1]["dead_units"]
+
+
+def test_adam_option_trains(rng, X):
+    model = small_model(optimizer="adam", learning_rate=0.001, epochs=5).fit(X)
+    assert model.history_[-1]["loss"] < model.history_[0]["loss"]
+    with pytest.raises(ValueError, match="optimizer must be 'momentum' or 'adam'"):
+        small_model(optimizer="rmsprop").fit(X)
