@@ -4,6 +4,8 @@ The main entry points are :class:`KSparseAutoencoder` and :func:`load`;
 :mod:`ksparse.backend` chooses between NumPy (CPU) and CuPy (GPU).
 """
 from .backend import get_backend, set_backend, use_backend
+from .classify import SoftmaxRegression
+from .finetune import SparseMLPClassifier
 from .io import load
 from .model import KSparseAutoencoder
 from .training import NonFiniteLossError
@@ -15,6 +17,8 @@ __all__ = [
     "KSparseAutoencoder",
     "NonFiniteLossError",
     "NotFittedError",
+    "SoftmaxRegression",
+    "SparseMLPClassifier",
     "get_backend",
     "load",
     "set_backend",

@@ -27,7 +27,14 @@ _REGISTRY = {}
 
 
 def register_model(cls):
-    """Class decorator: make ``cls`` loadable by :func:`load` under its name."""
+    """Class decorator: make ``cls`` loadable by :func:`load` under its name.
+
+    The class provides ``_array_names(params)`` (the fitted arrays a model
+    with these hyper-parameters stores), ``_check_loaded_shapes(arrays,
+    path)``, ``_validate_hyperparameters()`` and optionally ``_label_arrays``
+    (arrays of class labels, which may be integers or strings and stay on
+    the host).
+    """
     _REGISTRY[cls.__name__] = cls
     return cls
 
@@ -42,10 +49,7 @@ def _json_safe(value):
 
 
 def _fitted_names(model):
-    names = list(model._fitted_arrays)
-    if getattr(model, "P_", None) is not None:
-        names.append("P_")
-    return names
+    return list(type(model)._array_names(model.get_params()))
 
 
 def save_model(model, path):
@@ -59,9 +63,10 @@ def save_model(model, path):
     """
     from .validation import check_is_fitted
 
-    check_is_fitted(model, "W_")
+    names = _fitted_names(model)
+    check_is_fitted(model, names[0])
     path = os.fspath(path)
-    arrays = {name: to_numpy(getattr(model, name)) for name in _fitted_names(model)}
+    arrays = {name: to_numpy(getattr(model, name)) for name in names}
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -143,24 +148,28 @@ def _build_model(header, arrays, path):
     if cls is None:
         raise ValueError(f"{path!s} holds an unknown model class {header.get('class')!r}.")
     try:
-        model = cls(**header["params"])
+        # JSON has no tuples; sequences of hyper-parameters come back as tuples.
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
+        model = cls(**params)
         model._validate_hyperparameters()
     except (TypeError, ValueError, KeyError) as exc:
         raise ValueError(f"{path!s} holds invalid hyper-parameters: {exc}") from exc
-    expected = list(cls._fitted_arrays) + ([] if header["params"].get("tied", True) else ["P_"])
+    expected = list(cls._array_names(header["params"]))
+    labels = getattr(cls, "_label_arrays", ())
     for name in expected:
         if name not in arrays:
             raise ValueError(f"{path!s} is missing the array {name!r}.")
-        if arrays[name].dtype.kind != "f":
-            raise ValueError(f"{path!s}: array {name!r} is not floating point.")
-    model.P_ = None
+        kinds = "biuU" if name in labels else "f"
+        if arrays[name].dtype.kind not in kinds:
+            raise ValueError(f"{path!s}: array {name!r} has the wrong dtype {arrays[name].dtype}.")
     model.n_features_in_ = int(header["n_features_in"])
     model.backend_ = header.get("backend", "numpy")
     model.history_ = header.get("history", [])
     model._check_loaded_shapes(arrays, path)
     xp = get_xp()
     for name in expected:
-        setattr(model, name, to_device(arrays[name], xp))
+        on_host = name in labels  # labels may be strings: they stay NumPy
+        setattr(model, name, arrays[name] if on_host else to_device(arrays[name], xp))
     return model
 
 

@@ -107,7 +107,12 @@ class KSparseAutoencoder(ParamsMixin):
     :math:`w \\leftarrow w + v` on every parameter.
     """
 
-    _fitted_arrays = ("W_", "b_", "b_prime_")
+    P_ = None  # only an untied model learns an encoder matrix
+
+    @classmethod
+    def _array_names(cls, params):
+        """Fitted arrays stored by :meth:`save` for these hyper-parameters."""
+        return ("W_", "b_", "b_prime_") + (() if params.get("tied", True) else ("P_",))
 
     def __init__(
         self,

@@ -164,3 +164,25 @@ def test_pickle_member_is_refused(saved):
         archive.writestr("evil.pkl", b"\x80\x04K\x01.")
     with pytest.raises(ValueError, match="ksparse model file|readable"):
         ksparse.load(saved)
+
+
+def test_classifiers_round_trip_with_string_labels(tmp_path, rng):
+    from ksparse.classify import SoftmaxRegression
+    from ksparse.finetune import SparseMLPClassifier
+
+    X = rng.standard_normal((60, 5))
+    y = np.array(["cat", "dog", "emu"])[rng.integers(0, 3, 60)]
+    models = [
+        SoftmaxRegression(l2=1e-3).fit(X, y),
+        SparseMLPClassifier(hidden_layers=(8, 6), k=2, alpha=1.5, epochs=2, learning_rate=0.1,
+                            random_state=0, verbose=False).fit(X, y),
+    ]
+    for i, model in enumerate(models):
+        path = tmp_path / f"clf{i}.npz"
+        model.save(path)
+        loaded = ksparse.load(path)
+        assert type(loaded) is type(model)
+        assert loaded.get_params() == model.get_params()
+        assert np.array_equal(loaded.classes_, model.classes_)
+        assert np.array_equal(loaded.predict(X), model.predict(X))
+        np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

@@ -1,0 +1,131 @@
+"""Input checks for the classifiers: class labels and dense or sparse features (no paper section).
+
+Labels are handled on the host: ``classes_`` is a sorted NumPy array of the
+distinct labels (integers, booleans or strings), and training code sees only
+their indices 0 … n_classes − 1. Feature matrices may be NumPy or CuPy
+arrays, or SciPy sparse matrices (kept sparse, as CSR) on the CPU.
+"""
+__all__ = ["check_features", "check_labels", "label_indices", "is_sparse"]
+
+import numpy as np
+import scipy.sparse
+
+from ..backend import to_numpy
+from ..validation import check_array, check_dtype
+
+
+def is_sparse(X):
+    """Whether ``X`` is a SciPy sparse matrix or array."""
+    return scipy.sparse.issparse(X)
+
+
+def check_features(X, name="X", dtype=None, allow_sparse=True):
+    """Validate a feature matrix; sparse input becomes CSR of a float dtype.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+    name : str
+        Argument name used in error messages.
+    dtype : numpy.dtype or None
+        Target float dtype; None keeps float32/float64, anything else becomes float64.
+    allow_sparse : bool
+        Whether SciPy sparse input is accepted.
+
+    Returns
+    -------
+    X : array or scipy.sparse.csr_matrix, shape (n_samples, n_features)
+    """
+    if not is_sparse(X):
+        return check_array(X, name, dtype=dtype)
+    if not allow_sparse:
+        raise TypeError(f"{name} must be a dense array here; got a SciPy sparse matrix.")
+    X = scipy.sparse.csr_matrix(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must contain real numbers; got dtype {X.dtype}.")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(
+            f"Found array with shape={X.shape} for {name}, while a minimum of 1 sample "
+            "and 1 feature is required."
+        )
+    if dtype is None:
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    X = X.astype(check_dtype(dtype), copy=False)
+    if not np.isfinite(X.data).all():
+        raise ValueError(f"Input {name} contains NaN or infinity.")
+    return X
+
+
+def _as_label_array(y, name):
+    """y as a 1-D host array of integer, boolean or string labels."""
+    y = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of class labels, got shape {y.shape}.")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all() or not np.array_equal(y, np.round(y)):
+            raise ValueError(
+                f"{name} must hold class labels (integers or strings); got non-integer values."
+            )
+        y = y.astype(np.int64)
+    elif y.dtype.kind not in "biuU":
+        raise ValueError(
+            f"{name} must hold class labels (integers or strings); got dtype {y.dtype}."
+        )
+    return y
+
+
+def check_labels(y, n_samples, name="y"):
+    """Validate training labels and find the classes.
+
+    Parameters
+    ----------
+    y : array_like, shape (n_samples,)
+        Integer, boolean or string labels (floats only when integral).
+    n_samples : int
+        Number of rows of the matching feature matrix.
+    name : str
+
+    Returns
+    -------
+    classes : ndarray, shape (n_classes,)
+        Sorted distinct labels, at least 2.
+    y_index : int64 ndarray, shape (n_samples,)
+        Index of each label in ``classes``.
+    """
+    y = _as_label_array(y, name)
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {y.shape[0]} labels, but the features have {n_samples} rows."
+        )
+    classes, y_index = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"{name} must contain at least 2 classes; got only {classes.tolist()!r}."
+        )
+    return classes, y_index.astype(np.int64)
+
+
+def label_indices(y, classes, n_samples, name="y"):
+    """Indices in ``classes`` of held-out labels, which must all be known classes.
+
+    Returns
+    -------
+    y_index : int64 ndarray, shape (n_samples,)
+    """
+    y = _as_label_array(y, name)
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {y.shape[0]} labels, but the features have {n_samples} rows."
+        )
+    if y.dtype.kind != classes.dtype.kind and not (
+        y.dtype.kind in "biu" and classes.dtype.kind in "biu"
+    ):
+        raise ValueError(f"{name} has labels of dtype {y.dtype}, but classes_ are {classes.dtype}.")
+    index = np.searchsorted(classes, y)  # (n_samples,)
+    index = np.minimum(index, classes.shape[0] - 1)
+    unknown = classes[index] != y
+    if unknown.any():
+        raise ValueError(
+            f"{name} contains labels not seen in training: {np.unique(y[unknown])[:5].tolist()!r}."
+        )
+    return index.astype(np.int64)

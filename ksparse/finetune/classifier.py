@@ -1,0 +1,381 @@
+"""The fine-tuned k-sparse network as an estimator (paper §4.5, §4.6).
+
+:class:`SparseMLPClassifier` wraps :mod:`ksparse.finetune.network` in the
+shared loop of :mod:`ksparse.training`. It can start from trained k-sparse
+autoencoders (:meth:`SparseMLPClassifier.from_autoencoders`) and can train
+only its top layers (``trainable``), which is what the layer-wise schedule
+of §4.6 (:func:`ksparse.finetune.layerwise_finetune`) needs.
+"""
+__all__ = ["SparseMLPClassifier"]
+
+import numbers
+
+import numpy as np
+
+from ..backend import get_array_module, get_xp, to_device
+from ..base import ParamsMixin
+from ..classify._base import ClassifierMixin
+from ..classify.loss import cross_entropy, log_softmax
+from ..io import register_model, save_model
+from ..training import check_random_state, train
+from ..validation import (
+    check_array,
+    check_dtype,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+    check_real,
+)
+from . import network
+
+_CHUNK = 4096  # rows pushed through the network at once outside training
+TRAINABLE = ("softmax", "top", "all")
+
+
+@register_model
+class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
+    """Network of k-sparse linear hidden layers with a softmax output (§4.5, §4.6).
+
+    Parameters
+    ----------
+    hidden_layers : int or sequence of int, default=(1000,)
+        Sizes of the hidden layers, bottom first.
+    k : int, default=25
+    alpha : float, default=3.0
+        Every hidden layer keeps its ``round(alpha * k)`` largest activities
+        (values unchanged, the rest zero), in training and in prediction.
+    trainable : {'all', 'top', 'softmax'} or int, default='all'
+        Layers that ``fit`` updates: 'softmax' the output layer only, 'top'
+        the last hidden layer and the output layer, 'all' everything; an int
+        n trains the top n hidden layers and the output layer. The others
+        stay exactly as they are.
+    learning_rate : float, default=1.0
+        η of Eq. (11) at the first step. The loss is the *mean* over the
+        minibatch of the cross-entropy, so ∂E/∂s = (p − e_y)/B has entries
+        of size at most 1/B per example and the step does not grow with the
+        batch size: η ≈ 1 is the natural scale for features of unit size
+        (as for logistic regression on such features).
+    momentum : float, default=0.25
+        m of Eq. (11).
+    lr_end : float or None, default=0.001
+        η falls linearly from ``learning_rate`` to ``lr_end`` over the run.
+    epochs : int, default=200
+    batch_size : int, default=128
+    init_std : float or None, default=None
+        Standard deviation of the Gaussian initial hidden weights of a layer
+        with n_in inputs; None means 1/sqrt(n_in). Biases and the output
+        layer start at zero. Unused for layers taken from autoencoders.
+    warm_start : bool, default=False
+        ``fit`` starts from the current parameters where their shapes (and
+        the classes, for the output layer) match; :meth:`from_autoencoders`
+        sets it.
+    dtype : None, 'float32' or 'float64', default=None
+        None follows the input.
+    random_state : None, int or numpy.random.Generator, default=None
+    verbose : bool, default=True
+
+    Attributes
+    ----------
+    W1_, b1_, …, WL_, bL_ : arrays, shapes (n_{l−1}, n_l) and (n_l,)
+        Hidden layer l computes z = h @ W{l}_ + b{l}_; n_0 = n_features.
+    coef_ : array, shape (n_L, n_classes)
+        Output weights W_out.
+    intercept_ : array, shape (n_classes,)
+    classes_ : ndarray, shape (n_classes,)
+    n_features_in_ : int
+    history_ : list of dict
+        Per-epoch ``loss``, ``val_loss``, ``dead_units`` (over all hidden
+        layers), ``learning_rate``.
+    backend_ : {'numpy', 'cupy'}
+
+    Notes
+    -----
+    .. math::
+
+        h_0 = x,\\quad h_l = \\big(W_l^\\top h_{l-1} + b_l\\big)_{\\Gamma_l},\\quad
+        \\Gamma_l = \\operatorname{supp}_{\\alpha k}(W_l^\\top h_{l-1} + b_l),\\quad
+        E = -\\frac{1}{B}\\sum_{i=1}^{B}\\log\\operatorname{softmax}(W_{out}^\\top h_L + b_{out})_{y_i}
+    """
+
+    _fitted_arrays = ("coef_", "intercept_", "classes_")
+    _label_arrays = ("classes_",)  # may hold strings: stored as is, kept on the host
+
+    def __init__(
+        self,
+        hidden_layers=(1000,),
+        k=25,
+        alpha=3.0,
+        trainable="all",
+        learning_rate=1.0,
+        momentum=0.25,
+        lr_end=0.001,
+        epochs=200,
+        batch_size=128,
+        init_std=None,
+        warm_start=False,
+        dtype=None,
+        random_state=None,
+        verbose=True,
+    ):
+        self.hidden_layers = hidden_layers
+        self.k = k
+        self.alpha = alpha
+        self.trainable = trainable
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.lr_end = lr_end
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.init_std = init_std
+        self.warm_start = warm_start
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _layer_sizes(self):
+        sizes = self.hidden_layers
+        sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
+        if not sizes:
+            raise ValueError("hidden_layers must name at least one hidden layer.")
+        return tuple(check_int(n, "hidden_layers", low=1) for n in sizes)
+
+    def _n_trainable(self, n_layers):
+        """How many hidden layers, from the top, ``trainable`` means."""
+        named = {"softmax": 0, "top": min(1, n_layers), "all": n_layers}
+        if isinstance(self.trainable, str) and self.trainable in named:
+            return named[self.trainable]
+        if isinstance(self.trainable, str):
+            raise ValueError(
+                f"trainable must be one of {TRAINABLE} or an int, got {self.trainable!r}."
+            )
+        return check_int(self.trainable, "trainable", low=0, high=n_layers)
+
+    def _validate_hyperparameters(self):
+        sizes = self._layer_sizes()
+        k = check_int(self.k, "k", low=1)
+        alpha = check_real(self.alpha, "alpha", low=1.0)
+        if self._n_active() > min(sizes):
+            raise ValueError(
+                f"alpha * k = {alpha:g} * {k} = {self._n_active()} exceeds the smallest "
+                f"hidden layer ({min(sizes)} units); lower alpha or k."
+            )
+        self._n_trainable(len(sizes))
+        check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
+        if self.lr_end is not None:
+            check_real(self.lr_end, "lr_end", low=0.0)
+        check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        check_int(self.epochs, "epochs", low=1)
+        check_int(self.batch_size, "batch_size", low=1)
+        if self.init_std is not None:
+            check_real(self.init_std, "init_std", low=0.0, low_open=True)
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}.")
+        return check_dtype(self.dtype), sizes
+
+    def _n_active(self):
+        return int(round(self.alpha * self.k))
+
+    @classmethod
+    def _array_names(cls, params):
+        """Names of the fitted arrays of a model with these hyper-parameters."""
+        sizes = cls(**{"hidden_layers": params.get("hidden_layers", (1000,))})._layer_sizes()
+        hidden = [f"{p}{layer}_" for layer in range(1, len(sizes) + 1) for p in ("W", "b")]
+        return tuple(hidden) + cls._fitted_arrays
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_autoencoders(cls, autoencoders, **params):
+        """A network whose hidden layers are the encoders of trained k-sparse autoencoders.
+
+        Layer l computes z = h @ W + b with the encoder weights W (``W_``, or
+        ``P_.T`` for an untied autoencoder) and bias ``b_`` of
+        ``autoencoders[l − 1]``; the output layer is created by the first
+        ``fit``. Feed ``fit`` the inputs the first autoencoder was trained on
+        (with the same preprocessing, e.g. the same centring).
+
+        Parameters
+        ----------
+        autoencoders : sequence of fitted KSparseAutoencoder
+            Bottom first; each one's ``n_features_in_`` must equal the
+            previous one's ``n_hidden``.
+        **params
+            Other hyper-parameters (``k``, ``alpha``, ``trainable``, …);
+            ``hidden_layers`` follows from the autoencoders and
+            ``warm_start`` is set to True.
+
+        Returns
+        -------
+        model : SparseMLPClassifier
+            Not yet fitted (no output layer).
+        """
+        if "hidden_layers" in params or "warm_start" in params:
+            raise ValueError("from_autoencoders sets hidden_layers and warm_start itself.")
+        autoencoders = list(autoencoders)
+        if not autoencoders:
+            raise ValueError("autoencoders must hold at least one fitted autoencoder.")
+        layers = [_encoder_of(ae, i) for i, ae in enumerate(autoencoders)]
+        for i in range(1, len(layers)):
+            if layers[i][0].shape[0] != layers[i - 1][0].shape[1]:
+                raise ValueError(
+                    f"autoencoders[{i}] expects {layers[i][0].shape[0]} inputs, but "
+                    f"autoencoders[{i - 1}] has {layers[i - 1][0].shape[1]} hidden units."
+                )
+        sizes = tuple(W.shape[1] for W, _ in layers)
+        model = cls(hidden_layers=sizes, warm_start=True, **params)
+        model._validate_hyperparameters()
+        for layer, (W, b) in enumerate(layers, start=1):
+            setattr(model, f"W{layer}_", W.copy())
+            setattr(model, f"b{layer}_", b.copy())
+        model.n_features_in_ = layers[0][0].shape[0]
+        model.coef_ = model.intercept_ = model.classes_ = None
+        return model
+
+    # ---------------------------------------------------------------- training
+    def fit(self, X, y, *, X_val=None, y_val=None, callbacks=None):
+        """Train the network (or its ``trainable`` top) on labelled data.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,)
+            Class labels (integers or strings), at least two distinct.
+        X_val : array_like, shape (n_val, n_features), optional
+        y_val : array_like, shape (n_val,), optional
+            Held-out data whose mean cross-entropy is recorded as ``val_loss``.
+        callbacks : list of callables, optional
+            Each called after every epoch as ``callback(model, epoch, logs)``;
+            the model's arrays are the current parameters, so a callback can
+            call ``model.score(X_val, y_val)``.
+
+        Returns
+        -------
+        self
+        """
+        dtype, sizes = self._validate_hyperparameters()
+        classes, X, y_index, X_val, y_val_index = self._check_fit_inputs(
+            X, y, X_val, y_val, dtype, allow_sparse=False
+        )
+        xp = get_xp()
+        X = to_device(X, xp)
+        rng = check_random_state(self.random_state)
+        self._init_parameters(X.shape[1], sizes, classes, X.dtype, rng, xp)
+        validation = None
+        if X_val is not None:
+            validation = (to_device(X_val, xp), to_device(y_val_index, xp))
+        arrays = (X, to_device(y_index, xp))
+        train(
+            self, self._parameters(), arrays, validation=validation, callbacks=callbacks, rng=rng
+        )
+        return self
+
+    def _keep(self, name, shape):
+        """Whether warm starting keeps the current array ``name`` of this shape."""
+        current = getattr(self, name, None)
+        return self.warm_start and current is not None and current.shape == shape
+
+    def _init_parameters(self, n_features, sizes, classes, dtype, rng, xp):
+        """Keep what warm starting allows; Gaussian hidden weights and zeros elsewhere."""
+        fan_in = (n_features,) + sizes
+        for layer, (n_in, n_out) in enumerate(zip(fan_in, sizes), start=1):
+            W_name, b_name = f"W{layer}_", f"b{layer}_"
+            if not (self._keep(W_name, (n_in, n_out)) and self._keep(b_name, (n_out,))):
+                std = self.init_std if self.init_std is not None else 1.0 / np.sqrt(n_in)
+                setattr(self, W_name, rng.standard_normal((n_in, n_out)) * std)
+                setattr(self, b_name, np.zeros(n_out))
+            for name in (W_name, b_name):
+                setattr(self, name, to_device(getattr(self, name), xp).astype(dtype, copy=False))
+        n_classes = len(classes)
+        same_classes = getattr(self, "classes_", None) is not None and np.array_equal(
+            self.classes_, classes
+        )
+        if not (same_classes and self._keep("coef_", (sizes[-1], n_classes))):
+            self.coef_ = np.zeros((sizes[-1], n_classes))
+            self.intercept_ = np.zeros(n_classes)
+        self.coef_ = to_device(self.coef_, xp).astype(dtype, copy=False)  # (n_L, n_classes)
+        self.intercept_ = to_device(self.intercept_, xp).astype(dtype, copy=False)  # (n_classes,)
+        self.classes_, self.n_features_in_ = classes, n_features
+        self.backend_ = "numpy" if xp is np else "cupy"
+
+    def _parameters(self):
+        """The fitted arrays under the names used by :mod:`ksparse.finetune.network`."""
+        n_layers = len(self._layer_sizes())
+        params = {}
+        for layer in range(1, n_layers + 1):
+            params[f"W{layer}"] = getattr(self, f"W{layer}_")
+            params[f"b{layer}"] = getattr(self, f"b{layer}_")
+        params["W_out"], params["b_out"] = self.coef_, self.intercept_
+        return params
+
+    def _training_step(self, params, X, y, *, step, total_steps):
+        n_trainable = self._n_trainable(network.n_hidden_layers(params))
+        loss, grads, masks = network.loss_and_grads(params, X, y, self._n_active(), n_trainable)
+        xp = get_array_module(X)
+        active = xp.concatenate([mask.any(axis=0) for mask in masks])  # (Σ n_l,)
+        return loss, grads, {"active": active}
+
+    def _validation_loss(self, params, X_val, y_val, *, step, total_steps):
+        total = 0.0
+        for start in range(0, X_val.shape[0], _CHUNK):
+            S = network.forward(params, X_val[start : start + _CHUNK], self._n_active())[0]
+            chunk_y = y_val[start : start + _CHUNK]
+            total += float(cross_entropy(log_softmax(S), chunk_y)) * chunk_y.shape[0]
+        return total / X_val.shape[0]
+
+    def _epoch_logs(self, step, total_steps):
+        return {}
+
+    # --------------------------------------------------------------- inference
+    def decision_function(self, X):
+        """Logits W_outᵀ h_L + b_out of every class.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        S : array, shape (n_samples, n_classes)
+            NumPy in, NumPy out (CuPy in, CuPy out).
+        """
+        check_is_fitted(self, "coef_")
+        X_module = get_array_module(X)
+        X = check_array(X, "X", dtype=self.coef_.dtype)
+        check_n_features(self, X)
+        X = to_device(X, get_array_module(self.coef_))
+        params, n_active = self._parameters(), self._n_active()
+        out = [
+            network.forward(params, X[s : s + _CHUNK], n_active)[0]  # (chunk, n_classes)
+            for s in range(0, X.shape[0], _CHUNK)
+        ]
+        xp = get_array_module(out[0])
+        return to_device(xp.concatenate(out, axis=0), X_module)
+
+    # ---------------------------------------------------------------- storage
+    def _check_loaded_shapes(self, arrays, path):
+        """Raise when arrays read from ``path`` do not fit the header's sizes."""
+        sizes = self._layer_sizes()
+        n_classes = arrays["classes_"].shape[0]
+        expected = {"coef_": (sizes[-1], n_classes), "intercept_": (n_classes,)}
+        for layer, (n_in, n_out) in enumerate(zip((self.n_features_in_,) + sizes, sizes), start=1):
+            expected[f"W{layer}_"] = (n_in, n_out)
+            expected[f"b{layer}_"] = (n_out,)
+        for name, shape in expected.items():
+            if arrays[name].shape != shape:
+                raise ValueError(
+                    f"{path!s}: array {name!r} has shape {arrays[name].shape}, expected {shape}."
+                )
+
+    def save(self, path):
+        """Write the model to one ``.npz`` file (atomically); see :func:`ksparse.load`."""
+        save_model(self, path)
+
+
+def _encoder_of(autoencoder, position):
+    """Encoder weights (n_in, n_hidden) and bias (n_hidden,) of a fitted autoencoder."""
+    W = getattr(autoencoder, "W_", None)
+    b = getattr(autoencoder, "b_", None)
+    if W is None or b is None:
+        raise ValueError(f"autoencoders[{position}] is not a fitted k-sparse autoencoder.")
+    P = getattr(autoencoder, "P_", None)
+    return (W if P is None else P.T), b
