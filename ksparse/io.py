@@ -134,6 +134,8 @@ def _parse_header(arrays, path):
         raise ValueError(f"{path!s} has a corrupt header: {exc}") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise ValueError(f"{path!s} is not a ksparse model file (wrong format name).")
+    if not isinstance(header.get("params"), dict):
+        raise ValueError(f"{path!s} has a malformed header: 'params' is not a mapping.")
     version = header.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ValueError(
