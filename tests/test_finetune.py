@@ -250,3 +250,14 @@ def test_selection_is_topk_mask(rng):
     params["b1"] = np.array([1.0, 2.0, 2.0, 0.0, 2.0, -1.0])
     masks = N.forward(params, X, 2)[2]
     np.testing.assert_array_equal(masks[0], topk_mask(np.tile(params["b1"], (2, 1)), 2))
+
+
+def test_network_from_a_pre_bias_autoencoder_computes_its_features(rng):
+    X = rng.standard_normal((80, 6)) + 4.0
+    ae = KSparseAutoencoder(n_hidden=10, k=2, alpha=2.0, epochs=3, pre_bias=True,
+                            random_state=0, verbose=False).fit(X)
+    net = SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=2.0, verbose=False)
+    # The first layer on raw inputs equals the autoencoder's code of the centred input.
+    z = X @ net.W1_ + net.b1_
+    np.testing.assert_allclose(z, (X - ae.b_prime_) @ ae.W_ + ae.b_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(np.where(topk_mask(z, 4), z, 0), ae.transform(X), atol=1e-12)

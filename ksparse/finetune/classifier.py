@@ -372,10 +372,17 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
 
 
 def _encoder_of(autoencoder, position):
-    """Encoder weights (n_in, n_hidden) and bias (n_hidden,) of a fitted autoencoder."""
+    """Encoder weights (n_in, n_hidden) and bias (n_hidden,) of a fitted autoencoder.
+
+    With a pre-encoder bias, z = Wᵀ(x − b′) + b = Wᵀx + (b − Wᵀb′): the
+    centring folds into the layer's bias, so the network takes raw inputs.
+    """
     W = getattr(autoencoder, "W_", None)
     b = getattr(autoencoder, "b_", None)
     if W is None or b is None:
         raise ValueError(f"autoencoders[{position}] is not a fitted k-sparse autoencoder.")
     P = getattr(autoencoder, "P_", None)
-    return (W if P is None else P.T), b
+    W_enc = W if P is None else P.T  # (n_in, n_hidden)
+    if getattr(autoencoder, "pre_bias", False):
+        b = b - autoencoder.b_prime_ @ W_enc  # (n_hidden,)
+    return W_enc, b
