@@ -12,12 +12,13 @@ __all__ = ["TrainState", "save_checkpoint", "load_checkpoint"]
 
 import dataclasses
 import json
+import math
 import os
 
 import numpy as np
 
 from .backend import get_array_module, to_device, to_numpy
-from .io import _atomic_savez, _json_safe, _read_archive
+from .io import _atomic_savez, _json_safe, _load_json_header, _read_archive
 
 FORMAT_NAME = "ksparse-checkpoint"
 FORMAT_VERSION = 1
@@ -79,6 +80,9 @@ def save_checkpoint(path, model, params, optimizer, state, history, n_samples):
 def load_checkpoint(path, model, params, optimizer, n_samples):
     """Restore ``params`` and ``optimizer`` in place from ``path``.
 
+    Everything in the file is checked before anything is restored, so a
+    refused checkpoint leaves ``params`` and ``optimizer`` as they were.
+
     Returns
     -------
     state : TrainState
@@ -87,37 +91,133 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     Raises
     ------
     ValueError
-        When the file is not a checkpoint, or was written by a different
-        model, different hyper-parameters or a different number of samples.
+        When the file is not a checkpoint, is damaged or inconsistent, or was
+        written by a different model, different hyper-parameters or a
+        different number of samples.
     """
     path = os.fspath(path)
     arrays = _read_archive(path)
-    try:
-        header = json.loads(arrays.pop("__header__").tobytes().decode("utf-8"))
-        ok = header["format"] == FORMAT_NAME and header["format_version"] <= FORMAT_VERSION
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(f"{path} is not a ksparse checkpoint: {exc!r}") from exc
-    if not ok:
-        raise ValueError(f"{path} is not a ksparse checkpoint this version can read.")
-    expected = _run_identity(model, n_samples)
-    if header["run"] != expected:
-        raise ValueError(
-            f"{path} belongs to a different run: it was written for {header['run']}, "
-            f"this run is {expected}. Use another checkpoint path or resume=False."
-        )
+    header = _load_json_header(arrays, path, "ksparse checkpoint")
+    _check_format(header, path)
+    _check_run(header, model, n_samples, path)
+    _check_header(header, path, model)
+    restored = {name: _expect(arrays, f"param/{name}", p, path) for name, p in params.items()}
+    moments = {k: _expect(arrays, k, v, path) for k, v in optimizer.get_state().items()}
+    alive = _expect_alive(arrays, params, path)
     xp = get_array_module(next(iter(params.values())))
+    try:
+        optimizer.set_state({k: to_device(v, xp) for k, v in moments.items()})
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{path} holds an invalid optimizer state: {exc}") from exc
     for name, p in params.items():
-        p[...] = to_device(_expect(arrays, f"param/{name}", p.shape, path), xp)
-    optimizer.set_state(
-        {k: to_device(_expect(arrays, k, v.shape, path), xp) for k, v in optimizer.get_state().items()}
-    )
+        p[...] = to_device(restored[name], xp)
     state = TrainState(**header["state"])
-    if "alive" in arrays:
-        state.alive = to_device(arrays["alive"], xp)
+    state.alive = None if alive is None else to_device(alive, xp)
     return state, header["history"]
 
 
-def _expect(arrays, name, shape, path):
-    if name not in arrays or arrays[name].shape != tuple(shape):
-        raise ValueError(f"{path} lacks array {name!r} of shape {tuple(shape)}.")
-    return arrays[name]
+def _check_format(header, path):
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise ValueError(f"{path} is not a ksparse checkpoint (wrong or missing format name).")
+    version = header.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"{path} is not a ksparse checkpoint: format version {version!r:.80}.")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written in checkpoint format version {version}, newer than this "
+            f"ksparse reads ({FORMAT_VERSION})."
+        )
+
+
+def _check_run(header, model, n_samples, path):
+    expected = _run_identity(model, n_samples)
+    if "run" not in header:
+        raise ValueError(f"{path} is not a complete ksparse checkpoint: it names no run.")
+    if header["run"] != expected:
+        raise ValueError(
+            f"{path} belongs to a different run: it was written for {header['run']!r:.500}, "
+            f"this run is {expected}. Use another checkpoint path or resume=False."
+        )
+
+
+_STATE_FIELDS = {f.name for f in dataclasses.fields(TrainState)} - {"alive"}
+
+
+def _check_header(header, path, model):
+    """Refuse a ``state`` or ``history`` that could not have been written by :func:`train`."""
+    state = header.get("state")
+    if not isinstance(state, dict) or set(state) != _STATE_FIELDS:
+        fields = sorted(state) if isinstance(state, dict) else type(state).__name__
+        raise ValueError(
+            f"{path} has a malformed training state {fields!r:.200}; expected the "
+            f"fields {sorted(_STATE_FIELDS)}."
+        )
+    for name in ("epoch", "step", "position"):
+        value = state[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{path}: state {name!r} must be an integer >= 0, got {value!r:.80}.")
+    if state["epoch"] > model.epochs:
+        raise ValueError(
+            f"{path}: state 'epoch' is {state['epoch']}, beyond this run's {model.epochs} epochs."
+        )
+    loss_sum = state["loss_sum"]
+    is_number = isinstance(loss_sum, (int, float)) and not isinstance(loss_sum, bool)
+    if not (is_number and math.isfinite(loss_sum)):
+        raise ValueError(
+            f"{path}: state 'loss_sum' must be a finite number, got {loss_sum!r:.80}."
+        )
+    _check_rng_state(state["epoch_rng_state"], path)
+    history = header.get("history")
+    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+        raise ValueError(f"{path}: 'history' must be a list of dicts, got {history!r:.80}.")
+
+
+# NumPy's bit generators, by the name their state dicts carry.
+_BIT_GENERATORS = {
+    cls.__name__: cls
+    for cls in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox,
+                np.random.SFC64)
+}
+
+
+def _check_rng_state(rng_state, path):
+    """The state must be one a NumPy bit generator accepts (tried on a scratch one)."""
+    name = rng_state.get("bit_generator") if isinstance(rng_state, dict) else None
+    if not isinstance(name, str) or name not in _BIT_GENERATORS:
+        raise ValueError(
+            f"{path}: state 'epoch_rng_state' does not name a NumPy bit generator "
+            f"(got {rng_state!r:.80})."
+        )
+    try:
+        _BIT_GENERATORS[name](0).state = rng_state
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(
+            f"{path}: state 'epoch_rng_state' is not a valid {name} state ({exc!r:.120})."
+        ) from exc
+
+
+def _expect(arrays, name, like, path):
+    """``arrays[name]``, refused unless it has the shape and kind of ``like`` (finite if float)."""
+    array = arrays.get(name)
+    if array is None or array.shape != tuple(like.shape):
+        raise ValueError(f"{path} lacks array {name!r} of shape {tuple(like.shape)}.")
+    kinds = "f" if like.dtype.kind == "f" else "iu"
+    if array.dtype.kind not in kinds:
+        raise ValueError(f"{path}: array {name!r} has the wrong dtype {array.dtype}.")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{path}: array {name!r} holds NaN or infinite values.")
+    return array
+
+
+def _expect_alive(arrays, params, path):
+    alive = arrays.get("alive")
+    if alive is None:
+        return None
+    # Models that record live units (autoencoders) do so per hidden bias.
+    n_units = params["b"].shape[0] if "b" in params else None
+    if alive.dtype != np.bool_ or alive.ndim != 1 or n_units not in (None, alive.shape[0]):
+        raise ValueError(
+            f"{path}: array 'alive' must be a boolean vector of {n_units} units, got "
+            f"{alive.dtype} of shape {alive.shape}."
+        )
+    return alive

@@ -6,11 +6,15 @@ hyper-parameters, the backend it was trained on, its history and its
 feature count. Files are written to a temporary file next to the target and
 renamed into place, so an interrupted save never leaves a half-written model
 where a good one was. Loading uses ``allow_pickle=False``, so an archive
-carrying object arrays or pickles is refused rather than executed.
+carrying object arrays or pickles is refused rather than executed. Nothing
+in a loaded file is trusted: each member's zip entry and ``.npy`` header are
+checked against the bytes really there before any array is allocated, and
+every way a file can be damaged ends in a ValueError naming the file.
 """
 __all__ = ["FORMAT_VERSION", "load", "register_model", "save_model"]
 
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -94,54 +98,135 @@ def _atomic_savez(path, arrays):
         raise
 
 
+class _Refused(ValueError):
+    """A refusal whose message already names the file and says what is wrong."""
+
+
+# np.savez writes stored members and np.savez_compressed deflated ones; a
+# deflate stream cannot expand more than about 1032-fold, so a member claiming
+# more than that is lying about its size.
+_MAX_DEFLATE_RATIO = 1032
+_NPY_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError,
+               NotImplementedError, RuntimeError)
+
+
 def _read_archive(path):
     """All arrays of an npz file, with every way it can be broken turned into ValueError."""
     with open(path, "rb") as fh:
         if not zipfile.is_zipfile(fh):
             raise ValueError(f"{path!s} is not a ksparse model file (not an .npz archive).")
         fh.seek(0)
+        size = os.fstat(fh.fileno()).st_size
         try:
-            return _read_members(fh, path)
+            with zipfile.ZipFile(fh) as archive:
+                return _read_members(archive, size, path)
+        except _Refused as exc:
+            raise ValueError(str(exc)) from exc.__cause__
         except ValueError as exc:
-            if "allow_pickle" in str(exc):
-                raise ValueError(
-                    f"{path!s} contains an object array (pickled data); ksparse "
-                    "refuses to load it."
-                ) from exc
             raise ValueError(f"{path!s} is not a readable ksparse model file: {exc}") from exc
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
+        except _ZIP_ERRORS as exc:
+            # NotImplementedError: unsupported compression; RuntimeError: encrypted.
             raise ValueError(
                 f"{path!s} is not a ksparse model file (a damaged or truncated "
                 f".npz archive): {exc}"
             ) from exc
 
 
-def _read_members(fh, path):
-    with np.load(fh, allow_pickle=False) as archive:
-        for member in archive.zip.namelist():
-            if not member.endswith(".npy"):
-                raise ValueError(f"{path!s} holds {member!r}, which is not an array.")
-        return {name: archive[name] for name in archive.files}
+def _read_members(archive, archive_size, path):
+    """Every member of ``archive`` as an array, keyed by its name without ``.npy``."""
+    arrays = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy"):
+            raise _Refused(
+                f"{path!s} is not a ksparse model file: it holds {info.filename!r}, "
+                "which is not an array."
+            )
+        where = f"{path!s} (member {info.filename!r})"
+        _check_member_info(info, archive_size, where)
+        arrays[info.filename[: -len(".npy")]] = _read_npy(archive, info, where)
+    return arrays
+
+
+def _check_member_info(info, archive_size, where):
+    """Refuse members whose zip entry cannot be what np.savez writes, before opening them."""
+    if info.flag_bits & 0x1:
+        raise _Refused(f"{where} is encrypted; ksparse files never are.")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _Refused(f"{where} uses an unsupported compression method {info.compress_type}.")
+    stored = info.compress_type == zipfile.ZIP_STORED
+    if info.compress_size > archive_size or (
+        info.file_size != info.compress_size if stored
+        else info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024
+    ):
+        raise _Refused(
+            f"{where} declares {info.file_size} bytes, more than the "
+            f"{archive_size}-byte archive can hold; the file is damaged."
+        )
+
+
+def _read_npy(archive, info, where):
+    """One .npy member, its header checked against the member's real size before reading."""
+    with archive.open(info) as f:
+        try:
+            read_header = _NPY_HEADER_READERS.get(np.lib.format.read_magic(f))
+            if read_header is None:
+                raise ValueError("unsupported .npy format version")
+            shape, _, dtype = read_header(f)
+        except (ValueError, SyntaxError, RecursionError) as exc:
+            raise _Refused(f"{where} is not a readable .npy array: {exc}") from exc
+        if dtype.hasobject:
+            raise _Refused(
+                f"{where} is an object array (pickled data); ksparse refuses to load it."
+            )
+        data_bytes = info.file_size - f.tell()
+        if any(d < 0 for d in shape) or math.prod(shape) * dtype.itemsize != data_bytes:
+            raise _Refused(
+                f"{where} declares shape {shape} of {dtype} but holds {data_bytes} data "
+                "bytes; the file is damaged."
+            )
+        f.seek(0)
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _load_json_header(arrays, path, what):
+    """Pop and decode the ``__header__`` entry; any damage becomes a ValueError naming ``path``."""
+    raw = arrays.pop(_HEADER, None)
+    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ValueError(f"{path!s} is not a {what}: no '{_HEADER}' entry.")
+    try:
+        return json.loads(raw.tobytes().decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad JSON and over-long integers;
+        # RecursionError a deeply nested document.
+        raise ValueError(f"{path!s} has a corrupt header: {exc!r:.200}") from exc
 
 
 def _parse_header(arrays, path):
-    raw = arrays.pop(_HEADER, None)
-    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ValueError(f"{path!s} is not a ksparse model file: no '{_HEADER}' entry.")
-    try:
-        header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path!s} has a corrupt header: {exc}") from exc
+    header = _load_json_header(arrays, path, "ksparse model file")
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise ValueError(f"{path!s} is not a ksparse model file (wrong format name).")
     if not isinstance(header.get("params"), dict):
         raise ValueError(f"{path!s} has a malformed header: 'params' is not a mapping.")
     version = header.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"{path!s} has a malformed header: format version {version!r:.80}.")
+    if version > FORMAT_VERSION:
         raise ValueError(
             f"{path!s} was written in format version {version!r}, newer than this "
             f"ksparse reads ({FORMAT_VERSION}); upgrade ksparse to load it."
         )
+    n_features = header.get("n_features_in")
+    if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
+        raise ValueError(
+            f"{path!s} has a malformed header: 'n_features_in' must be a positive "
+            f"integer, got {n_features!r:.80}."
+        )
+    if not isinstance(header.get("history", []), list):
+        raise ValueError(f"{path!s} has a malformed header: 'history' is not a list.")
     return header
 
 
@@ -164,7 +249,7 @@ def _build_model(header, arrays, path):
         kinds = "biuU" if name in labels else "f"
         if arrays[name].dtype.kind not in kinds:
             raise ValueError(f"{path!s}: array {name!r} has the wrong dtype {arrays[name].dtype}.")
-    model.n_features_in_ = int(header["n_features_in"])
+    model.n_features_in_ = header["n_features_in"]
     model.backend_ = header.get("backend", "numpy")
     model.history_ = header.get("history", [])
     model._check_loaded_shapes(arrays, path)

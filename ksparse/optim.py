@@ -100,11 +100,23 @@ class Adam:
         return state
 
     def set_state(self, state):
-        """Restore what :meth:`get_state` returned."""
+        """Restore what :meth:`get_state` returned.
+
+        Raises
+        ------
+        ValueError
+            When ``state["adam_t"]`` is not an integer >= 0 (a negative step
+            count would divide by zero in the bias correction).
+        """
+        t = state["adam_t"]
+        kind = getattr(getattr(t, "dtype", None), "kind", None)
+        is_count = kind in ("i", "u") if kind is not None else isinstance(t, (int, np.integer))
+        if isinstance(t, bool) or not is_count or getattr(t, "ndim", 0) != 0 or int(t) < 0:
+            raise ValueError(f"adam_t must be an integer >= 0, got {t!r}.")
         for name in self.m:
             self.m[name][...] = state[f"adam_m/{name}"]
             self.v[name][...] = state[f"adam_v/{name}"]
-        self.t = int(state["adam_t"])
+        self.t = int(t)
 
     def step(self, grads, learning_rate):
         """Apply one Adam update to every parameter in ``grads``."""

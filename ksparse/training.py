@@ -113,9 +113,11 @@ def _epoch_logs(model, params, state, n_samples, validation, total_steps):
         logs["dead_units"] = int(state.alive.size - int(state.alive.sum()))
     logs.update(model._epoch_logs(last, total_steps))
     if validation is not None:
-        logs["val_loss"] = float(
-            model._validation_loss(params, *validation, step=last, total_steps=total_steps)
-        )
+        # Overflow on held-out data is not an error: a non-finite val_loss is recorded.
+        with np.errstate(over="ignore", invalid="ignore"):
+            logs["val_loss"] = float(
+                model._validation_loss(params, *validation, step=last, total_steps=total_steps)
+            )
     return logs
 
 

@@ -133,3 +133,15 @@ def test_normal_fit_emits_no_warnings(rng, dtype, tied):
 def test_non_finite_error_is_exported():
     assert ksparse.NonFiniteLossError is NonFiniteLossError
     assert issubclass(NonFiniteLossError, FloatingPointError)
+
+
+def test_overflowing_validation_loss_is_recorded_without_warnings(rng):
+    # Held-out data far outside the training range overflows float32 in the
+    # validation loss; that is recorded as a non-finite val_loss, not warned about.
+    X = rng.standard_normal((60, 16)).astype(np.float32)
+    X_val = np.full((10, 16), 3e38, dtype=np.float32)
+    model = fit_strict(make(n_hidden=24, k=4, epochs=2), X, X_val=X_val)
+    val_losses = [h["val_loss"] for h in model.history_]
+    assert len(val_losses) == 2
+    assert not np.isfinite(val_losses).any()
+    assert np.isfinite([h["loss"] for h in model.history_]).all()

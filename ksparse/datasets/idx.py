@@ -31,6 +31,7 @@ __all__ = [
 _IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _GZIP_MAGIC = b"\x1f\x8b"
 _READ_BLOCK = 1 << 22
+_MAX_NDIM = 16  # far above any real IDX file (MNIST uses 3); NumPy allows at most 64
 
 _MNIST_NAMES = {
     "train_images": "train-images-idx3-ubyte",
@@ -140,12 +141,33 @@ def read_binary_array(path, parse_header, what, mmap_mode=None):
         expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
         if not compressed:
             _check_length(os.path.getsize(path) - offset, expected, path, what)
+            _check_representable(shape, dtype, path)
             if mmap_mode is not None:
                 return np.memmap(path, dtype=dtype, mode=mmap_mode, offset=offset, shape=shape)
             return np.fromfile(f, dtype=dtype, count=math.prod(shape)).reshape(shape)
         payload = _read_capped(f, expected, path)
     _check_length(len(payload), expected, path, what)
+    _check_representable(shape, dtype, path)
     return np.frombuffer(payload, dtype=dtype).reshape(shape)
+
+
+def _check_representable(shape, dtype, path):
+    """Refuse shapes no NumPy array can have, even an empty one.
+
+    Called after the length check, which a zero dimension lets pass whatever
+    the other dimensions are; any other oversized shape fails that check first.
+    """
+    if len(shape) > _MAX_NDIM:
+        raise DataFormatError(
+            f"{path} declares {len(shape)} dimensions; at most {_MAX_NDIM} are supported."
+        )
+    # NumPy refuses even an empty array whose non-zero dimensions multiply
+    # past the largest array size.
+    if math.prod(d for d in shape if d) * dtype.itemsize > np.iinfo(np.intp).max:
+        raise DataFormatError(
+            f"{path} declares the shape {shape} of {dtype}, too large for any array; "
+            "the header is corrupt."
+        )
 
 
 def _check_length(actual, expected, path, what):
@@ -174,6 +196,10 @@ def _parse_idx_header(f, path):
             "0x0000, a type code (0x08, 0x09, 0x0B-0x0E) and a non-zero number of dimensions."
         )
     ndim = magic[3]
+    if ndim > _MAX_NDIM:
+        raise DataFormatError(
+            f"{path} declares {ndim} dimensions; an IDX file has at most {_MAX_NDIM}."
+        )
     dims = np.frombuffer(read_header_bytes(f, 4 * ndim, path, what), dtype=">u4")
     return _IDX_TYPES[magic[2]], tuple(int(d) for d in dims)
 

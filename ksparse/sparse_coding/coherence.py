@@ -38,9 +38,13 @@ def normalize_columns(W):
 
 def _normalize_columns(W):
     xp = get_array_module(W)
-    norms = xp.linalg.norm(W, axis=0)  # (n_atoms,)
-    if bool((norms == 0).any()):
+    peaks = xp.abs(W).max(axis=0)  # (n_atoms,)
+    if bool((peaks == 0).any()):
         raise ValueError("W has a zero column; its direction (and so μ) is undefined.")
+    # Dividing by each column's largest entry first keeps the squares inside the
+    # norm from underflowing or overflowing for atoms scaled by, e.g., 1e±200.
+    W = W / peaks  # (n_features, n_atoms), entries in [-1, 1]
+    norms = xp.linalg.norm(W, axis=0)  # (n_atoms,), in [1, sqrt(n_features)]
     return W / norms  # (n_features, n_atoms)
 
 
@@ -90,7 +94,8 @@ def _mutual_coherence(W, block_size):
         local = xp.arange(stop - start)
         gram[local, local] = 0.0  # <w_i, w_i> = 1 is not a pair of different atoms
         mu = max(mu, float(gram.max()))
-    return mu
+    # Rounding can lift |<w, w'>| of two parallel unit atoms just above 1.
+    return min(mu, 1.0)
 
 
 def uniqueness_bound(mu):
