@@ -20,10 +20,10 @@ from .training import check_random_state, train
 from .validation import (
     check_array,
     check_checkpoint_args,
+    check_fitted_input,
     check_dtype,
     check_int,
     check_is_fitted,
-    check_n_features,
     check_real,
 )
 
@@ -285,11 +285,7 @@ class KSparseAutoencoder(ParamsMixin):
 
     def _apply_in_chunks(self, X, func):
         """Validate X, run ``func`` on the model's backend in chunks, return on X's backend."""
-        check_is_fitted(self, "W_")
-        X_module = get_array_module(X)
-        X = check_array(X, "X", dtype=self.W_.dtype)
-        check_n_features(self, X)
-        X = to_device(X, get_array_module(self.W_))
+        X, X_module = check_fitted_input(self, X, "W_")
         out = [func(X[s : s + _CHUNK]) for s in range(0, X.shape[0], _CHUNK)]
         xp = get_array_module(out[0])
         return to_device(xp.concatenate(out, axis=0), X_module)

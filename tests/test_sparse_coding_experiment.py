@@ -110,3 +110,15 @@ def test_encoder_vs_iti_accepts_a_fitted_model():
 def test_encoder_vs_iti_bad_bias(b, b_prime, match):
     with pytest.raises(ValueError, match=match):
         encoder_vs_iti(np.ones((2, 4)), np.ones((4, 5)), b, b_prime, 2)
+
+
+def test_encoder_vs_iti_uses_the_pre_bias_encoder():
+    truth = gaussian_dictionary(16, 24, random_state=1, xp=np)
+    X, _ = make_sparse_signals(200, truth, 2, random_state=2)
+    X = X + 3.0
+    model = ksparse.KSparseAutoencoder(n_hidden=24, k=2, epochs=2, pre_bias=True,
+                                       random_state=0, verbose=False).fit(X)
+    comparison = encoder_vs_iti(X, model.W_, model.b_, model.b_prime_, 2, pre_bias=True)
+    # The autoencoder's own reconstruction error is the one the comparison reports.
+    expected = np.sum((model.reconstruct(X) - X) ** 2, axis=1)
+    np.testing.assert_allclose(comparison.error_autoencoder, expected, rtol=1e-9)

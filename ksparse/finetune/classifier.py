@@ -19,11 +19,9 @@ from ..classify.loss import cross_entropy, log_softmax
 from ..io import register_model, save_model
 from ..training import check_random_state, train
 from ..validation import (
-    check_array,
     check_dtype,
     check_int,
-    check_is_fitted,
-    check_n_features,
+    check_fitted_input,
     check_real,
 )
 from . import network
@@ -338,11 +336,7 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         S : array, shape (n_samples, n_classes)
             NumPy in, NumPy out (CuPy in, CuPy out).
         """
-        check_is_fitted(self, "coef_")
-        X_module = get_array_module(X)
-        X = check_array(X, "X", dtype=self.coef_.dtype)
-        check_n_features(self, X)
-        X = to_device(X, get_array_module(self.coef_))
+        X, X_module = check_fitted_input(self, X, "coef_")
         params, n_active = self._parameters(), self._n_active()
         out = [
             network.forward(params, X[s : s + _CHUNK], n_active)[0]  # (chunk, n_classes)

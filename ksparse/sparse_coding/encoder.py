@@ -64,7 +64,7 @@ class EncoderITIComparison:
         }
 
 
-def encoder_vs_iti(X, W, b, b_prime, k, *, max_iter=50, tol=1e-10):
+def encoder_vs_iti(X, W, b, b_prime, k, *, pre_bias=False, max_iter=50, tol=1e-10):
     r"""Compare the encoder's support and error with those of ITI run to convergence.
 
     Parameters
@@ -77,6 +77,8 @@ def encoder_vs_iti(X, W, b, b_prime, k, *, max_iter=50, tol=1e-10):
     b_prime : array, shape (n_features,)
         Decoder bias (``model.b_prime_``).
     k : int
+    pre_bias : bool, default False
+        The model encodes x − b′ (``model.pre_bias``): Γ¹ = supp_k(Wᵀ(x − b′) + b).
     max_iter : int, default 50
     tol : float, default 1e-10
 
@@ -104,12 +106,11 @@ def encoder_vs_iti(X, W, b, b_prime, k, *, max_iter=50, tol=1e-10):
     k = check_k(k, n_atoms)
     max_iter = check_positive_int(max_iter, "max_iter")
     tol = check_tol(tol)
-    return _encoder_vs_iti(X, W, b, b_prime, k, max_iter, tol)
+    return _encoder_vs_iti(X, W, b, b_prime, k, bool(pre_bias), max_iter, tol)
 
 
-def _encoder_vs_iti(X, W, b, b_prime, k, max_iter, tol):
-    xp = get_array_module(X)
-    H = X @ W + b  # (n_signals, n_atoms), hidden activities
+def _encoder_vs_iti(X, W, b, b_prime, k, pre_bias, max_iter, tol):
+    H = (X - b_prime if pre_bias else X) @ W + b  # (n_signals, n_atoms), hidden activities
     mask = topk_mask(H, k)  # (n_signals, n_atoms), the encoder's Γ
     X_hat = (H * mask) @ W.T + b_prime  # (n_signals, n_features), autoencoder output
     result = _iti(X - b_prime, W, k, max_iter, tol, False, mask, True)
