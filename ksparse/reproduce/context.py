@@ -1,0 +1,96 @@
+"""Shared machinery of ``ksparse reproduce``: data, cached models, resumable results.
+
+Everything an experiment produces is kept under the output folder:
+``models/NAME.npz`` for trained models (with ``models/NAME.ckpt`` while
+training, so an interrupted run resumes mid-training) and ``results.json``
+for finished table rows, so running the same command again skips what is
+done and continues where it stopped.
+"""
+__all__ = ["Context"]
+
+import json
+import os
+import tempfile
+import time
+
+from ..io import load
+from ..model import KSparseAutoencoder
+
+
+class Context:
+    """Paths, data and caches for one ``reproduce`` run.
+
+    Parameters
+    ----------
+    out : str
+        Output folder (created when missing).
+    data_dir : str or None
+        Where the datasets are (see :mod:`ksparse.datasets`).
+    quick : bool
+        Smaller settings that finish in minutes.
+    verbose : bool
+        Progress bars and progress lines.
+    """
+
+    def __init__(self, out, data_dir=None, quick=False, verbose=True):
+        self.out, self.data_dir, self.quick, self.verbose = out, data_dir, quick, verbose
+        os.makedirs(os.path.join(out, "models"), exist_ok=True)
+        self._mnist = None
+        self._results_path = os.path.join(out, "results.json")
+        self.results = {}
+        if os.path.exists(self._results_path):
+            with open(self._results_path, encoding="utf-8") as fh:
+                self.results = json.load(fh)
+
+    def log(self, message):
+        if self.verbose:
+            print(message, flush=True)
+
+    def mnist(self):
+        """MNIST with the paper's split, loaded once."""
+        if self._mnist is None:
+            from ..datasets import load_mnist
+
+            self._mnist = load_mnist(self.data_dir, progress=self.verbose)
+        return self._mnist
+
+    def path(self, *parts):
+        return os.path.join(self.out, *parts)
+
+    def autoencoder(self, name, X, X_val=None, **settings):
+        """Train a KSparseAutoencoder under ``name``, or load it when already trained.
+
+        Returns
+        -------
+        model : KSparseAutoencoder
+        seconds : float
+            Training time (0 when loaded from an earlier run).
+        """
+        path = self.path("models", f"{name}.npz")
+        settings.setdefault("verbose", self.verbose)
+        if os.path.exists(path):
+            model = load(path)
+            wanted = KSparseAutoencoder(**settings).get_params()
+            wanted.pop("verbose")
+            have = {k: v for k, v in model.get_params().items() if k in wanted}
+            if have == wanted:
+                self.log(f"{name}: loaded {path}")
+                return model, self.results.get(f"seconds/{name}", 0.0)
+        self.log(f"{name}: training {settings}")
+        model = KSparseAutoencoder(**settings)
+        start = time.perf_counter()
+        checkpoint = self.path("models", f"{name}.ckpt")
+        model.fit(X, X_val=X_val, checkpoint=checkpoint, resume=True)
+        seconds = time.perf_counter() - start
+        model.save(path)
+        os.unlink(checkpoint)
+        self.remember(f"seconds/{name}", seconds)
+        return model, seconds
+
+    def remember(self, key, value):
+        """Store a finished result (JSON-serialisable) so later runs skip it."""
+        self.results[key] = value
+        fd, tmp = tempfile.mkstemp(dir=self.out, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(self.results, fh, indent=1)
+        os.replace(tmp, self._results_path)

@@ -1,0 +1,79 @@
+"""Figures 1, 3 and 4 of the paper.
+
+Fig. 1: MNIST filters for k = 70, 40, 25, 10 (1000 hidden units).
+Fig. 3: filters learned from whitened 8×8 natural-image patches (1000
+hidden units, k = 50) — from CIFAR-10 when it is available, otherwise from
+the photograph that ships with matplotlib, so the figure can always be made
+offline.
+Fig. 4: log histograms of hidden activities for k = 70 and k = 15.
+"""
+__all__ = ["run_fig1", "run_fig3", "run_fig4"]
+
+from ..plotting import plot_activation_histograms, plot_filters
+from .table1 import BASE, SETTINGS
+
+
+def _mnist_model(ctx, k):
+    """The MNIST model for sparsity level k, shared with Table 1 when it trained one."""
+    data = ctx.mnist()
+    mode = SETTINGS["quick" if ctx.quick else "full"]
+    settings = dict(BASE, k=k, epochs=mode["epochs"], pre_bias=True)
+    model, _ = ctx.autoencoder(f"mnist-k{k}", data.train[0], data.val[0][:2000], **settings)
+    return model
+
+
+def run_fig1(ctx):
+    """Filter grids for k = 70, 40, 25, 10; returns a report section."""
+    figures = []
+    for k in (70, 40, 25, 10):
+        model = _mnist_model(ctx, k)
+        fig = plot_filters(model.components_[:400], (28, 28), title=f"k = {k}")
+        name = f"fig1_k{k}.png"
+        fig.savefig(ctx.path(name), dpi=100)
+        figures.append(name)
+    return {"title": "Figure 1: MNIST filters (first 400 of 1000)", "figures": figures,
+            "text": "Strokes grow longer and more global as k falls, as in the paper."}
+
+
+def _natural_patches(ctx):
+    from ..datasets import DataNotFoundError, load_cifar10_patches, load_photo_patches
+
+    n_patches = 100_000 if ctx.quick else 1_000_000
+    try:
+        X, _ = load_cifar10_patches(ctx.data_dir, download=False, n_patches=n_patches,
+                                    random_state=0, progress=ctx.verbose)
+        return X, (8, 8, 3), "CIFAR-10"
+    except DataNotFoundError:
+        ctx.log("fig3: CIFAR-10 not found locally; using matplotlib's sample photograph")
+        X, _ = load_photo_patches(8, n_patches=min(n_patches, 200_000), random_state=0)
+        return X, (8, 8), "the photograph shipped with matplotlib"
+
+
+def run_fig3(ctx):
+    """Filters from whitened natural-image patches; returns a report section."""
+    X, shape, source = _natural_patches(ctx)
+    settings = dict(n_hidden=1000, k=50, k_start=200, learning_rate=0.01, momentum=0.9,
+                    init_std=0.01, batch_size=128, random_state=0, dtype="float32",
+                    epochs=3 if ctx.quick else 20)
+    model, _ = ctx.autoencoder(f"patches-{source.split()[0].lower()}-k50", X, **settings)
+    fig = plot_filters(model.components_[:400], shape, title=f"k = 50, patches of {source}")
+    fig.savefig(ctx.path("fig3.png"), dpi=100)
+    return {"title": "Figure 3: filters from natural-image patches (first 400 of 1000)",
+            "figures": ["fig3.png"],
+            "text": f"8×8 patches of {source}, contrast-normalized and ZCA-whitened; "
+                    f"1000 hidden units, k = 50, {settings['epochs']} epochs."}
+
+
+def run_fig4(ctx):
+    """Histograms of hidden activities (k = 70 and 15); returns a report section."""
+    X_test = ctx.mnist().test[0]
+    activations = {}
+    for k in (70, 15):
+        model = _mnist_model(ctx, k)
+        activations[f"k-sparse autoencoder, k = {k}"] = model.transform(X_test)
+    fig = plot_activation_histograms(activations)
+    fig.savefig(ctx.path("fig4.png"), dpi=100)
+    return {"title": "Figure 4: histograms of hidden activities on the MNIST test set",
+            "figures": ["fig4.png"],
+            "text": "Only the k selected units of each image are counted; y is "
+                    "log10(1 + count). The histogram takes any model's activations."}

@@ -1,0 +1,106 @@
+"""The reproduction machinery on fake runs: report tables, caching, resuming."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ksparse.reproduce as reproduce
+from ksparse.cli import main
+from ksparse.reproduce.context import Context
+from ksparse.reproduce.features import choose_alpha, sparse_codes
+from ksparse.reproduce.report import Row, format_table, write_report
+
+
+def test_format_table_puts_ours_next_to_the_paper():
+    rows = [Row("k = 25", 1.30, 1.35, "200 epochs", 0, 600.0), Row("raw pixels", 7.5, None)]
+    lines = format_table(rows).splitlines()
+    assert lines[0].startswith("| model | ours (test error %) | paper (%) | difference")
+    assert lines[2] == "| k = 25 | 1.30 | 1.35 | -0.05 | 0 | 10.0 min | 200 epochs |"
+    assert lines[3] == "| raw pixels | 7.50 | – | – | – | – |  |"
+
+
+def test_write_report_is_complete_and_atomic(tmp_path):
+    sections = [{"title": "Table 1", "rows": [vars(Row("k = 10", 2.2, 2.1))],
+                 "text": "note", "figures": ["fig1.png"]}]
+    path = write_report(tmp_path / "report.md", "Title", sections, command="ksparse reproduce table1")
+    text = Path(path).read_text(encoding="utf-8")
+    assert text.startswith("# Title\n")
+    assert "    ksparse reproduce table1" in text
+    assert "| k = 10 | 2.20 | 2.10 | +0.10 |" in text
+    assert "![fig1.png](fig1.png)" in text and "Backend: numpy" in text
+    assert os.listdir(tmp_path) == ["report.md"]
+
+
+def test_run_writes_the_table_of_a_fake_target(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_target(ctx):
+        calls.append(ctx.quick)
+        if "fake/row" not in ctx.results:
+            ctx.remember("fake/row", vars(Row("fake model", 1.0, 1.35, "fake", 3, 1.0)))
+        return {"title": "Fake table", "rows": [ctx.results["fake/row"]]}
+
+    monkeypatch.setattr(reproduce, "_runner", lambda target: fake_target)
+    report = reproduce.run(["table1"], out=str(tmp_path), quick=True, verbose=False,
+                           command="ksparse reproduce table1 --quick")
+    text = Path(report).read_text(encoding="utf-8")
+    assert "quick settings" in text and "## Fake table" in text
+    assert "| fake model | 1.00 | 1.35 | -0.35 | 3 |" in text
+    assert calls == [True]
+    # A second run reads the finished row back instead of recomputing it.
+    assert Context(str(tmp_path)).results["fake/row"]["ours"] == 1.0
+
+
+def test_run_rejects_unknown_targets(tmp_path):
+    with pytest.raises(ValueError, match="unknown target"):
+        reproduce.run(["table9"], out=str(tmp_path), verbose=False)
+    with pytest.raises(SystemExit):
+        main(["reproduce", "table9"])
+
+
+def test_context_trains_once_then_loads(tmp_path, rng):
+    X = rng.standard_normal((64, 5)).astype(np.float32)
+    ctx = Context(str(tmp_path), verbose=False)
+    settings = dict(n_hidden=8, k=2, epochs=2, batch_size=16, random_state=0)
+    first, seconds = ctx.autoencoder("tiny", X, **settings)
+    assert seconds > 0 and not os.path.exists(ctx.path("models", "tiny.ckpt"))
+    again, _ = Context(str(tmp_path), verbose=False).autoencoder("tiny", X, **settings)
+    assert np.array_equal(again.W_, first.W_)
+    other, _ = ctx.autoencoder("tiny", X, **dict(settings, k=3))  # settings changed: retrain
+    assert other.k == 3
+
+
+def test_sparse_codes_keep_alpha_k_units_at_unit_rms(rng):
+    X = rng.standard_normal((50, 6))
+    model = ksparse_model(rng, X)
+    H, scale = sparse_codes(model, X, 4)
+    assert np.all(np.diff(H.indptr) == 4)
+    assert np.isclose(np.sqrt(np.mean(H.data**2)), 1.0)
+    H_other, same = sparse_codes(model, X[:10], 4, scale)
+    assert same == scale
+    np.testing.assert_allclose(H_other.toarray(), H[:10].toarray(), rtol=1e-6)
+    assert model.alpha == 1.0  # restored
+
+
+def ksparse_model(rng, X):
+    from ksparse import KSparseAutoencoder
+
+    return KSparseAutoencoder(n_hidden=12, k=2, epochs=2, random_state=0, verbose=False).fit(X)
+
+
+def test_choose_alpha_picks_the_lowest_validation_error(rng):
+    class Data:
+        pass
+
+    centers = rng.standard_normal((2, 6)) * 3
+    def split(n):
+        y = rng.integers(0, 2, n)
+        return centers[y] + rng.standard_normal((n, 6)), y
+    data = Data()
+    data.train, data.val, data.test = split(200), split(100), split(100)
+    model = ksparse_model(rng, data.train[0])
+    best, score, scores = choose_alpha(model, data, (1.0, 2.0, 7.0), grid=(1e-3,))
+    assert set(scores) == {1.0, 2.0}  # 7 * 2 > 12 hidden units: skipped
+    assert scores[best].val_error == min(s.val_error for s in scores.values())
+    assert 0 <= score.test_error <= 0.5
