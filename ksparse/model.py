@@ -62,6 +62,11 @@ class KSparseAutoencoder(ParamsMixin):
     dtype : None, 'float32' or 'float64', default=None
         None follows the input (float32 stays float32, float64 stays float64,
         anything else becomes float64).
+    center : bool, default=False
+        Subtract the mean training example (``mean_``, fixed) before
+        encoding and add it back after decoding; the model then learns the
+        centred data. Not in the paper; like ``pre_bias`` it keeps hidden
+        units alive on data with a large shared mean (see the results page).
     pre_bias : bool, default=False
         Encode x − b′ instead of x, with b′ initialised at the mean training
         example: z = Wᵀ(x − b′) + b. Not in the paper; it removes the shared
@@ -108,11 +113,13 @@ class KSparseAutoencoder(ParamsMixin):
     """
 
     P_ = None  # only an untied model learns an encoder matrix
+    mean_ = None  # only a centring model stores the training mean
 
     @classmethod
     def _array_names(cls, params):
         """Fitted arrays stored by :meth:`save` for these hyper-parameters."""
-        return ("W_", "b_", "b_prime_") + (() if params.get("tied", True) else ("P_",))
+        names = ("W_", "b_", "b_prime_") + (() if params.get("tied", True) else ("P_",))
+        return names + (("mean_",) if params.get("center", False) else ())
 
     def __init__(
         self,
@@ -128,6 +135,7 @@ class KSparseAutoencoder(ParamsMixin):
         k_start=None,
         lr_end=None,
         dtype=None,
+        center=False,
         pre_bias=False,
         optimizer="momentum",
         random_state=None,
@@ -145,6 +153,7 @@ class KSparseAutoencoder(ParamsMixin):
         self.k_start = k_start
         self.lr_end = lr_end
         self.dtype = dtype
+        self.center = center
         self.pre_bias = pre_bias
         self.optimizer = optimizer
         self.random_state = random_state
@@ -162,7 +171,7 @@ class KSparseAutoencoder(ParamsMixin):
             )
         if self.k_start is not None:
             check_int(self.k_start, "k_start", low=k, high=n_hidden)
-        for name in ("tied", "pre_bias"):
+        for name in ("tied", "center", "pre_bias"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
         if self.optimizer not in ("momentum", "adam"):
@@ -218,6 +227,8 @@ class KSparseAutoencoder(ParamsMixin):
         xp = get_xp()
         X = to_device(X, xp)
         X_val = None if X_val is None else to_device(X_val, xp)
+        self.mean_ = X.mean(axis=0) if self.center else None  # (n_features,)
+        X, X_val = self._centred(X), None if X_val is None else self._centred(X_val)
         rng = check_random_state(self.random_state)
         self._init_parameters(X, rng, xp)
         validation = None if X_val is None else (X_val,)
@@ -272,6 +283,10 @@ class KSparseAutoencoder(ParamsMixin):
         return total / X_val.shape[0]
 
     # --------------------------------------------------------------- inference
+    def _centred(self, X):
+        """X − mean_ with ``center``; X itself otherwise."""
+        return X if self.mean_ is None else X - self.mean_  # (n_samples, n_features)
+
     def _encoder_weights(self):
         return self.W_ if self.P_ is None else self.P_.T  # (n_features, n_hidden)
 
@@ -284,9 +299,12 @@ class KSparseAutoencoder(ParamsMixin):
         return F.decode(self._encode_sparse(X, k), self.W_, self.b_prime_)
 
     def _apply_in_chunks(self, X, func):
-        """Validate X, run ``func`` on the model's backend in chunks, return on X's backend."""
+        """Validate and centre X, run ``func`` on the model's backend in chunks.
+
+        The result is returned on X's own backend.
+        """
         X, X_module = check_fitted_input(self, X, "W_")
-        out = [func(X[s : s + _CHUNK]) for s in range(0, X.shape[0], _CHUNK)]
+        out = [func(self._centred(X[s : s + _CHUNK])) for s in range(0, X.shape[0], _CHUNK)]
         xp = get_array_module(out[0])
         return to_device(xp.concatenate(out, axis=0), X_module)
 
@@ -317,7 +335,8 @@ class KSparseAutoencoder(ParamsMixin):
         -------
         X_hat : array, shape (n_samples, n_features)
         """
-        return self._apply_in_chunks(X, lambda c: self._reconstruct(c, self.k))
+        offset = 0 if self.mean_ is None else self.mean_  # undo the centring
+        return self._apply_in_chunks(X, lambda c: self._reconstruct(c, self.k) + offset)
 
     @property
     def components_(self):
@@ -331,6 +350,8 @@ class KSparseAutoencoder(ParamsMixin):
         expected = {"W_": (n_features, n_hidden), "b_": (n_hidden,), "b_prime_": (n_features,)}
         if not self.tied:
             expected["P_"] = (n_hidden, n_features)
+        if self.center:
+            expected["mean_"] = (n_features,)
         for name, shape in expected.items():
             if arrays[name].shape != shape:
                 raise ValueError(

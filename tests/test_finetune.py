@@ -261,3 +261,12 @@ def test_network_from_a_pre_bias_autoencoder_computes_its_features(rng):
     z = X @ net.W1_ + net.b1_
     np.testing.assert_allclose(z, (X - ae.b_prime_) @ ae.W_ + ae.b_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(np.where(topk_mask(z, 4), z, 0), ae.transform(X), atol=1e-12)
+
+
+def test_network_from_a_centring_autoencoder_computes_its_features(rng):
+    X = rng.standard_normal((80, 6)) + 4.0
+    ae = KSparseAutoencoder(n_hidden=10, k=2, alpha=2.0, epochs=3, center=True,
+                            random_state=0, verbose=False).fit(X)
+    net = SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=2.0, verbose=False)
+    z = X @ net.W1_ + net.b1_
+    np.testing.assert_allclose(np.where(topk_mask(z, 4), z, 0), ae.transform(X), atol=1e-12)

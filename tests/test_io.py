@@ -186,3 +186,11 @@ def test_classifiers_round_trip_with_string_labels(tmp_path, rng):
         assert np.array_equal(loaded.classes_, model.classes_)
         assert np.array_equal(loaded.predict(X), model.predict(X))
         np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_centring_model_round_trip(tmp_path, X):
+    model = fitted(X + 3.0, center=True)
+    model.save(tmp_path / "c.npz")
+    loaded = ksparse.load(tmp_path / "c.npz")
+    assert np.array_equal(loaded.mean_, model.mean_)
+    assert np.array_equal(loaded.reconstruct(X), model.reconstruct(X))

@@ -224,3 +224,17 @@ def test_adam_option_trains(rng, X):
     assert model.history_[-1]["loss"] < model.history_[0]["loss"]
     with pytest.raises(ValueError, match="optimizer must be 'momentum' or 'adam'"):
         small_model(optimizer="rmsprop").fit(X)
+
+
+def test_center_is_a_plain_model_of_the_centred_data(rng):
+    X = rng.standard_normal((150, 10)) + 5.0
+    centred = small_model(center=True, alpha=2.0, k=3, learning_rate=0.001).fit(X)
+    plain = small_model(alpha=2.0, k=3, learning_rate=0.001).fit(X - X.mean(axis=0))
+    np.testing.assert_allclose(centred.mean_, X.mean(axis=0))
+    np.testing.assert_allclose(centred.W_, plain.W_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(centred.transform(X), plain.transform(X - X.mean(axis=0)),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(centred.reconstruct(X),
+                               plain.reconstruct(X - X.mean(axis=0)) + X.mean(axis=0),
+                               rtol=1e-10, atol=1e-12)
+    assert small_model(learning_rate=0.001).fit(X).mean_ is None

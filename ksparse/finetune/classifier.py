@@ -369,7 +369,8 @@ def _encoder_of(autoencoder, position):
     """Encoder weights (n_in, n_hidden) and bias (n_hidden,) of a fitted autoencoder.
 
     With a pre-encoder bias, z = Wᵀ(x − b′) + b = Wᵀx + (b − Wᵀb′): the
-    centring folds into the layer's bias, so the network takes raw inputs.
+    centring folds into the layer's bias, so the network takes raw inputs
+    (likewise for ``center``, with the training mean in place of b′).
     """
     W = getattr(autoencoder, "W_", None)
     b = getattr(autoencoder, "b_", None)
@@ -379,4 +380,6 @@ def _encoder_of(autoencoder, position):
     W_enc = W if P is None else P.T  # (n_in, n_hidden)
     if getattr(autoencoder, "pre_bias", False):
         b = b - autoencoder.b_prime_ @ W_enc  # (n_hidden,)
+    if getattr(autoencoder, "mean_", None) is not None:
+        b = b - autoencoder.mean_ @ W_enc  # (n_hidden,), folds ``center`` in too
     return W_enc, b
