@@ -42,20 +42,20 @@ def _natural_patches(ctx):
     try:
         X, _ = load_cifar10_patches(ctx.data_dir, download=False, n_patches=n_patches,
                                     random_state=0, progress=ctx.verbose)
-        return X, (8, 8, 3), "CIFAR-10"
+        return X, (8, 8, 3), "cifar10", "CIFAR-10"
     except DataNotFoundError:
         ctx.log("fig3: CIFAR-10 not found locally; using matplotlib's sample photograph")
         X, _ = load_photo_patches(8, n_patches=min(n_patches, 200_000), random_state=0)
-        return X, (8, 8), "the photograph shipped with matplotlib"
+        return X, (8, 8), "photo", "the photograph shipped with matplotlib"
 
 
 def run_fig3(ctx):
     """Filters from whitened natural-image patches; returns a report section."""
-    X, shape, source = _natural_patches(ctx)
+    X, shape, name, source = _natural_patches(ctx)
     settings = dict(n_hidden=1000, k=50, k_start=200, learning_rate=0.01, momentum=0.9,
                     init_std=0.01, batch_size=128, random_state=0, dtype="float32",
                     epochs=3 if ctx.quick else 20)
-    model, _ = ctx.autoencoder(f"patches-{source.split()[0].lower()}-k50", X, **settings)
+    model, _ = ctx.autoencoder(f"patches-{name}-k50", X, **settings)
     fig = plot_filters(model.components_[:400], shape, title=f"k = 50, patches of {source}")
     fig.savefig(ctx.path("fig3.png"), dpi=100)
     return {"title": "Figure 3: filters from natural-image patches (first 400 of 1000)",
