@@ -10,14 +10,14 @@ Fig. 4: log histograms of hidden activities for k = 70 and k = 15.
 __all__ = ["run_fig1", "run_fig3", "run_fig4"]
 
 from ..plotting import plot_activation_histograms, plot_filters
-from .table1 import BASE, SETTINGS
+from .table1 import BASE, RECIPE, SETTINGS
 
 
 def _mnist_model(ctx, k):
     """The MNIST model for sparsity level k, shared with Table 1 when it trained one."""
     data = ctx.mnist()
     mode = SETTINGS["quick" if ctx.quick else "full"]
-    settings = dict(BASE, k=k, epochs=mode["epochs"], pre_bias=True)
+    settings = dict(BASE, k=k, epochs=mode["epochs"], **RECIPE)
     model, _ = ctx.autoencoder(f"mnist-k{k}", data.train[0], data.val[0][:2000], **settings)
     return model
 
@@ -52,9 +52,7 @@ def _natural_patches(ctx):
 def run_fig3(ctx):
     """Filters from whitened natural-image patches; returns a report section."""
     X, shape, name, source = _natural_patches(ctx)
-    settings = dict(n_hidden=1000, k=50, k_start=200, learning_rate=0.01, momentum=0.9,
-                    init_std=0.01, batch_size=128, random_state=0, dtype="float32",
-                    epochs=3 if ctx.quick else 20)
+    settings = dict(BASE, k=50, k_start=200, epochs=3 if ctx.quick else 20)
     model, _ = ctx.autoencoder(f"patches-{name}-k50", X, **settings)
     fig = plot_filters(model.components_[:400], shape, title=f"k = 50, patches of {source}")
     fig.savefig(ctx.path("fig3.png"), dpi=100)

@@ -18,7 +18,7 @@ import time
 
 from ..finetune import SparseMLPClassifier, layerwise_finetune
 from .report import Row
-from .table1 import BASE
+from .table1 import BASE, RECIPE
 from .table1 import SETTINGS as TABLE1
 
 PAPER = {"shallow": 1.08, "deep": 0.97}
@@ -29,13 +29,13 @@ SETTINGS = {
 }
 
 NETWORK = dict(k=25, alpha=3.0, learning_rate=1.0, momentum=0.25, lr_end=0.001,
-               batch_size=128, random_state=0, dtype="float32")
+               batch_size=128, random_state=0)
 
 
 def _first_autoencoder(ctx):
     data = ctx.mnist()
     epochs = TABLE1["quick" if ctx.quick else "full"]["epochs"]
-    settings = dict(BASE, k=25, epochs=epochs, pre_bias=True)
+    settings = dict(BASE, k=25, epochs=epochs, **RECIPE)
     return ctx.autoencoder("mnist-k25", data.train[0], data.val[0][:2000], **settings)
 
 
@@ -60,7 +60,7 @@ def _deep_row(ctx, mode):
     epochs = TABLE1["quick" if ctx.quick else "full"]["epochs"]
     ae2, ae2_seconds = ctx.autoencoder(
         "mnist-k25-layer2", codes_train, codes_val,
-        **dict(BASE, k=25, alpha=3.0, epochs=epochs, pre_bias=True))
+        **dict(BASE, k=25, alpha=3.0, epochs=epochs, **RECIPE))
     net = SparseMLPClassifier.from_autoencoders([ae1, ae2], verbose=ctx.verbose, **NETWORK)
     layerwise_finetune(net, *data.train, epochs=mode["stage_epochs"],
                        X_val=data.val[0], y_val=data.val[1])
