@@ -24,8 +24,11 @@ BASE = dict(n_hidden=1000, k_start=100, learning_rate=0.01, momentum=0.9,
 RECIPE = dict(center=True, lr_end=0.001)
 
 SETTINGS = {
-    "full": dict(epochs=200, alphas=(1.0, 2.0, 3.0, 4.0), l2_grid=(1e-3, 3e-4, 1e-4, 3e-5, 1e-5)),
-    "quick": dict(epochs=5, alphas=(3.0,), l2_grid=(1e-4,)),
+    # The literal recipe stops improving within a few epochs (its dead units
+    # never come back), so its row is trained for fewer.
+    "full": dict(epochs=200, literal_epochs=30, alphas=(2.0, 3.0, 4.0),
+                 l2_grid=(3e-4, 1e-4, 3e-5)),
+    "quick": dict(epochs=5, literal_epochs=5, alphas=(3.0,), l2_grid=(1e-4,)),
 }
 
 
@@ -42,9 +45,9 @@ def _raw_row(ctx, grid):
                f"softmax regression, L2 = {score.l2:g}", None, time.perf_counter() - start)
 
 
-def _autoencoder_row(ctx, name, label, k, recipe, mode):
+def _autoencoder_row(ctx, name, label, k, recipe, mode, epochs):
     data = ctx.mnist()
-    settings = dict(BASE, k=k, epochs=mode["epochs"], **recipe)
+    settings = dict(BASE, k=k, epochs=epochs, **recipe)
     model, train_seconds = ctx.autoencoder(name, data.train[0], data.val[0][:2000], **settings)
     start = time.perf_counter()
     alpha, score, _ = choose_alpha(model, data, mode["alphas"], grid=mode["l2_grid"])
@@ -58,10 +61,11 @@ def run_table1(ctx):
     mode = SETTINGS["quick" if ctx.quick else "full"]
     jobs = [("table1/raw", lambda: _raw_row(ctx, mode["l2_grid"]))]
     jobs.append(("table1/literal-k25", lambda: _autoencoder_row(
-        ctx, "mnist-k25-literal", "k = 25, paper's recipe taken literally", 25, {}, mode)))
+        ctx, "mnist-k25-literal", "k = 25, paper's recipe taken literally", 25, {}, mode,
+        mode["literal_epochs"])))
     for k in (40, 25, 10):
         jobs.append((f"table1/k{k}", lambda k=k: _autoencoder_row(
-            ctx, f"mnist-k{k}", f"k = {k}, centred inputs", k, RECIPE, mode)))
+            ctx, f"mnist-k{k}", f"k = {k}, centred inputs", k, RECIPE, mode, mode["epochs"])))
     rows = []
     for key, job in jobs:
         if key not in ctx.results:
