@@ -16,7 +16,6 @@ import zipfile
 import numpy as np
 import pytest
 
-from ksparse import KSparseAutoencoder
 
 MAX_SECONDS = 5.0
 MAX_TRACED_BYTES = 32 * 2**20  # every file here is tiny; a refusal needs next to nothing
@@ -58,17 +57,6 @@ def random_files(seed, count=25, max_len=400):
 
 
 # ------------------------------------------------------------ npz archives
-
-
-@pytest.fixture(scope="module")
-def model_bytes(tmp_path_factory):
-    """Bytes of a small fitted KSparseAutoencoder saved with ``model.save``."""
-    X = np.random.default_rng(0).standard_normal((40, 6)).astype(np.float32)
-    model = KSparseAutoencoder(n_hidden=8, k=2, epochs=1, batch_size=16, random_state=0,
-                               verbose=False).fit(X)
-    path = tmp_path_factory.mktemp("model") / "good.npz"
-    model.save(path)
-    return path.read_bytes()
 
 
 def npz_members(data):

@@ -1,24 +1,12 @@
 """Fine-tuning networks: gradients through the α·k masks, frozen layers, learning, checks."""
 import numpy as np
 import pytest
+from _numerical import numerical_gradient
 
 from ksparse import KSparseAutoencoder
 from ksparse.finetune import SparseMLPClassifier, layerwise_finetune
 from ksparse.finetune import network as N
 from ksparse.topk import topk_mask
-
-
-def numerical_gradient(f, array, eps=1e-6):
-    grad = np.zeros_like(array)
-    for i in np.ndindex(array.shape):
-        old = array[i]
-        array[i] = old + eps
-        plus = float(f())
-        array[i] = old - eps
-        minus = float(f())
-        array[i] = old
-        grad[i] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def make_params(rng, sizes, n_classes):

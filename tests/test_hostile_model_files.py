@@ -17,9 +17,8 @@ import pytest
 
 import ksparse
 
-from _hostile import (  # noqa: F401 (model_bytes is a fixture)
+from _hostile import (
     TouchOnUnpickle,
-    model_bytes,
     npy_header_only,
     npy_of,
     npz_bytes,

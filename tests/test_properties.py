@@ -9,6 +9,7 @@ runs in a few seconds.
 """
 import numpy as np
 import pytest
+from _numerical import numerical_gradient
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -120,16 +121,8 @@ def selection_margin(z, k):
 
 
 def central_differences(params, X, k, pre_bias, name):
-    grad = np.zeros_like(params[name])
-    for i in np.ndindex(params[name].shape):
-        old = params[name][i]
-        params[name][i] = old + EPS
-        plus = float(F.loss_and_grads(params, X, k, pre_bias)[0])
-        params[name][i] = old - EPS
-        minus = float(F.loss_and_grads(params, X, k, pre_bias)[0])
-        params[name][i] = old
-        grad[i] = (plus - minus) / (2 * EPS)
-    return grad
+    return numerical_gradient(lambda: F.loss_and_grads(params, X, k, pre_bias)[0],
+                              params[name], EPS)
 
 
 @settings(max_examples=N_GRADS, **FAST)

@@ -1,25 +1,12 @@
 """Softmax regression: gradients against finite differences, solvers, L2 selection, input checks."""
 import numpy as np
 import pytest
+from _numerical import numerical_gradient
 import scipy.sparse
 
 from ksparse.classify import ConvergenceWarning, SoftmaxRegression, select_l2
 from ksparse.classify import loss as L
 from ksparse.classify._lbfgs import _objective
-
-
-def numerical_gradient(f, array, eps=1e-6):
-    """Central differences of the scalar f() in every entry of ``array`` (changed in place)."""
-    grad = np.zeros_like(array)
-    for i in np.ndindex(array.shape):
-        old = array[i]
-        array[i] = old + eps
-        plus = float(f())
-        array[i] = old - eps
-        minus = float(f())
-        array[i] = old
-        grad[i] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def separable(rng, n=120, n_features=4, n_classes=3, margin=1.0):
