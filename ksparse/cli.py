@@ -1,7 +1,7 @@
 """Command line (also ``python -m ksparse``).
 
 ``ksparse demo [--out DIR]``
-    learn filters from natural-image patches, offline, in about a minute;
+    learn filters from natural-image patches, offline, in well under a minute;
 ``ksparse reproduce {table1,table3,fig1,fig3,fig4,all} [--quick] [--data-dir DIR] [--out DIR]``
     the paper's tables and figures next to ours.
 """
@@ -18,7 +18,7 @@ def _build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo",
-        help="learn filters from natural-image patches (offline, about a minute)",
+        help="learn filters from natural-image patches (offline, well under a minute)",
         description="Train a k-sparse autoencoder on 8x8 patches of matplotlib's sample "
         "photograph and write the learned filters as an image.",
     )
