@@ -13,8 +13,10 @@ from ksparse.reproduce.report import Row, format_table, write_report
 
 
 def test_format_table_puts_ours_next_to_the_paper():
-    rows = [Row("k = 25", 1.30, 1.35, "200 epochs", 0, 600.0), Row("raw pixels", 7.5, None)]
+    rows = [Row("k = 25", 1.30, 1.35, "200 epochs", 0, 600.0), Row("raw pixels", 7.5, None),
+            Row("same", 1.35 - 1e-12, 1.35)]
     lines = format_table(rows).splitlines()
+    assert "| same | 1.35 | 1.35 | +0.00 |" in lines[4]
     assert lines[0].startswith("| model | ours (test error %) | paper (%) | difference")
     assert lines[2] == "| k = 25 | 1.30 | 1.35 | -0.05 | 0 | 10.0 min | 200 epochs |"
     assert lines[3] == "| raw pixels | 7.50 | – | – | – | – |  |"

@@ -53,7 +53,8 @@ def format_table(rows):
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
-        diff = None if r.ours is None or r.paper is None else r.ours - r.paper
+        # Rounded first, so that equal numbers do not show as "-0.00".
+        diff = None if r.ours is None or r.paper is None else round(r.ours - r.paper, 2) + 0.0
         lines.append(
             f"| {r.name} | {_cell(r.ours, '.2f')} | {_cell(r.paper, '.2f')} | "
             f"{_cell(diff, '+.2f')} | {_cell(r.dead_units, 'd')} | "
