@@ -30,7 +30,7 @@ SETTINGS = {
     # never come back), so its row is trained for fewer.
     "full": dict(epochs=200, literal_epochs=30, adam_epochs=50, alphas=(2.0, 3.0, 4.0),
                  l2_grid=(3e-4, 1e-4, 3e-5)),
-    "quick": dict(epochs=5, literal_epochs=5, adam_epochs=None, alphas=(3.0,),
+    "quick": dict(epochs=10, literal_epochs=5, adam_epochs=None, alphas=(3.0,),
                   l2_grid=(1e-4,)),
 }
 
