@@ -29,7 +29,7 @@ import threading
 import numpy as np
 from tqdm.auto import tqdm
 
-from .backend import get_array_module, to_device
+from .backend import get_array_module, to_device, to_numpy
 from .checkpoint import TrainState, load_checkpoint, save_checkpoint
 from .optim import MomentumSGD
 from .schedules import learning_rate_at
@@ -51,16 +51,19 @@ def check_random_state(random_state):
 
 
 def _check_finite(loss, grads, epoch, step):
-    """Raise before the update when the loss or any gradient is not finite."""
-    # One scalar per gradient: a sum is finite only if every entry is.
-    total = loss + sum(g.sum() for g in grads.values())
-    if not math.isfinite(float(total)):
+    """The loss as a Python float; raises before the update when it or any gradient is not finite."""
+    xp = get_array_module(loss)
+    # A sum is finite only if every entry is; both scalars reach the host in one transfer.
+    grad_total = sum(g.sum() for g in grads.values())
+    loss_value, grad_value = (float(v) for v in to_numpy(xp.stack([loss, grad_total])))
+    if not (math.isfinite(loss_value) and math.isfinite(grad_value)):
         raise NonFiniteLossError(
             f"Non-finite loss or gradient at epoch {epoch}, step {step} "
-            f"(loss={float(loss)!r}). The model keeps the parameters of the last "
+            f"(loss={loss_value!r}). The model keeps the parameters of the last "
             "finite step. Scale the inputs (e.g. pixels to [0, 1]) or lower "
             "learning_rate."
         )
+    return loss_value
 
 
 @contextlib.contextmanager
@@ -95,10 +98,10 @@ def _step(model, params, batch, optimizer, state, total_steps):
         loss, grads, aux = model._training_step(
             params, *batch, step=state.step, total_steps=total_steps
         )
-        _check_finite(loss, grads, state.epoch, state.step)
+        loss_value = _check_finite(loss, grads, state.epoch, state.step)
     eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
     optimizer.step(grads, eta)
-    state.loss_sum += float(loss) * batch[0].shape[0]
+    state.loss_sum += loss_value * batch[0].shape[0]
     if "active" in aux:
         state.alive = aux["active"] if state.alive is None else state.alive | aux["active"]
     state.step += 1
