@@ -18,7 +18,7 @@ import os
 import numpy as np
 
 from .backend import get_array_module, to_device, to_numpy
-from .io import _atomic_savez, _json_safe, _load_json_header, _read_archive
+from .io import _atomic_savez, _json_safe, _load_json_header, _read_archive, check_format
 
 FORMAT_NAME = "ksparse-checkpoint"
 FORMAT_VERSION = 1
@@ -98,7 +98,7 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     path = os.fspath(path)
     arrays = _read_archive(path)
     header = _load_json_header(arrays, path, "ksparse checkpoint")
-    _check_format(header, path)
+    check_format(header, path, FORMAT_NAME, FORMAT_VERSION, "ksparse checkpoint")
     _check_run(header, model, n_samples, path)
     _check_header(header, path, model)
     restored = {name: _expect(arrays, f"param/{name}", p, path) for name, p in params.items()}
@@ -114,19 +114,6 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     state = TrainState(**header["state"])
     state.alive = None if alive is None else to_device(alive, xp)
     return state, header["history"]
-
-
-def _check_format(header, path):
-    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-        raise ValueError(f"{path} is not a ksparse checkpoint (wrong or missing format name).")
-    version = header.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"{path} is not a ksparse checkpoint: format version {version!r:.80}.")
-    if version > FORMAT_VERSION:
-        raise ValueError(
-            f"{path} was written in checkpoint format version {version}, newer than this "
-            f"ksparse reads ({FORMAT_VERSION})."
-        )
 
 
 def _check_run(header, model, n_samples, path):

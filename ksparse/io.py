@@ -205,20 +205,29 @@ def _load_json_header(arrays, path, what):
         raise ValueError(f"{path!s} has a corrupt header: {exc!r:.200}") from exc
 
 
-def _parse_header(arrays, path):
-    header = _load_json_header(arrays, path, "ksparse model file")
-    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-        raise ValueError(f"{path!s} is not a ksparse model file (wrong format name).")
-    if not isinstance(header.get("params"), dict):
-        raise ValueError(f"{path!s} has a malformed header: 'params' is not a mapping.")
+def check_format(header, path, name, newest, what):
+    """Raise unless ``header`` names format ``name`` in a version from 1 to ``newest``.
+
+    Shared by model files and training checkpoints; ``what`` names the kind
+    of file in the messages.
+    """
+    if not isinstance(header, dict) or header.get("format") != name:
+        raise ValueError(f"{path!s} is not a {what} (wrong or missing format name).")
     version = header.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"{path!s} has a malformed header: format version {version!r:.80}.")
-    if version > FORMAT_VERSION:
+    if version > newest:
         raise ValueError(
             f"{path!s} was written in format version {version!r}, newer than this "
-            f"ksparse reads ({FORMAT_VERSION}); upgrade ksparse to load it."
+            f"ksparse reads ({newest}); upgrade ksparse to load it."
         )
+
+
+def _parse_header(arrays, path):
+    header = _load_json_header(arrays, path, "ksparse model file")
+    check_format(header, path, FORMAT_NAME, FORMAT_VERSION, "ksparse model file")
+    if not isinstance(header.get("params"), dict):
+        raise ValueError(f"{path!s} has a malformed header: 'params' is not a mapping.")
     n_features = header.get("n_features_in")
     if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
         raise ValueError(
