@@ -8,6 +8,7 @@ __all__ = [
     "filter_mosaic",
     "plot_filters",
     "plot_training_curves",
+    "plot_error_curves",
     "plot_reconstructions",
     "plot_activation_histograms",
 ]
@@ -119,6 +120,31 @@ def plot_training_curves(history, ax=None):
         twin = ax.twinx()
         twin.plot(epochs, [h["dead_units"] for h in history], color="gray", ls=":")
         twin.set_ylabel("dead units (dotted)")
+    return fig
+
+
+def plot_error_curves(curves, ylabel="error (%)", ax=None):
+    """One line per run: an error measure against the epoch.
+
+    Parameters
+    ----------
+    curves : dict of str to (sequence, sequence)
+        Label → (epochs, errors), e.g. the ``val_error`` of a classifier's
+        ``history_`` in percent.
+    ylabel : str
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    fig, ax = _new_axes(ax, figsize=(6, 4))
+    for label, (epochs, errors) in curves.items():
+        ax.plot(list(epochs), list(errors), label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    if curves:
+        ax.legend(loc="upper right")
     return fig
 
 

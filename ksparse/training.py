@@ -7,7 +7,9 @@ A model plugs into :func:`train` by providing
     where ``aux`` may hold ``"active"``, a boolean (n_hidden,) vector of the
     hidden units used in this minibatch, and ``"k"``, the sparsity level;
 ``model._validation_loss(params, *validation, step, total_steps)``
-    the loss on held-out data at the current step;
+    the loss on held-out data at the current step; a model may instead
+    provide ``_validation_metrics`` (same arguments) returning a dict that
+    holds ``"val_loss"`` and other held-out measures (e.g. ``"val_error"``);
 ``model._epoch_logs(step, total_steps)``
     a dict of model-specific values to record (e.g. the sparsity level);
 
@@ -118,10 +120,18 @@ def _epoch_logs(model, params, state, n_samples, validation, total_steps):
     if validation is not None:
         # Overflow on held-out data is not an error: a non-finite val_loss is recorded.
         with np.errstate(over="ignore", invalid="ignore"):
-            logs["val_loss"] = float(
-                model._validation_loss(params, *validation, step=last, total_steps=total_steps)
-            )
+            logs.update(_validation_logs(model, params, validation, last, total_steps))
     return logs
+
+
+def _validation_logs(model, params, validation, step, total_steps):
+    """``val_loss`` and whatever else the model measures on held-out data, as floats."""
+    metrics = getattr(model, "_validation_metrics", None)
+    if metrics is None:
+        loss = model._validation_loss(params, *validation, step=step, total_steps=total_steps)
+        return {"val_loss": float(loss)}
+    values = metrics(params, *validation, step=step, total_steps=total_steps)
+    return {name: float(value) for name, value in values.items()}
 
 
 def _next_epoch(state, rng):

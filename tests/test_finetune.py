@@ -213,6 +213,7 @@ def test_bad_labels_raise_naming_y(rng, n_rows, y, message):
         ({"hidden_layers": (24, 4), "k": 3, "alpha": 2}, ValueError, "alpha \\* k"),
         ({"hidden_layers": ()}, ValueError, "hidden_layers"),
         ({"momentum": 1.0}, ValueError, "momentum"),
+        ({"center": "yes"}, TypeError, "center must be True or False"),
     ],
 )
 def test_bad_hyperparameters_raise(rng, params, error, message):
@@ -240,21 +241,82 @@ def test_selection_is_topk_mask(rng):
     np.testing.assert_array_equal(masks[0], topk_mask(np.tile(params["b1"], (2, 1)), 2))
 
 
-def test_network_from_a_pre_bias_autoencoder_computes_its_features(rng):
+@pytest.mark.parametrize("option", ["pre_bias", "center"])
+@pytest.mark.parametrize("center", [True, False])
+def test_network_from_a_centring_autoencoder_computes_its_features(rng, option, center):
     X = rng.standard_normal((80, 6)) + 4.0
-    ae = KSparseAutoencoder(n_hidden=10, k=2, alpha=2.0, epochs=3, pre_bias=True,
-                            random_state=0, verbose=False).fit(X)
-    net = SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=2.0, verbose=False)
-    # The first layer on raw inputs equals the autoencoder's code of the centred input.
-    z = X @ net.W1_ + net.b1_
-    np.testing.assert_allclose(z, (X - ae.b_prime_) @ ae.W_ + ae.b_, rtol=1e-10, atol=1e-12)
+    ae = KSparseAutoencoder(n_hidden=10, k=2, alpha=2.0, epochs=3, random_state=0,
+                            verbose=False, **{option: True}).fit(X)
+    centre = ae.b_prime_ if option == "pre_bias" else ae.mean_
+    net = SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=2.0, center=center,
+                                                verbose=False)
+    if center:  # the centre is kept as the network's input centre, the bias as it was
+        np.testing.assert_array_equal(net.mean_, centre)
+        np.testing.assert_array_equal(net.b1_, ae.b_)
+        z = (X - net.mean_) @ net.W1_ + net.b1_
+    else:  # folded: z = Wᵀx + (b − Wᵀc) on raw inputs
+        assert net.mean_ is None
+        z = X @ net.W1_ + net.b1_
+    np.testing.assert_allclose(z, (X - centre) @ ae.W_ + ae.b_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(np.where(topk_mask(z, 4), z, 0), ae.transform(X), atol=1e-12)
 
 
-def test_network_from_a_centring_autoencoder_computes_its_features(rng):
-    X = rng.standard_normal((80, 6)) + 4.0
-    ae = KSparseAutoencoder(n_hidden=10, k=2, alpha=2.0, epochs=3, center=True,
-                            random_state=0, verbose=False).fit(X)
-    net = SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=2.0, verbose=False)
-    z = X @ net.W1_ + net.b1_
-    np.testing.assert_allclose(np.where(topk_mask(z, 4), z, 0), ae.transform(X), atol=1e-12)
+@pytest.mark.parametrize("options, center", [({"center": True}, True),
+                                             ({"pre_bias": True}, True), ({}, False)])
+def test_from_autoencoders_centres_when_the_first_autoencoder_does(rng, options, center):
+    X = rng.standard_normal((60, 5)) + 2.0
+    ae = KSparseAutoencoder(n_hidden=8, k=2, epochs=2, random_state=0, verbose=False,
+                            **options).fit(X)
+    assert SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=1.0).center is center
+
+
+def test_centred_and_folded_networks_compute_the_same_function(rng):
+    X, y = blobs(rng, n=90)
+    ae = KSparseAutoencoder(n_hidden=24, k=3, epochs=4, center=True, random_state=0,
+                            verbose=False).fit(X + 5.0)
+    nets = [SparseMLPClassifier.from_autoencoders([ae], k=3, alpha=2.0, center=c, epochs=1,
+                                                  trainable="softmax", random_state=0,
+                                                  verbose=False).fit(X + 5.0, y)
+            for c in (True, False)]
+    # Training only the softmax sees the same features, so everything agrees.
+    np.testing.assert_allclose(nets[0].coef_, nets[1].coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(nets[0].decision_function(X + 5.0),
+                               nets[1].decision_function(X + 5.0), rtol=1e-9, atol=1e-9)
+    # Training the hidden layer differs: the folded network's steps on W1 see x, not x − x̄.
+    for net in nets:
+        net.set_params(trainable="all").fit(X + 5.0, y)
+    assert not np.allclose(nets[0].W1_, nets[1].W1_)
+
+
+def test_centre_is_the_training_mean_or_kept_when_warm_started(rng):
+    X, y = blobs(rng, n=90)
+    model = small(center=True, epochs=2).fit(X, y)
+    np.testing.assert_allclose(model.mean_, X.mean(axis=0))
+    # Predictions use x − mean_: the hidden layer of an explicit forward pass agrees.
+    params = {"W1": model.W1_, "b1": model.b1_, "W_out": model.coef_, "b_out": model.intercept_}
+    S = N.forward(params, X - model.mean_, model._n_active())[0]
+    np.testing.assert_allclose(model.decision_function(X), S, rtol=1e-12)
+    kept = model.mean_.copy()
+    model.set_params(warm_start=True).fit(X[:40], y[:40])
+    np.testing.assert_array_equal(model.mean_, kept)
+    model.set_params(warm_start=False).fit(X[:40], y[:40])
+    np.testing.assert_allclose(model.mean_, X[:40].mean(axis=0))
+    assert small(epochs=1).fit(X, y).mean_ is None
+
+
+def test_validation_error_is_recorded_every_epoch(rng):
+    X, y = blobs(rng)
+    model = small(epochs=3).fit(X[:180], y[:180], X_val=X[180:], y_val=y[180:])
+    assert all(0.0 <= h["val_error"] <= 1.0 for h in model.history_)
+    assert model.history_[-1]["val_error"] == pytest.approx(1 - model.score(X[180:], y[180:]))
+
+
+def test_centring_network_round_trip(tmp_path, rng):
+    import ksparse
+
+    X, y = blobs(rng, n=60)
+    model = small(center=True, epochs=2).fit(X + 3.0, y)
+    model.save(tmp_path / "net.npz")
+    loaded = ksparse.load(tmp_path / "net.npz")
+    np.testing.assert_array_equal(loaded.mean_, model.mean_)
+    np.testing.assert_array_equal(loaded.predict_proba(X + 3.0), model.predict_proba(X + 3.0))

@@ -56,3 +56,14 @@ def test_activation_histogram_counts_nonzero_activities():
     # Bins [0, .5) [.5, 1) [1, 1.5) [1.5, 2]: "a" has 0.5 twice and 1.5 once; zeros left out.
     np.testing.assert_allclose(lines["a"].get_ydata(), np.log10(1 + np.array([0, 2, 0, 1])))
     np.testing.assert_allclose(lines["b"].get_ydata(), np.log10(1 + np.array([0, 0, 0, 1])))
+
+
+def test_error_curves_draw_one_line_per_run():
+    from ksparse.plotting import plot_error_curves
+
+    fig = plot_error_curves({"a": ([1, 2, 3], [3.0, 2.0, 1.5]), "b": ([1, 2], [4.0, 1.0])},
+                            ylabel="validation error (%)")
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["a", "b"]
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [3.0, 2.0, 1.5])
+    assert ax.get_ylabel() == "validation error (%)"

@@ -106,3 +106,51 @@ def test_choose_alpha_picks_the_lowest_validation_error(rng):
     assert set(scores) == {1.0, 2.0}  # 7 * 2 > 12 hidden units: skipped
     assert scores[best].val_error == min(s.val_error for s in scores.values())
     assert 0 <= score.test_error <= 0.5
+
+
+def fake_mnist(rng, n_classes=3):
+    """MNIST-shaped blobs: 784 features in [0, 1], a few hundred rows per split."""
+    class Data:
+        pass
+
+    centers = rng.random((n_classes, 784)) < 0.2
+    def split(n):
+        y = rng.integers(0, n_classes, n)
+        X = np.clip(centers[y] + 0.3 * rng.standard_normal((n, 784)), 0, 1)
+        return X.astype(np.float32), y
+    data = Data()
+    data.train, data.val, data.test = split(200), split(60), split(60)
+    return data
+
+
+def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng, monkeypatch):
+    from ksparse.finetune import SparseMLPClassifier
+    from ksparse.reproduce.table3 import _codes, run_table3
+
+    ctx = Context(str(tmp_path), quick=True, verbose=False)
+    ctx._mnist = fake_mnist(rng)
+    section = run_table3(ctx)
+    assert [r["paper"] for r in section["rows"]] == [1.08, 0.97]
+    assert all(0.0 <= r["ours"] <= 100.0 for r in section["rows"])
+    shallow, deep = ctx.results["curves/table3/shallow"], ctx.results["curves/table3/deep"]
+    assert [c["epoch"] for c in shallow] == [1, 2, 3]
+    assert [(c["stage"], c["epoch"]) for c in deep] == [(0, 1), (1, 1), (2, 1), (2, 2)]
+    assert all(0.0 <= c["val_error"] <= 1.0 for c in shallow + deep)
+    assert section["figures"] == ["table3_curves.png"]
+    assert os.path.getsize(ctx.path("table3_curves.png")) > 0
+    # The second layer was pre-trained on the first layer's α·k = 75 codes.
+    first = ksparse_load(ctx.path("models", "mnist-k25.npz"))
+    second = ksparse_load(ctx.path("models", "mnist-k25-layer2.npz"))
+    codes = _codes(first, ctx._mnist.train[0], 3.0)
+    assert np.all((codes != 0).sum(axis=1) == 75) and first.alpha == 1.0
+    np.testing.assert_allclose(second.mean_, codes.mean(axis=0), rtol=1e-5, atol=1e-6)
+    # A second run reads everything back: nothing is trained again.
+    monkeypatch.setattr(SparseMLPClassifier, "fit", lambda *a, **k: pytest.fail("retrained"))
+    again = run_table3(Context(str(tmp_path), quick=True, verbose=False))
+    assert again["rows"] == section["rows"]
+
+
+def ksparse_load(path):
+    import ksparse
+
+    return ksparse.load(path)

@@ -25,6 +25,7 @@ from ..validation import (
     check_real,
 )
 from . import network
+from .pretrained import input_centre_of, layers_from_autoencoders
 
 _CHUNK = 4096  # rows pushed through the network at once outside training
 TRAINABLE = ("softmax", "top", "all")
@@ -42,6 +43,13 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
     alpha : float, default=3.0
         Every hidden layer keeps its ``round(alpha * k)`` largest activities
         (values unchanged, the rest zero), in training and in prediction.
+    center : bool, default=False
+        Subtract a fixed input centre ``mean_`` before the first layer: the
+        mean of the training inputs, or, for a network made by
+        :meth:`from_autoencoders`, the centre its first autoencoder
+        subtracted. An equivalent bias computes the same function, but the
+        updates differ: without the centre every step on the first layer
+        also moves along the large mean input, which can make η = 1 unstable.
     trainable : {'all', 'top', 'softmax'} or int, default='all'
         Layers that ``fit`` updates: 'softmax' the output layer only, 'top'
         the last hidden layer and the output layer, 'all' everything; an int
@@ -80,29 +88,33 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         Output weights W_out.
     intercept_ : array, shape (n_classes,)
     classes_ : ndarray, shape (n_classes,)
+    mean_ : array, shape (n_features,), or None
+        The input centre (``center=True`` only).
     n_features_in_ : int
     history_ : list of dict
-        Per-epoch ``loss``, ``val_loss``, ``dead_units`` (over all hidden
-        layers), ``learning_rate``.
+        Per-epoch ``loss``, ``val_loss`` and ``val_error`` (with validation
+        data), ``dead_units`` (over all hidden layers), ``learning_rate``.
     backend_ : {'numpy', 'cupy'}
 
     Notes
     -----
     .. math::
 
-        h_0 = x,\\quad h_l = \\big(W_l^\\top h_{l-1} + b_l\\big)_{\\Gamma_l},\\quad
+        h_0 = x - \\bar x\\ (\\bar x = 0 \\text{ without center}),\\quad h_l = \\big(W_l^\\top h_{l-1} + b_l\\big)_{\\Gamma_l},\\quad
         \\Gamma_l = \\operatorname{supp}_{\\alpha k}(W_l^\\top h_{l-1} + b_l),\\quad
         E = -\\frac{1}{B}\\sum_{i=1}^{B}\\log\\operatorname{softmax}(W_{out}^\\top h_L + b_{out})_{y_i}
     """
 
     _fitted_arrays = ("coef_", "intercept_", "classes_")
     _label_arrays = ("classes_",)  # may hold strings: stored as is, kept on the host
+    mean_ = None  # only a centring network stores its input centre
 
     def __init__(
         self,
         hidden_layers=(1000,),
         k=25,
         alpha=3.0,
+        center=False,
         trainable="all",
         learning_rate=1.0,
         momentum=0.25,
@@ -118,6 +130,7 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         self.hidden_layers = hidden_layers
         self.k = k
         self.alpha = alpha
+        self.center = center
         self.trainable = trainable
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -167,8 +180,9 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         check_int(self.batch_size, "batch_size", low=1)
         if self.init_std is not None:
             check_real(self.init_std, "init_std", low=0.0, low_open=True)
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}.")
+        for name in ("warm_start", "center"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
         return check_dtype(self.dtype), sizes
 
     def _n_active(self):
@@ -179,7 +193,8 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         """Names of the fitted arrays of a model with these hyper-parameters."""
         sizes = cls(**{"hidden_layers": params.get("hidden_layers", (1000,))})._layer_sizes()
         hidden = [f"{p}{layer}_" for layer in range(1, len(sizes) + 1) for p in ("W", "b")]
-        return tuple(hidden) + cls._fitted_arrays
+        centre = ("mean_",) if params.get("center", False) else ()
+        return tuple(hidden) + cls._fitted_arrays + centre
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -190,7 +205,7 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         ``P_.T`` for an untied autoencoder) and bias ``b_`` of
         ``autoencoders[l − 1]``; the output layer is created by the first
         ``fit``. Feed ``fit`` the inputs the first autoencoder was trained on
-        (with the same preprocessing, e.g. the same centring).
+        (uncentred: the network subtracts the autoencoder's centre itself).
 
         Parameters
         ----------
@@ -200,7 +215,10 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         **params
             Other hyper-parameters (``k``, ``alpha``, ``trainable``, …);
             ``hidden_layers`` follows from the autoencoders and
-            ``warm_start`` is set to True.
+            ``warm_start`` is set to True. ``center`` defaults to whether
+            the first autoencoder centres its input (``center`` or
+            ``pre_bias``); with ``center=False`` that centre is folded into
+            the first layer's bias instead. Deeper layers always fold theirs.
 
         Returns
         -------
@@ -210,21 +228,16 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         if "hidden_layers" in params or "warm_start" in params:
             raise ValueError("from_autoencoders sets hidden_layers and warm_start itself.")
         autoencoders = list(autoencoders)
-        if not autoencoders:
-            raise ValueError("autoencoders must hold at least one fitted autoencoder.")
-        layers = [_encoder_of(ae, i) for i, ae in enumerate(autoencoders)]
-        for i in range(1, len(layers)):
-            if layers[i][0].shape[0] != layers[i - 1][0].shape[1]:
-                raise ValueError(
-                    f"autoencoders[{i}] expects {layers[i][0].shape[0]} inputs, but "
-                    f"autoencoders[{i - 1}] has {layers[i - 1][0].shape[1]} hidden units."
-                )
+        if autoencoders and "center" not in params:
+            params["center"] = input_centre_of(autoencoders[0]) is not None
+        layers, centre = layers_from_autoencoders(autoencoders, bool(params.get("center")))
         sizes = tuple(W.shape[1] for W, _ in layers)
         model = cls(hidden_layers=sizes, warm_start=True, **params)
         model._validate_hyperparameters()
         for layer, (W, b) in enumerate(layers, start=1):
-            setattr(model, f"W{layer}_", W.copy())
-            setattr(model, f"b{layer}_", b.copy())
+            setattr(model, f"W{layer}_", W)
+            setattr(model, f"b{layer}_", b)
+        model.mean_ = centre
         model.n_features_in_ = layers[0][0].shape[0]
         model.coef_ = model.intercept_ = model.classes_ = None
         return model
@@ -255,17 +268,31 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
             X, y, X_val, y_val, dtype, allow_sparse=False
         )
         xp = get_xp()
-        X = to_device(X, xp)
+        X = self._set_centre(to_device(X, xp))  # (n_samples, n_features), centred
         rng = check_random_state(self.random_state)
         self._init_parameters(X.shape[1], sizes, classes, X.dtype, rng, xp)
         validation = None
         if X_val is not None:
-            validation = (to_device(X_val, xp), to_device(y_val_index, xp))
+            validation = (self._centred(to_device(X_val, xp)), to_device(y_val_index, xp))
         arrays = (X, to_device(y_index, xp))
         train(
             self, self._parameters(), arrays, validation=validation, callbacks=callbacks, rng=rng
         )
         return self
+
+    def _set_centre(self, X):
+        """Set ``mean_`` (kept when warm-started, else the mean of X) and return X − mean_."""
+        if not self.center:
+            self.mean_ = None
+            return X
+        if not self._keep("mean_", (X.shape[1],)):
+            self.mean_ = X.mean(axis=0)  # (n_features,)
+        self.mean_ = to_device(self.mean_, get_array_module(X)).astype(X.dtype, copy=False)
+        return self._centred(X)
+
+    def _centred(self, X):
+        """X − mean_ with ``center``; X itself otherwise."""
+        return X if self.mean_ is None else X - self.mean_  # (n_samples, n_features)
 
     def _keep(self, name, shape):
         """Whether warm starting keeps the current array ``name`` of this shape."""
@@ -312,13 +339,15 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         active = xp.concatenate([mask.any(axis=0) for mask in masks])  # (Σ n_l,)
         return loss, grads, {"active": active}
 
-    def _validation_loss(self, params, X_val, y_val, *, step, total_steps):
-        total = 0.0
+    def _validation_metrics(self, params, X_val, y_val, *, step, total_steps):
+        """Mean cross-entropy and error rate on held-out data (already centred)."""
+        loss, wrong = 0.0, 0
         for start in range(0, X_val.shape[0], _CHUNK):
             S = network.forward(params, X_val[start : start + _CHUNK], self._n_active())[0]
-            chunk_y = y_val[start : start + _CHUNK]
-            total += float(cross_entropy(log_softmax(S), chunk_y)) * chunk_y.shape[0]
-        return total / X_val.shape[0]
+            chunk_y = y_val[start : start + _CHUNK]  # (chunk,) class indices
+            loss += float(cross_entropy(log_softmax(S), chunk_y)) * chunk_y.shape[0]
+            wrong += int((S.argmax(axis=1) != chunk_y).sum())
+        return {"val_loss": loss / X_val.shape[0], "val_error": wrong / X_val.shape[0]}
 
     def _epoch_logs(self, step, total_steps):
         return {}
@@ -339,7 +368,7 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         X, X_module = check_fitted_input(self, X, "coef_")
         params, n_active = self._parameters(), self._n_active()
         out = [
-            network.forward(params, X[s : s + _CHUNK], n_active)[0]  # (chunk, n_classes)
+            network.forward(params, self._centred(X[s : s + _CHUNK]), n_active)[0]
             for s in range(0, X.shape[0], _CHUNK)
         ]
         xp = get_array_module(out[0])
@@ -351,6 +380,8 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         sizes = self._layer_sizes()
         n_classes = arrays["classes_"].shape[0]
         expected = {"coef_": (sizes[-1], n_classes), "intercept_": (n_classes,)}
+        if self.center:
+            expected["mean_"] = (self.n_features_in_,)
         for layer, (n_in, n_out) in enumerate(zip((self.n_features_in_,) + sizes, sizes), start=1):
             expected[f"W{layer}_"] = (n_in, n_out)
             expected[f"b{layer}_"] = (n_out,)
@@ -364,22 +395,3 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         """Write the model to one ``.npz`` file (atomically); see :func:`ksparse.load`."""
         save_model(self, path)
 
-
-def _encoder_of(autoencoder, position):
-    """Encoder weights (n_in, n_hidden) and bias (n_hidden,) of a fitted autoencoder.
-
-    With a pre-encoder bias, z = Wᵀ(x − b′) + b = Wᵀx + (b − Wᵀb′): the
-    centring folds into the layer's bias, so the network takes raw inputs
-    (likewise for ``center``, with the training mean in place of b′).
-    """
-    W = getattr(autoencoder, "W_", None)
-    b = getattr(autoencoder, "b_", None)
-    if W is None or b is None:
-        raise ValueError(f"autoencoders[{position}] is not a fitted k-sparse autoencoder.")
-    P = getattr(autoencoder, "P_", None)
-    W_enc = W if P is None else P.T  # (n_in, n_hidden)
-    if getattr(autoencoder, "pre_bias", False):
-        b = b - autoencoder.b_prime_ @ W_enc  # (n_hidden,)
-    if getattr(autoencoder, "mean_", None) is not None:
-        b = b - autoencoder.mean_ @ W_enc  # (n_hidden,), folds ``center`` in too
-    return W_enc, b
