@@ -154,3 +154,15 @@ def ksparse_load(path):
     import ksparse
 
     return ksparse.load(path)
+
+
+def test_most_used_orders_units_by_how_often_they_are_selected(rng):
+    from ksparse.reproduce.figures import most_used
+
+    X = rng.standard_normal((300, 6)).astype(np.float32)
+    model = ksparse_model(rng, X)
+    H = model.transform(X)
+    counts = (H != 0).sum(axis=0)  # the slow obvious count
+    order = most_used(model, X, 5)
+    assert len(order) == 5 and len(set(order)) == 5
+    assert list(counts[order]) == sorted(counts, reverse=True)[:5]
