@@ -159,6 +159,8 @@ def test_from_autoencoders_checks_the_chain(rng):
         SparseMLPClassifier.from_autoencoders([first, first])
     with pytest.raises(ValueError, match="autoencoders"):
         SparseMLPClassifier.from_autoencoders([KSparseAutoencoder()])
+    with pytest.raises(ValueError, match=r"autoencoders\[0\] is not a fitted"):
+        SparseMLPClassifier.from_autoencoders([KSparseAutoencoder(pre_bias=True)])
     with pytest.raises(ValueError, match="hidden_layers"):
         SparseMLPClassifier.from_autoencoders([first], hidden_layers=(3,))
 

@@ -54,8 +54,8 @@ def input_centre_of(autoencoder):
     c : array, shape (n_features,), or None
     """
     centre = getattr(autoencoder, "mean_", None)
-    if getattr(autoencoder, "pre_bias", False):
-        b_prime = autoencoder.b_prime_  # (n_features,)
+    b_prime = getattr(autoencoder, "b_prime_", None)  # (n_features,), None before fit
+    if getattr(autoencoder, "pre_bias", False) and b_prime is not None:
         centre = b_prime if centre is None else centre + b_prime
     return centre
 
