@@ -125,7 +125,8 @@ def fake_mnist(rng, n_classes=3):
 
 def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng, monkeypatch):
     from ksparse.finetune import SparseMLPClassifier
-    from ksparse.reproduce.table3 import _codes, run_table3
+    from ksparse.reproduce.features import codes
+    from ksparse.reproduce.table3 import run_table3
 
     ctx = Context(str(tmp_path), quick=True, verbose=False)
     ctx._mnist = fake_mnist(rng)
@@ -141,9 +142,9 @@ def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng,
     # The second layer was pre-trained on the first layer's α·k = 75 codes.
     first = ksparse_load(ctx.path("models", "mnist-k25.npz"))
     second = ksparse_load(ctx.path("models", "mnist-k25-layer2.npz"))
-    codes = _codes(first, ctx._mnist.train[0], 3.0)
-    assert np.all((codes != 0).sum(axis=1) == 75) and first.alpha == 1.0
-    np.testing.assert_allclose(second.mean_, codes.mean(axis=0), rtol=1e-5, atol=1e-6)
+    codes_ = codes(first, ctx._mnist.train[0], 3.0)
+    assert np.all((codes_ != 0).sum(axis=1) == 75) and first.alpha == 1.0
+    np.testing.assert_allclose(second.mean_, codes_.mean(axis=0), rtol=1e-5, atol=1e-6)
     # A second run reads everything back: nothing is trained again.
     monkeypatch.setattr(SparseMLPClassifier, "fit", lambda *a, **k: pytest.fail("retrained"))
     again = run_table3(Context(str(tmp_path), quick=True, verbose=False))

@@ -8,7 +8,7 @@ grid of L2 strengths fit every model. The L2 strength is chosen on the
 validation split; the classifier is trained on the training split only, as
 in the paper's protocol.
 """
-__all__ = ["FeatureScore", "score_features", "sparse_codes", "choose_alpha"]
+__all__ = ["FeatureScore", "codes", "score_features", "sparse_codes", "choose_alpha"]
 
 import dataclasses
 
@@ -31,6 +31,22 @@ class FeatureScore:
     val_errors: list
 
 
+def codes(model, X, alpha):
+    """``model.transform(X)`` with another α; the model itself is left unchanged.
+
+    Returns
+    -------
+    H : array, shape (n_samples, n_hidden)
+        round(α·k) non-zeros per row, on X's backend.
+    """
+    saved = model.alpha
+    try:
+        model.alpha = alpha
+        return model.transform(X)
+    finally:
+        model.alpha = saved
+
+
 def sparse_codes(model, X, n_active, scale=None):
     """h = supp_{n_active}(Wᵀx + b) as a CSR matrix, and the scale applied.
 
@@ -48,13 +64,7 @@ def sparse_codes(model, X, n_active, scale=None):
     H : scipy.sparse.csr_matrix, shape (n_samples, n_hidden)
     scale : float
     """
-    alpha = model.alpha
-    try:
-        model.alpha = n_active / model.k
-        H = to_numpy(model.transform(X))  # (n_samples, n_hidden)
-    finally:
-        model.alpha = alpha
-    H = scipy.sparse.csr_matrix(H)
+    H = scipy.sparse.csr_matrix(to_numpy(codes(model, X, n_active / model.k)))
     if scale is None:
         scale = 1.0 / float(np.sqrt(np.mean(H.data.astype(np.float64) ** 2)))
     H.data *= np.asarray(scale, dtype=H.dtype)

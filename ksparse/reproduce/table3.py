@@ -29,6 +29,7 @@ import time
 
 from ..finetune import SparseMLPClassifier, layerwise_finetune
 from ..plotting import plot_error_curves
+from .features import codes
 from .report import Row
 from .table1 import BASE, RECIPE
 from .table1 import SETTINGS as TABLE1
@@ -49,16 +50,6 @@ def _first_autoencoder(ctx):
     epochs = TABLE1["quick" if ctx.quick else "full"]["epochs"]
     settings = dict(BASE, k=25, epochs=epochs, **RECIPE)
     return ctx.autoencoder("mnist-k25", data.train[0], data.val[0][:2000], **settings)
-
-
-def _codes(autoencoder, X, alpha):
-    """The first layer's α·k sparse codes of X (the autoencoder itself is left unchanged)."""
-    saved = autoencoder.alpha
-    try:
-        autoencoder.alpha = alpha
-        return autoencoder.transform(X)  # (n_samples, n_hidden)
-    finally:
-        autoencoder.alpha = saved
 
 
 def curve_of(histories):
@@ -89,8 +80,8 @@ def _deep_row(ctx, mode):
     ae1, ae1_seconds = _first_autoencoder(ctx)
     start = time.perf_counter()
     alpha = NETWORK["alpha"]
-    codes_train = _codes(ae1, data.train[0], alpha)
-    codes_val = _codes(ae1, data.val[0][:2000], alpha)
+    codes_train = codes(ae1, data.train[0], alpha)
+    codes_val = codes(ae1, data.val[0][:2000], alpha)
     epochs = TABLE1["quick" if ctx.quick else "full"]["epochs"]
     ae2, ae2_seconds = ctx.autoencoder(
         "mnist-k25-layer2", codes_train, codes_val,
