@@ -8,7 +8,7 @@ import pytest
 import ksparse.reproduce as reproduce
 from ksparse.cli import main
 from ksparse.reproduce.context import Context
-from ksparse.reproduce.features import choose_alpha, sparse_codes
+from ksparse.reproduce.features import choose_alpha, score_features, sparse_codes
 from ksparse.reproduce.report import Row, format_table, write_report
 
 
@@ -108,6 +108,27 @@ def test_choose_alpha_picks_the_lowest_validation_error(rng):
     assert 0 <= score.test_error <= 0.5
 
 
+def test_score_features_refits_the_chosen_classifier_on_train_and_val(rng):
+    from ksparse.classify import SoftmaxRegression
+
+    centers = rng.standard_normal((3, 5))
+    def split(n):
+        y = rng.integers(0, 3, n)
+        return centers[y] + rng.standard_normal((n, 5)), y
+    train, val, test = split(30), split(600), split(2000)  # val holds most of the data
+    score = score_features(train, val, test, grid=(1e-1, 1e-3))
+
+    def error_of(X, y):  # an independent cold-started fit at the chosen strength
+        return 1.0 - SoftmaxRegression(l2=score.l2, verbose=False).fit(X, y).score(*test)
+
+    both = (np.concatenate([train[0], val[0]]), np.concatenate([train[1], val[1]]))
+    assert score.test_error == pytest.approx(error_of(*both), abs=1e-3)
+    assert score.train_only_test_error == pytest.approx(error_of(*train), abs=1e-3)
+    assert score.test_error < score.train_only_test_error  # 20 times the data helps
+    kept = score_features(train, val, test, grid=(1e-1, 1e-3), refit=False)
+    assert kept.test_error == kept.train_only_test_error == score.train_only_test_error
+
+
 def fake_mnist(rng, n_classes=3):
     """MNIST-shaped blobs: 784 features in [0, 1], a few hundred rows per split."""
     class Data:
@@ -128,15 +149,24 @@ def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng,
     from ksparse.reproduce.features import codes
     from ksparse.reproduce.table3 import run_table3
 
+    import ksparse.reproduce.table3 as table3
+
     ctx = Context(str(tmp_path), quick=True, verbose=False)
-    ctx._mnist = fake_mnist(rng)
+    ctx._mnist = data = fake_mnist(rng)
+    seen = []  # (rows trained on, monitored set) of every fine-tuning
+    real = table3.layerwise_finetune
+    def spy(net, X, y, **kwargs):
+        seen.append((X.shape[0], kwargs["X_val"] is data.test[0]))
+        return real(net, X, y, **kwargs)
+    monkeypatch.setattr(table3, "layerwise_finetune", spy)
     section = run_table3(ctx)
+    assert seen == [(200 + 60, True)] * 2  # train + validation; the test split only monitored
     assert [r["paper"] for r in section["rows"]] == [1.08, 0.97]
     assert all(0.0 <= r["ours"] <= 100.0 for r in section["rows"])
     shallow, deep = ctx.results["curves/table3/shallow"], ctx.results["curves/table3/deep"]
     assert [(c["stage"], c["epoch"]) for c in shallow] == [(0, 1), (1, 1), (1, 2)]
     assert [(c["stage"], c["epoch"]) for c in deep] == [(0, 1), (1, 1), (2, 1), (2, 2)]
-    assert all(0.0 <= c["val_error"] <= 1.0 for c in shallow + deep)
+    assert all(0.0 <= c["test_error"] <= 1.0 for c in shallow + deep)
     assert section["figures"] == ["table3_curves.png"]
     assert os.path.getsize(ctx.path("table3_curves.png")) > 0
     # The second layer was pre-trained on the first layer's α·k = 75 codes.

@@ -5,18 +5,26 @@ distinct labels (integers, booleans or strings), and training code sees only
 their indices 0 … n_classes − 1. Feature matrices may be NumPy or CuPy
 arrays, or SciPy sparse matrices (kept sparse, as CSR) on the CPU.
 """
-__all__ = ["check_features", "check_labels", "label_indices", "is_sparse"]
+__all__ = ["check_features", "check_labels", "label_indices", "is_sparse", "stack_rows"]
 
 import numpy as np
 import scipy.sparse
 
-from ..backend import to_numpy
+from ..backend import get_array_module, to_device, to_numpy
 from ..validation import check_array, check_dtype
 
 
 def is_sparse(X):
     """Whether ``X`` is a SciPy sparse matrix or array."""
     return scipy.sparse.issparse(X)
+
+
+def stack_rows(A, B):
+    """Rows of A then rows of B: CSR when either is sparse, else on A's backend."""
+    if is_sparse(A) or is_sparse(B):
+        return scipy.sparse.vstack([A, B], format="csr")
+    xp = get_array_module(A)
+    return xp.concatenate([A, to_device(B, xp)], axis=0)
 
 
 def check_features(X, name="X", dtype=None, allow_sparse=True):

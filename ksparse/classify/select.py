@@ -11,10 +11,9 @@ measures the error on the validation split.
 __all__ = ["DEFAULT_L2_GRID", "select_l2"]
 
 import numpy as np
-import scipy.sparse
 
-from ..backend import get_array_module, to_device, to_numpy
-from ._inputs import check_features, is_sparse
+from ..backend import to_numpy
+from ._inputs import check_features, stack_rows
 from .softmax import SoftmaxRegression
 
 DEFAULT_L2_GRID = (1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 0.0)
@@ -27,14 +26,6 @@ def _check_grid(grid):
     if not np.isfinite(grid).all() or (grid < 0).any():
         raise ValueError(f"grid must hold finite values >= 0, got {grid.tolist()!r}.")
     return grid
-
-
-def _stack(A, B):
-    """Rows of A then rows of B, sparse when either is."""
-    if is_sparse(A) or is_sparse(B):
-        return scipy.sparse.vstack([A, B], format="csr")
-    xp = get_array_module(A)
-    return xp.concatenate([A, to_device(B, xp)], axis=0)
 
 
 def select_l2(X_train, y_train, X_val, y_val, grid=DEFAULT_L2_GRID, *, refit=True, **params):
@@ -92,6 +83,6 @@ def select_l2(X_train, y_train, X_val, y_val, grid=DEFAULT_L2_GRID, *, refit=Tru
         setattr(model, name, value)
     if refit:
         y_all = np.concatenate([to_numpy(y_train), to_numpy(y_val)])
-        model.fit(_stack(X_train, X_val), y_all)
+        model.fit(stack_rows(X_train, X_val), y_all)
     model.set_params(warm_start=False)
     return model, val_errors
