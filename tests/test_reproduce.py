@@ -170,8 +170,9 @@ def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng,
     assert section["figures"] == ["table3_curves.png"]
     assert os.path.getsize(ctx.path("table3_curves.png")) > 0
     # The second layer was pre-trained on the first layer's α·k = 75 codes.
-    first = ksparse_load(ctx.path("models", "mnist-k25.npz"))
-    second = ksparse_load(ctx.path("models", "mnist-k25-layer2.npz"))
+    first = ksparse_load(ctx.path("models", "mnist-k25-adam.npz"))
+    second = ksparse_load(ctx.path("models", "mnist-k25-adam-layer2.npz"))
+    assert first.optimizer == second.optimizer == "adam"
     codes_ = codes(first, ctx._mnist.train[0], 3.0)
     assert np.all((codes_ != 0).sum(axis=1) == 75) and first.alpha == 1.0
     np.testing.assert_allclose(second.mean_, codes_.mean(axis=0), rtol=1e-5, atol=1e-6)
