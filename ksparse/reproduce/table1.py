@@ -55,7 +55,8 @@ def _raw_row(ctx, grid):
     start = time.perf_counter()
     score = score_features(data.train, data.val, data.test, grid=grid)
     return Row("raw pixels", 100 * score.test_error, PAPER["raw"],
-               f"softmax regression, L2 = {score.l2:g}; {_train_only(score)}", None, time.perf_counter() - start)
+               f"softmax regression, L2 = {score.l2:g}; {_train_only(score)}", None,
+               time.perf_counter() - start)
 
 
 def _autoencoder_row(ctx, name, label, k, recipe, mode, epochs):

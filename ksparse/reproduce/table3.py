@@ -1,16 +1,16 @@
 """Table 3 of the paper: fine-tuned networks initialised from k-sparse autoencoders (§4.5, §4.6).
 
 Shallow: one hidden layer initialised from the k = 25 Adam autoencoder of
-Table 1 (the recipe with the best features), keeping the α·k = 75 largest hidden units, softmax on top, trained
-by backpropagation with the paper's supervised schedule (§4.2.2: momentum
-0.25, learning rate 1 falling linearly to 0.001). As for the deep network
-(§4.6), the softmax is first trained alone on the fixed features and the
-whole network afterwards: started from a zero softmax, the first epochs of
-joint training push large, uninformed gradients into the pre-trained layer
-(measurably worse; see the results page — the paper does not say how its
-shallow network was started). The loss is the
-cross-entropy averaged over each minibatch of 128, which is what makes a
-learning rate of 1 a sensible size of step. The network subtracts the
+Table 1 (the recipe with the best features), keeping the α·k = 75 largest
+hidden units, softmax on top, trained by backpropagation with the paper's
+supervised schedule (§4.2.2: momentum 0.25, learning rate 1 falling
+linearly to 0.001). As for the deep network (§4.6), the softmax is first
+trained alone on the fixed features and the whole network afterwards:
+started from a zero softmax, the first epochs of joint training push large,
+uninformed gradients into the pre-trained layer (measurably worse; see the
+results page — the paper does not say how its shallow network was
+started). The loss is the cross-entropy averaged over each minibatch of
+128, which is what makes a learning rate of 1 a sensible size of step. The network subtracts the
 autoencoder's input centre (the mean training image) from its input rather
 than folding it into the first bias: the same function, but steady steps
 at η = 1 (see :mod:`ksparse.finetune.pretrained`).
@@ -66,7 +66,7 @@ def _first_autoencoder(ctx):
     return ctx.autoencoder("mnist-k25-adam", data.train[0], data.val[0][:2000], **settings)
 
 
-def labelled(data):
+def _labelled(data):
     """The training and validation splits together: (X, y) of all labelled training images."""
     return (np.concatenate([data.train[0], data.val[0]]),
             np.concatenate([data.train[1], data.val[1]]))
@@ -74,7 +74,7 @@ def labelled(data):
 
 def _finetune(net, data, stages, epochs):
     """Layer-wise fine-tuning on all labelled images, the test split monitored each epoch."""
-    _, histories = layerwise_finetune(net, *labelled(data), stages=stages, epochs=epochs,
+    _, histories = layerwise_finetune(net, *_labelled(data), stages=stages, epochs=epochs,
                                       X_val=data.test[0], y_val=data.test[1])
     return curve_of([history for _, history in histories])
 
