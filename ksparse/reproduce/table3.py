@@ -10,10 +10,10 @@ started from a zero softmax, the first epochs of joint training push large,
 uninformed gradients into the pre-trained layer (measurably worse; see the
 results page — the paper does not say how its shallow network was
 started). The loss is the cross-entropy averaged over each minibatch of
-128, which is what makes a learning rate of 1 a sensible size of step. The network subtracts the
-autoencoder's input centre (the mean training image) from its input rather
-than folding it into the first bias: the same function, but steady steps
-at η = 1 (see :mod:`ksparse.finetune.pretrained`).
+128, which is what makes a learning rate of 1 a sensible size of step.
+The network subtracts the autoencoder's input centre (the mean training
+image) from its input rather than folding it into the first bias: the same
+function, but steady steps at η = 1 (see :mod:`ksparse.finetune.pretrained`).
 
 Deep: a second k-sparse autoencoder (1000 → 1000, k = 25, the same Adam
 recipe) is trained on the codes that the network's first layer computes,
