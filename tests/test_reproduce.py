@@ -54,6 +54,21 @@ def test_run_writes_the_table_of_a_fake_target(tmp_path, monkeypatch):
     assert Context(str(tmp_path)).results["fake/row"]["ours"] == 1.0
 
 
+def test_rows_of_an_earlier_protocol_are_recomputed_and_model_times_kept(tmp_path):
+    import json
+
+    from ksparse.reproduce.context import PROTOCOL
+
+    old = {"table1/raw": {"ours": 7.48}, "seconds/mnist-k25": 12.0}
+    (tmp_path / "results.json").write_text(json.dumps(old), encoding="utf-8")
+    ctx = Context(str(tmp_path), verbose=False)
+    assert ctx.results == {"seconds/mnist-k25": 12.0}
+    ctx.remember("table1/raw", {"ours": 7.37})
+    again = Context(str(tmp_path), verbose=False).results
+    assert again == {"seconds/mnist-k25": 12.0, "table1/raw": {"ours": 7.37},
+                     "protocol": PROTOCOL}
+
+
 def test_run_rejects_unknown_targets(tmp_path):
     with pytest.raises(ValueError, match="unknown target"):
         reproduce.run(["table9"], out=str(tmp_path), verbose=False)
