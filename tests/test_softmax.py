@@ -213,3 +213,16 @@ def test_prediction_checks_feature_count(rng):
     model = SoftmaxRegression().fit(X, y)
     with pytest.raises(ValueError, match="expecting 4 features"):
         model.predict(X[:, :3])
+
+
+@pytest.mark.parametrize("sparse_first", [True, False])
+def test_stack_splits_keeps_row_order_and_labels_of_mixed_inputs(rng, sparse_first):
+    from ksparse.classify._inputs import stack_splits
+
+    A, B = rng.standard_normal((3, 4)), rng.standard_normal((2, 4))
+    first = (scipy.sparse.csr_matrix(A) if sparse_first else A, np.array([0, 1, 2]))
+    X, y = stack_splits(first, (B, [5, 6]))
+    assert scipy.sparse.issparse(X) == sparse_first
+    dense = X.toarray() if sparse_first else X
+    np.testing.assert_array_equal(dense, np.vstack([A, B]))
+    np.testing.assert_array_equal(y, [0, 1, 2, 5, 6])

@@ -5,7 +5,7 @@ distinct labels (integers, booleans or strings), and training code sees only
 their indices 0 … n_classes − 1. Feature matrices may be NumPy or CuPy
 arrays, or SciPy sparse matrices (kept sparse, as CSR) on the CPU.
 """
-__all__ = ["check_features", "check_labels", "label_indices", "is_sparse", "stack_rows"]
+__all__ = ["check_features", "check_labels", "label_indices", "is_sparse", "stack_splits"]
 
 import numpy as np
 import scipy.sparse
@@ -19,12 +19,27 @@ def is_sparse(X):
     return scipy.sparse.issparse(X)
 
 
-def stack_rows(A, B):
-    """Rows of A then rows of B: CSR when either is sparse, else on A's backend."""
+def stack_splits(first, second):
+    """Two labelled splits as one, rows of ``first`` then rows of ``second``.
+
+    Parameters
+    ----------
+    first, second : tuple (X, y)
+        Features (dense or sparse), shape (n_i, n_features), and labels, shape (n_i,).
+
+    Returns
+    -------
+    X : CSR matrix when either X is sparse, else an array on the first X's backend
+    y : ndarray, shape (n_1 + n_2,)
+        On the host, where labels live.
+    """
+    (A, y_a), (B, y_b) = first, second
     if is_sparse(A) or is_sparse(B):
-        return scipy.sparse.vstack([A, B], format="csr")
-    xp = get_array_module(A)
-    return xp.concatenate([A, to_device(B, xp)], axis=0)
+        X = scipy.sparse.vstack([A, B], format="csr")
+    else:
+        xp = get_array_module(A)
+        X = xp.concatenate([A, to_device(B, xp)], axis=0)
+    return X, np.concatenate([to_numpy(y_a), to_numpy(y_b)])
 
 
 def check_features(X, name="X", dtype=None, allow_sparse=True):

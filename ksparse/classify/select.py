@@ -12,8 +12,7 @@ __all__ = ["DEFAULT_L2_GRID", "select_l2"]
 
 import numpy as np
 
-from ..backend import to_numpy
-from ._inputs import check_features, stack_rows
+from ._inputs import check_features, stack_splits
 from .softmax import SoftmaxRegression
 
 DEFAULT_L2_GRID = (1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 0.0)
@@ -82,7 +81,6 @@ def select_l2(X_train, y_train, X_val, y_val, grid=DEFAULT_L2_GRID, *, refit=Tru
     for name, value in fitted[best].items():
         setattr(model, name, value)
     if refit:
-        y_all = np.concatenate([to_numpy(y_train), to_numpy(y_val)])
-        model.fit(stack_rows(X_train, X_val), y_all)
+        model.fit(*stack_splits((X_train, y_train), (X_val, y_val)))
     model.set_params(warm_start=False)
     return model, val_errors

@@ -20,7 +20,7 @@ import scipy.sparse
 
 from ..backend import to_numpy
 from ..classify import select_l2
-from ..classify._inputs import stack_rows
+from ..classify._inputs import stack_splits
 
 L2_GRID = (1e-3, 3e-4, 1e-4, 3e-5, 1e-5)
 
@@ -108,12 +108,12 @@ def score_features(train, val, test, grid=L2_GRID, max_iter=500, refit=True):
     model, val_errors = select_l2(
         *train, *val, grid=grid, refit=False, max_iter=max_iter
     )
-    train_only = 1.0 - model.score(*test)
+    train_only = test_error = 1.0 - model.score(*test)
     if refit:
-        y_all = np.concatenate([to_numpy(train[1]), to_numpy(val[1])])
-        model.set_params(warm_start=True).fit(stack_rows(train[0], val[0]), y_all)
+        model.set_params(warm_start=True).fit(*stack_splits(train, val))
+        test_error = 1.0 - model.score(*test)
     return FeatureScore(
-        test_error=1.0 - model.score(*test),
+        test_error=test_error,
         val_error=float(np.min(val_errors)),
         l2=float(model.l2),
         val_errors=[float(e) for e in val_errors],

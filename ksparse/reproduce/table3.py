@@ -33,8 +33,7 @@ __all__ = ["PAPER", "SETTINGS", "run_table3"]
 
 import time
 
-import numpy as np
-
+from ..classify._inputs import stack_splits
 from ..finetune import SparseMLPClassifier, layerwise_finetune
 from ..plotting import plot_error_curves
 from .features import codes
@@ -66,15 +65,10 @@ def _first_autoencoder(ctx):
     return ctx.autoencoder("mnist-k25-adam", data.train[0], data.val[0][:2000], **settings)
 
 
-def _labelled(data):
-    """The training and validation splits together: (X, y) of all labelled training images."""
-    return (np.concatenate([data.train[0], data.val[0]]),
-            np.concatenate([data.train[1], data.val[1]]))
-
-
 def _finetune(net, data, stages, epochs):
     """Layer-wise fine-tuning on all labelled images, the test split monitored each epoch."""
-    _, histories = layerwise_finetune(net, *_labelled(data), stages=stages, epochs=epochs,
+    X, y = stack_splits(data.train, data.val)  # all 60,000 labelled images
+    _, histories = layerwise_finetune(net, X, y, stages=stages, epochs=epochs,
                                       X_val=data.test[0], y_val=data.test[1])
     return curve_of([history for _, history in histories])
 
