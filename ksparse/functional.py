@@ -1,21 +1,27 @@
 """Forward and backward pass of the k-sparse autoencoder (paper §2.2 and §3.2).
 
-Each forward function sits next to its backward. With signals as rows
-(``X`` is (n_samples, n_features)), the paper's column-vector equations read
+The model is three layers of :mod:`ksparse.layers` and one loss of
+:mod:`ksparse.losses`. With signals as rows (``X`` is (n_samples,
+n_features)), the paper's column-vector equations read
 
-    z   = Wᵀx + b            ->  Z     = X @ W + b               (encode)
-    Γ   = supp_k(z)          ->  mask  = topk_mask(Z, k)         (select)
-    x̂   = W z_Γ + b′         ->  X_hat = Z_Γ @ Wᵀ + b′           (decode)
-    E   = ‖x − x̂‖²           ->  mean over rows of the row sums  (loss)
+    z   = Wᵀx + b            ->  Z     = X @ W + b               (encode: affine)
+    Γ   = supp_k(z)          ->  Z_Γ, mask = topk(Z, k)          (select: top-k)
+    x̂   = W z_Γ + b′         ->  X_hat = Z_Γ @ Wᵀ + b′           (decode: affine, Wᵀ)
+    E   = ‖x − x̂‖²           ->  mean over rows of the row sums  (squared error)
 
 Backpropagation runs only through the k selected units (§3.2): the decoder
 gradient is gradient descent on the dictionary atoms W_Γ, and the encoder
 gradient approximates the pseudo-inverse step of ITI. With tied weights the
 two contributions add up in one gradient for W.
+
+The encoder's input rule lives here once: the encoder weights are W (tied)
+or Pᵀ (untied), and with the pre-encoder bias the encoder sees x − b′.
 """
 __all__ = [
     "encode",
     "encode_backward",
+    "encoder_input",
+    "encoder_weights",
     "select",
     "select_backward",
     "decode",
@@ -25,66 +31,38 @@ __all__ = [
     "loss_and_grads",
 ]
 
-from .topk import keep_topk
+from .layers import affine, affine_backward, topk, topk_backward
+from .losses import squared_error, squared_error_backward
+
+encode = affine  # z = Wᵀx + b: the encoder is an affine layer
+encode_backward = affine_backward
+select = topk  # Γ = supp_k(z): the selection is the top-k layer
+select_backward = topk_backward
 
 
-def encode(X, W, b):
-    """Linear encoder z = Wᵀx + b, for a batch of rows.
-
-    Parameters
-    ----------
-    X : array, shape (n_samples, n_features)
-    W : array, shape (n_features, n_hidden)
-        Tied weights (dictionary atoms as columns); for an untied encoder
-        pass ``P.T`` where P has shape (n_hidden, n_features).
-    b : array, shape (n_hidden,)
+def encoder_weights(params):
+    """The encoder's weights: W when tied, Pᵀ for an untied encoder z = P x + b.
 
     Returns
     -------
-    z : array, shape (n_samples, n_hidden)
+    W_enc : array, shape (n_features, n_hidden)
     """
-    return X @ W + b  # (n_samples, n_hidden)
+    P = params.get("P")
+    return params["W"] if P is None else P.T  # (n_features, n_hidden)
 
 
-def encode_backward(dz, X):
-    """Gradients of the encoder given dz = ∂E/∂z.
+def encoder_input(X, params, pre_bias):
+    """What the encoder sees: x − b′ with the pre-encoder bias, x otherwise.
 
     Returns
     -------
-    dW : array, shape (n_features, n_hidden)
-        Encoder contribution to the gradient of the weights in ``encode``.
-    db : array, shape (n_hidden,)
+    X_in : array, shape (n_samples, n_features)
     """
-    dW = X.T @ dz  # (n_features, n_hidden)
-    db = dz.sum(axis=0)  # (n_hidden,)
-    return dW, db
-
-
-def select(z, k):
-    """Keep the k largest activities of each row, zero the rest (§2.2 step 2).
-
-    Returns
-    -------
-    z_sparse : array, shape (n_samples, n_hidden)
-        z_Γ with zeros on Γᶜ.
-    mask : bool array, shape (n_samples, n_hidden)
-        Γ = supp_k(z), exactly k True entries per row.
-    """
-    return keep_topk(z, k)
-
-
-def select_backward(dz_sparse, mask):
-    """Gradient through the selection: only the units in Γ pass it on.
-
-    Returns
-    -------
-    dz : array, shape (n_samples, n_hidden)
-    """
-    return dz_sparse * mask  # (n_samples, n_hidden)
+    return X - params["b_prime"] if pre_bias else X  # (n_samples, n_features)
 
 
 def decode(z_sparse, W, b_prime):
-    """Linear decoder x̂ = W z_Γ + b′.
+    """Linear decoder x̂ = W z_Γ + b′ (an affine layer with weights Wᵀ).
 
     Parameters
     ----------
@@ -96,7 +74,7 @@ def decode(z_sparse, W, b_prime):
     -------
     X_hat : array, shape (n_samples, n_features)
     """
-    return z_sparse @ W.T + b_prime  # (n_samples, n_features)
+    return affine(z_sparse, W.T, b_prime)  # (n_samples, n_features)
 
 
 def decode_backward(dX_hat, z_sparse, W):
@@ -110,31 +88,12 @@ def decode_backward(dX_hat, z_sparse, W):
     db_prime : array, shape (n_features,)
     dz_sparse : array, shape (n_samples, n_hidden)
     """
+    # affine_backward with weights Wᵀ, written out so that dW comes out as
+    # (n_features, n_hidden) directly rather than as a transposed view.
     dW = dX_hat.T @ z_sparse  # (n_features, n_hidden)
     db_prime = dX_hat.sum(axis=0)  # (n_features,)
     dz_sparse = dX_hat @ W  # (n_samples, n_hidden)
     return dW, db_prime, dz_sparse
-
-
-def squared_error(X_hat, X):
-    """Reconstruction loss: mean over the batch of ‖x − x̂‖² summed over features.
-
-    Returns
-    -------
-    loss : 0-d array
-    """
-    diff = X_hat - X  # (n_samples, n_features)
-    return (diff * diff).sum() / X.shape[0]
-
-
-def squared_error_backward(X_hat, X):
-    """∂E/∂x̂ = 2 (x̂ − x) / n_samples.
-
-    Returns
-    -------
-    dX_hat : array, shape (n_samples, n_features)
-    """
-    return (X_hat - X) * (2.0 / X.shape[0])  # (n_samples, n_features)
 
 
 def loss_and_grads(params, X, k, pre_bias=False):
@@ -179,9 +138,8 @@ def loss_and_grads(params, X, k, pre_bias=False):
     :math:`-W \\delta_\\Gamma` from the encoder.
     """
     W, b, b_prime = params["W"], params["b"], params["b_prime"]
-    P = params.get("P")
-    W_enc = W if P is None else P.T  # (n_features, n_hidden)
-    X_in = X - b_prime if pre_bias else X  # (n_samples, n_features)
+    W_enc = encoder_weights(params)  # (n_features, n_hidden)
+    X_in = encoder_input(X, params, pre_bias)  # (n_samples, n_features)
     z = encode(X_in, W_enc, b)  # (n_samples, n_hidden)
     z_sparse, mask = select(z, k)  # (n_samples, n_hidden) twice
     X_hat = decode(z_sparse, W, b_prime)  # (n_samples, n_features)
@@ -194,8 +152,8 @@ def loss_and_grads(params, X, k, pre_bias=False):
     if pre_bias:
         db_prime = db_prime - W_enc @ db  # b′ also shifts the encoder's input
     grads = {"W": dW, "b": db, "b_prime": db_prime}
-    if P is None:
-        grads["W"] = dW + dW_enc  # tied: decoder and encoder both use W
-    else:
+    if "P" in params:
         grads["P"] = dW_enc.T  # (n_hidden, n_features)
+    else:
+        grads["W"] = dW + dW_enc  # tied: decoder and encoder both use W
     return loss, grads, mask

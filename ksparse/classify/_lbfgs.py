@@ -17,7 +17,7 @@ import numpy as np
 import scipy.optimize
 from tqdm.auto import tqdm
 
-from ..functional import encode
+from ..layers import affine
 from .loss import (
     cross_entropy,
     cross_entropy_backward,
@@ -52,7 +52,7 @@ def _objective(theta, X, y_index, l2):
     n_classes = theta.shape[0] // (n_features + 1)  # theta holds W and b
     params = _unpack(theta, n_features, n_classes)
     W, b = params["W"], params["b"]
-    S = encode(X, W.astype(X.dtype), b)  # (n_samples, n_classes), float64
+    S = affine(X, W.astype(X.dtype), b)  # (n_samples, n_classes), float64
     log_p = log_softmax(S)  # (n_samples, n_classes)
     loss = cross_entropy(log_p, y_index) + l2_penalty(W, l2)
     dS = cross_entropy_backward(log_p, y_index)  # (n_samples, n_classes)

@@ -20,8 +20,8 @@ Parameters live in one dict: ``W1``, ``b1``, …, ``WL``, ``bL`` and
 """
 __all__ = ["n_hidden_layers", "forward", "backward", "loss_and_grads"]
 
-from ..classify.loss import cross_entropy, cross_entropy_backward, log_softmax
-from ..functional import encode, encode_backward, select, select_backward
+from ..layers import affine, affine_backward, topk, topk_backward
+from ..losses import cross_entropy, cross_entropy_backward, log_softmax
 
 
 def n_hidden_layers(params):
@@ -51,11 +51,11 @@ def forward(params, X, n_active):
     """
     inputs, masks = [X], []
     for layer in range(1, n_hidden_layers(params) + 1):
-        z = encode(inputs[-1], params[f"W{layer}"], params[f"b{layer}"])  # (n_samples, n_l)
-        h, mask = select(z, n_active)  # (n_samples, n_l) twice
+        z = affine(inputs[-1], params[f"W{layer}"], params[f"b{layer}"])  # (n_samples, n_l)
+        h, mask = topk(z, n_active)  # (n_samples, n_l) twice
         inputs.append(h)
         masks.append(mask)
-    S = encode(inputs[-1], params["W_out"], params["b_out"])  # (n_samples, n_classes)
+    S = affine(inputs[-1], params["W_out"], params["b_out"])  # (n_samples, n_classes)
     return S, inputs, masks
 
 
@@ -85,13 +85,13 @@ def backward(dS, params, inputs, masks, n_trainable):
         \\frac{\\partial E}{\\partial b_l} = \\delta_l
     """
     grads = {}
-    grads["W_out"], grads["b_out"] = encode_backward(dS, inputs[-1])
+    grads["W_out"], grads["b_out"] = affine_backward(dS, inputs[-1])
     delta, W_above = dS, params["W_out"]  # (n_samples, n_classes), (n_L, n_classes)
     top = len(masks)
     for layer in range(top, top - n_trainable, -1):
         dh = delta @ W_above.T  # (n_samples, n_l)
-        delta = select_backward(dh, masks[layer - 1])  # (n_samples, n_l)
-        grads[f"W{layer}"], grads[f"b{layer}"] = encode_backward(delta, inputs[layer - 1])
+        delta = topk_backward(dh, masks[layer - 1])  # (n_samples, n_l)
+        grads[f"W{layer}"], grads[f"b{layer}"] = affine_backward(delta, inputs[layer - 1])
         W_above = params[f"W{layer}"]
     return grads
 

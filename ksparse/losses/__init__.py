@@ -1,0 +1,28 @@
+"""The loss library: each loss next to its gradient.
+
+==================  ===============================================  ==================
+loss                value                                            used by
+==================  ===============================================  ==================
+squared error       (1/B) Σ_i ‖x̂_i − x_i‖²                          every autoencoder
+cross-entropy       −(1/B) Σ_i log softmax(s_i)_{y_i}                classifiers (§4.4)
+KL penalty          λ Σ_j KL(ρ ‖ ρ̂_j), ρ̂_j = (1/B) Σ_i h_ij         KL sparse AE
+L2 penalty          (λ/2) ‖W‖²_F                                     softmax regression
+==================  ===============================================  ==================
+"""
+from .cross_entropy import cross_entropy, cross_entropy_backward, log_softmax, softmax
+from .kl import kl_penalty, kl_penalty_backward
+from .l2 import l2_penalty, l2_penalty_backward
+from .squared_error import squared_error, squared_error_backward
+
+__all__ = [
+    "cross_entropy",
+    "cross_entropy_backward",
+    "kl_penalty",
+    "kl_penalty_backward",
+    "l2_penalty",
+    "l2_penalty_backward",
+    "log_softmax",
+    "softmax",
+    "squared_error",
+    "squared_error_backward",
+]

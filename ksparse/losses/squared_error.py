@@ -1,0 +1,31 @@
+"""The reconstruction loss E = (1/B) Σ_i ‖x̂_i − x_i‖² of every autoencoder (paper §2.2).
+
+A mean over the batch, summed over features: its size and a sensible
+learning rate do not depend on the batch size.
+"""
+__all__ = ["squared_error", "squared_error_backward"]
+
+
+def squared_error(X_hat, X):
+    """Mean over the batch of ‖x̂ − x‖² summed over features.
+
+    Parameters
+    ----------
+    X_hat, X : arrays, shape (n_samples, n_features)
+
+    Returns
+    -------
+    loss : 0-d array
+    """
+    diff = X_hat - X  # (n_samples, n_features)
+    return (diff * diff).sum() / X.shape[0]
+
+
+def squared_error_backward(X_hat, X):
+    """∂E/∂x̂ = 2 (x̂ − x) / n_samples.
+
+    Returns
+    -------
+    dX_hat : array, shape (n_samples, n_features)
+    """
+    return (X_hat - X) * (2.0 / X.shape[0])  # (n_samples, n_features)
