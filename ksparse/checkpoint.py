@@ -21,7 +21,7 @@ from .backend import get_array_module, to_device, to_numpy
 from .io import _atomic_savez, _json_safe, _load_json_header, _read_archive, check_format
 
 FORMAT_NAME = "ksparse-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the per-step noise seed and a model's extra state
 
 
 @dataclasses.dataclass
@@ -42,6 +42,8 @@ class TrainState:
         Units selected so far in ``epoch``.
     epoch_rng_state : dict or None
         The generator's state before ``epoch`` drew its minibatch order.
+    step_seed : int
+        Seed of the per-step noise generators (:func:`ksparse.training.step_generator`).
     """
 
     epoch: int = 0
@@ -50,6 +52,7 @@ class TrainState:
     loss_sum: float = 0.0
     alive: object = None
     epoch_rng_state: dict = None
+    step_seed: int = 0
 
 
 def _run_identity(model, n_samples):
@@ -64,6 +67,7 @@ def save_checkpoint(path, model, params, optimizer, state, history, n_samples):
     arrays.update({k: to_numpy(v) for k, v in optimizer.get_state().items()})
     if state.alive is not None:
         arrays["alive"] = to_numpy(state.alive)
+    arrays.update({f"extra/{k}": to_numpy(v) for k, v in _extra_state(model).items()})
     fields = dataclasses.asdict(state)
     fields.pop("alive")
     header = {
@@ -99,11 +103,15 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     arrays = _read_archive(path)
     header = _load_json_header(arrays, path, "ksparse checkpoint")
     check_format(header, path, FORMAT_NAME, FORMAT_VERSION, "ksparse checkpoint")
+    if header["format_version"] == 1 and isinstance(header.get("state"), dict):
+        # Version 1 predates per-step noise; no model then drew any, so any seed is exact.
+        header["state"].setdefault("step_seed", 0)
     _check_run(header, model, n_samples, path)
     _check_header(header, path, model)
     restored = {name: _expect(arrays, f"param/{name}", p, path) for name, p in params.items()}
     moments = {k: _expect(arrays, k, v, path) for k, v in optimizer.get_state().items()}
     alive = _expect_alive(arrays, params, path)
+    extra = {k: _expect(arrays, f"extra/{k}", v, path) for k, v in _extra_state(model).items()}
     xp = get_array_module(next(iter(params.values())))
     try:
         optimizer.set_state({k: to_device(v, xp) for k, v in moments.items()})
@@ -111,9 +119,16 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
         raise ValueError(f"{path} holds an invalid optimizer state: {exc}") from exc
     for name, p in params.items():
         p[...] = to_device(restored[name], xp)
+    if extra:
+        model._set_extra_state({k: to_device(v, xp) for k, v in extra.items()})
     state = TrainState(**header["state"])
     state.alive = None if alive is None else to_device(alive, xp)
     return state, header["history"]
+
+
+def _extra_state(model):
+    get = getattr(model, "_extra_state", None)
+    return {} if get is None else get()
 
 
 def _check_run(header, model, n_samples, path):
@@ -147,6 +162,10 @@ def _check_header(header, path, model):
         raise ValueError(
             f"{path}: state 'epoch' is {state['epoch']}, beyond this run's {model.epochs} epochs."
         )
+    seed = state["step_seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**128:
+        raise ValueError(f"{path}: state 'step_seed' must be an integer in [0, 2**128), got "
+                         f"{seed!r:.80}.")
     loss_sum = state["loss_sum"]
     is_number = isinstance(loss_sum, (int, float)) and not isinstance(loss_sum, bool)
     if not (is_number and math.isfinite(loss_sum)):
@@ -188,7 +207,7 @@ def _expect(arrays, name, like, path):
     array = arrays.get(name)
     if array is None or array.shape != tuple(like.shape):
         raise ValueError(f"{path} lacks array {name!r} of shape {tuple(like.shape)}.")
-    kinds = "f" if like.dtype.kind == "f" else "iu"
+    kinds = {"f": "f", "b": "b"}.get(like.dtype.kind, "iu")
     if array.dtype.kind not in kinds:
         raise ValueError(f"{path}: array {name!r} has the wrong dtype {array.dtype}.")
     if array.dtype.kind == "f" and not np.isfinite(array).all():

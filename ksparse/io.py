@@ -33,11 +33,11 @@ _REGISTRY = {}
 def register_model(cls):
     """Class decorator: make ``cls`` loadable by :func:`load` under its name.
 
-    The class provides ``_array_names(params)`` (the fitted arrays a model
-    with these hyper-parameters stores), ``_check_loaded_shapes(arrays,
-    path)``, ``_validate_hyperparameters()`` and optionally ``_label_arrays``
-    (arrays of class labels, which may be integers or strings and stay on
-    the host).
+    The class is a :class:`ksparse.estimator.Estimator`: it provides
+    ``_fitted_arrays()`` (the fitted arrays a model with its
+    hyper-parameters stores, with their shapes), ``_check_loaded_shapes(arrays,
+    path)``, ``_validate_hyperparameters()`` and ``_label_arrays`` (arrays of
+    class labels, which may be integers or strings and stay on the host).
     """
     _REGISTRY[cls.__name__] = cls
     return cls
@@ -53,7 +53,7 @@ def _json_safe(value):
 
 
 def _fitted_names(model):
-    return list(type(model)._array_names(model.get_params()))
+    return list(model._fitted_arrays())
 
 
 def save_model(model, path):
@@ -250,15 +250,15 @@ def _build_model(header, arrays, path):
         model._validate_hyperparameters()
     except (TypeError, ValueError, KeyError) as exc:
         raise ValueError(f"{path!s} holds invalid hyper-parameters: {exc}") from exc
-    expected = list(cls._array_names(header["params"]))
-    labels = getattr(cls, "_label_arrays", ())
+    model.n_features_in_ = header["n_features_in"]
+    expected = _fitted_names(model)
+    labels = model._label_arrays
     for name in expected:
         if name not in arrays:
             raise ValueError(f"{path!s} is missing the array {name!r}.")
         kinds = "biuU" if name in labels else "f"
         if arrays[name].dtype.kind not in kinds:
             raise ValueError(f"{path!s}: array {name!r} has the wrong dtype {arrays[name].dtype}.")
-    model.n_features_in_ = header["n_features_in"]
     model.backend_ = header.get("backend", "numpy")
     model.history_ = header.get("history", [])
     model._check_loaded_shapes(arrays, path)

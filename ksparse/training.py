@@ -2,26 +2,36 @@
 
 A model plugs into :func:`train` by providing
 
-``model._training_step(params, *batch, step, total_steps)``
+``model._training_step(params, *batch, step, total_steps, rng)``
     one forward/backward pass on a minibatch; returns ``(loss, grads, aux)``
     where ``aux`` may hold ``"active"``, a boolean (n_hidden,) vector of the
-    hidden units used in this minibatch, and ``"k"``, the sparsity level;
+    hidden units used in this minibatch, and ``"k"``, the sparsity level.
+    ``rng`` is a NumPy Generator derived from (run seed, step) alone, for any
+    noise the step needs (dropout, input corruption, sampling): the same
+    step of a run always draws the same numbers, so a resumed run stays
+    bitwise identical to one that was never interrupted;
 ``model._validation_loss(params, *validation, step, total_steps)``
     the loss on held-out data at the current step; a model may instead
     provide ``_validation_metrics`` (same arguments) returning a dict that
     holds ``"val_loss"`` and other held-out measures (e.g. ``"val_error"``);
 ``model._epoch_logs(step, total_steps)``
     a dict of model-specific values to record (e.g. the sparsity level);
+``model._make_optimizer(params)``
+    the optimizer (momentum SGD when absent);
+``model._extra_state()`` and ``model._set_extra_state(arrays)``
+    optional: arrays of training state that checkpoints must carry;
 
 and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
 ``momentum``, ``lr_end`` and ``verbose``. The loop owns everything else:
 the per-epoch reshuffle, the learning-rate schedule, momentum SGD (Eq. 11),
 the non-finite check, dead-unit counts, the history and the callbacks.
 """
-__all__ = ["NonFiniteLossError", "train", "check_random_state"]
+__all__ = ["NonFiniteLossError", "train", "check_random_state", "step_generator", "step_seed"]
 
 import contextlib
 import functools
+import hashlib
+import json
 import math
 import numbers
 import os
@@ -50,6 +60,26 @@ def check_random_state(random_state):
     raise TypeError(
         f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}."
     )
+
+
+def step_seed(rng):
+    """Entropy for the per-step generators of a run, read from ``rng`` without drawing from it.
+
+    A digest of the generator's state when the run starts: the same
+    ``random_state`` gives the same seed, and the minibatch order drawn
+    from ``rng`` is unchanged.
+
+    Returns
+    -------
+    seed : int, 0 <= seed < 2**128
+    """
+    state = json.dumps(rng.bit_generator.state, sort_keys=True).encode("utf-8")
+    return int.from_bytes(hashlib.sha256(state).digest()[:16], "little")
+
+
+def step_generator(seed, step):
+    """The generator that step ``step`` of the run with ``seed`` draws its noise from."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(step,)))
 
 
 def _check_finite(loss, grads, epoch, step):
@@ -97,8 +127,9 @@ def _deferred_interrupts():
 def _step(model, params, batch, optimizer, state, total_steps):
     """One minibatch update; advances ``state``."""
     with np.errstate(over="ignore", invalid="ignore"):  # reported by the check
+        rng = step_generator(state.step_seed, state.step)
         loss, grads, aux = model._training_step(
-            params, *batch, step=state.step, total_steps=total_steps
+            params, *batch, step=state.step, total_steps=total_steps, rng=rng
         )
         loss_value = _check_finite(loss, grads, state.epoch, state.step)
     eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
@@ -184,7 +215,8 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
     n_samples = arrays[0].shape[0]
     total_steps = model.epochs * math.ceil(n_samples / model.batch_size)
     optimizer = _make_optimizer(model, params)
-    state, history = TrainState(epoch_rng_state=rng.bit_generator.state), []
+    state = TrainState(epoch_rng_state=rng.bit_generator.state, step_seed=step_seed(rng))
+    history = []
     if resume and checkpoint is not None and os.path.exists(checkpoint):
         state, history = load_checkpoint(checkpoint, model, params, optimizer, n_samples)
     model.history_ = history

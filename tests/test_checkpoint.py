@@ -56,11 +56,11 @@ def test_ctrl_c_mid_epoch_stops_after_a_whole_step_and_resumes(tmp_path, X, refe
     step_fn = model._training_step
     seen = []
 
-    def step_with_ctrl_c(params, *batch, step, total_steps):
+    def step_with_ctrl_c(params, *batch, step, **options):
         seen.append(step)
         if step == 11:  # mid-epoch: 7 steps per epoch
             os.kill(os.getpid(), signal.SIGINT)
-        return step_fn(params, *batch, step=step, total_steps=total_steps)
+        return step_fn(params, *batch, step=step, **options)
 
     model._training_step = step_with_ctrl_c
     with pytest.raises(KeyboardInterrupt, match=r"epoch 1, step 12.*last completed step"):

@@ -165,7 +165,7 @@ def test_one_epoch_of_training_agrees(dtype, options):
     # could select differently on the two backends; they are left out.
     H = gpu_model.transform(X)
     assert not on_gpu(H)
-    z = X.astype(np.float64) @ cpu._encoder_weights() + cpu.b_  # (n, n_hidden)
+    z = X.astype(np.float64) @ cpu.encoder_layer().W + cpu.b_  # (n, n_hidden)
     ordered = -np.sort(-z, axis=1)
     clear = ordered[:, cpu.k - 1] - ordered[:, cpu.k] > 1e-4
     assert clear.mean() > 0.5

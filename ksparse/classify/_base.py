@@ -16,7 +16,31 @@ from .loss import softmax
 
 
 class ClassifierMixin:
-    """predict_proba / predict / score on top of ``decision_function``."""
+    """predict_proba / predict / score on top of ``decision_function``.
+
+    Also the fitted arrays and tags every classifier has: ``coef_`` and
+    ``intercept_`` of the output layer, ``classes_`` (labels, kept on the
+    host), and scikit-learn's classifier tags, so that
+    ``sklearn.base.is_classifier`` is True and cross-validation stratifies.
+    """
+
+    _estimator_type = "classifier"  # read by scikit-learn before version 1.6
+    _label_arrays = ("classes_",)  # may hold strings: stored as is, kept on the host
+
+    _output_inputs = "n_features"  # rows of coef_: the features, or the top hidden layer
+
+    def _fitted_arrays(self):
+        return {"coef_": (self._output_inputs, "n_classes"), "intercept_": ("n_classes",),
+                "classes_": ("n_classes",)}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        from sklearn.utils import ClassifierTags  # only scikit-learn itself calls this
+
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.target_tags.required = True
+        return tags
 
     def predict_proba(self, X):
         """Class probabilities, softmax of the logits.

@@ -14,10 +14,11 @@ __all__ = ["SoftmaxRegression"]
 import numpy as np
 
 from ..backend import get_array_module, get_xp, to_device, to_numpy
-from ..base import ParamsMixin
-from ..io import register_model, save_model
-from ..training import check_random_state, train
-from ..validation import check_dtype, check_int, check_is_fitted, check_n_features, check_real
+from ..estimator import Estimator
+from ..hyperparameters import Bool, Hyper, Int, OneOf, Real
+from ..io import register_model
+from ..training import check_random_state
+from ..validation import check_is_fitted, check_n_features
 from ._base import ClassifierMixin
 from ._inputs import check_features, is_sparse
 from ._lbfgs import fit_lbfgs
@@ -27,7 +28,7 @@ SOLVERS = ("lbfgs", "sgd")
 
 
 @register_model
-class SoftmaxRegression(ClassifierMixin, ParamsMixin):
+class SoftmaxRegression(ClassifierMixin, Estimator):
     """Softmax (multinomial logistic) regression with an L2 penalty on the weights.
 
     Parameters
@@ -45,9 +46,9 @@ class SoftmaxRegression(ClassifierMixin, ParamsMixin):
     tol : float, default=1e-6
         L-BFGS stops when no gradient entry exceeds ``tol``, or when an
         iteration lowers the loss by less than a relative 2.2e-9 ('lbfgs' only).
-    learning_rate, momentum, lr_end, epochs, batch_size
+    learning_rate, momentum, lr_end, epochs, batch_size, optimizer
         Settings of the SGD loop ('sgd' only); see :mod:`ksparse.training`.
-        Defaults 0.1, 0.9, None, 20, 128.
+        Defaults 0.1, 0.9, None, 20, 128, 'momentum' (or 'adam').
     warm_start : bool, default=False
         Start ``fit`` from the current ``coef_`` and ``intercept_`` when the
         model is fitted with the same classes and feature count.
@@ -82,60 +83,14 @@ class SoftmaxRegression(ClassifierMixin, ParamsMixin):
             + \\frac{\\lambda}{2}\\lVert W\\rVert_F^2
     """
 
-    _fitted_arrays = ("coef_", "intercept_", "classes_")
-    _label_arrays = ("classes_",)  # may hold strings: stored as is, kept on the host
-
-    @classmethod
-    def _array_names(cls, params):
-        """Fitted arrays stored by :meth:`save`."""
-        return cls._fitted_arrays
-
-    def __init__(
-        self,
-        l2=1e-4,
-        solver="lbfgs",
-        max_iter=500,
-        tol=1e-6,
-        learning_rate=0.1,
-        momentum=0.9,
-        lr_end=None,
-        epochs=20,
-        batch_size=128,
-        warm_start=False,
-        dtype=None,
-        random_state=None,
-        verbose=False,
-    ):
-        self.l2 = l2
-        self.solver = solver
-        self.max_iter = max_iter
-        self.tol = tol
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.lr_end = lr_end
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.warm_start = warm_start
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
-
-    # ------------------------------------------------------------------ checks
-    def _validate_hyperparameters(self):
-        check_real(self.l2, "l2", low=0.0)
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}.")
-        check_int(self.max_iter, "max_iter", low=1)
-        check_real(self.tol, "tol", low=0.0, low_open=True)
-        check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        if self.lr_end is not None:
-            check_real(self.lr_end, "lr_end", low=0.0)
-        check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
-        check_int(self.epochs, "epochs", low=1)
-        check_int(self.batch_size, "batch_size", low=1)
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}.")
-        return check_dtype(self.dtype)
+    hyperparameters = {
+        "l2": Hyper(1e-4, Real(low=0.0)),
+        "solver": Hyper("lbfgs", OneOf(SOLVERS)),
+        "max_iter": Hyper(500, Int(low=1)),
+        "tol": Hyper(1e-6, Real(0.0, low_open=True)),
+        "warm_start": Hyper(False, Bool()),
+    }
+    defaults = {"learning_rate": 0.1, "verbose": False}
 
     # ---------------------------------------------------------------- training
     def fit(self, X, y, *, X_val=None, y_val=None, callbacks=None):
@@ -157,7 +112,7 @@ class SoftmaxRegression(ClassifierMixin, ParamsMixin):
         -------
         self
         """
-        dtype = self._validate_hyperparameters()
+        dtype = self._validate_hyperparameters()["dtype"]
         classes, X, y_index, X_val, y_val_index = self._check_fit_inputs(
             X, y, X_val, y_val, dtype, allow_sparse=True
         )
@@ -205,17 +160,16 @@ class SoftmaxRegression(ClassifierMixin, ParamsMixin):
             init = {"W": np.zeros((X.shape[1], n_classes)), "b": np.zeros(n_classes)}
         self.coef_ = to_device(init["W"].astype(X.dtype), xp)  # (n_features, n_classes)
         self.intercept_ = to_device(init["b"].astype(X.dtype), xp)  # (n_classes,)
-        self.backend_ = "numpy" if xp is np else "cupy"
-        rng = check_random_state(self.random_state)
-        train(self, self._parameters(), (X, to_device(y_index, xp)),
-              validation=validation, callbacks=callbacks, rng=rng)
+        self._set_backend(xp)
+        self._train(self._parameters(), (X, to_device(y_index, xp)), validation=validation,
+                    callbacks=callbacks, rng=check_random_state(self.random_state))
         self.n_iter_ = self.epochs * -(-X.shape[0] // self.batch_size)
 
     def _parameters(self):
         """The fitted arrays under the names used by :mod:`ksparse.classify.loss`."""
         return {"W": self.coef_, "b": self.intercept_}
 
-    def _training_step(self, params, X, y, *, step, total_steps):
+    def _training_step(self, params, X, y, *, step, total_steps, rng):
         loss, grads = softmax_loss_and_grads(params, X, y, self.l2)
         return loss, grads, {}
 
@@ -223,9 +177,6 @@ class SoftmaxRegression(ClassifierMixin, ParamsMixin):
         """Mean cross-entropy on held-out data, without the penalty."""
         S = X_val @ params["W"] + params["b"]  # (n_val, n_classes)
         return float(cross_entropy(log_softmax(S), y_val))
-
-    def _epoch_logs(self, step, total_steps):
-        return {}
 
     # --------------------------------------------------------------- inference
     def decision_function(self, X):
@@ -248,26 +199,6 @@ class SoftmaxRegression(ClassifierMixin, ParamsMixin):
         xp = get_array_module(self.coef_)
         S = to_device(X, xp) @ self.coef_ + self.intercept_  # (n_samples, n_classes)
         return to_device(S, get_array_module(X))
-
-    # ---------------------------------------------------------------- storage
-    def _check_loaded_shapes(self, arrays, path):
-        """Raise when arrays read from ``path`` do not fit the header's sizes."""
-        n_classes = arrays["classes_"].shape[0]
-        expected = {
-            "coef_": (self.n_features_in_, n_classes),
-            "intercept_": (n_classes,),
-            "classes_": (n_classes,),
-        }
-        for name, shape in expected.items():
-            if arrays[name].shape != shape or n_classes < 2:
-                raise ValueError(
-                    f"{path!s}: array {name!r} has shape {arrays[name].shape}, expected {shape}."
-                )
-
-    def save(self, path):
-        """Write the model to one ``.npz`` file (atomically); see :func:`ksparse.load`."""
-        save_model(self, path)
-
 
 def _to_backend(X, xp):
     """Features on the training backend; sparse stays sparse on the CPU only."""

@@ -13,26 +13,40 @@ import numbers
 import numpy as np
 
 from ..backend import get_array_module, get_xp, to_device
-from ..base import ParamsMixin
 from ..classify._base import ClassifierMixin
-from ..classify.loss import cross_entropy, log_softmax
-from ..io import register_model, save_model
-from ..training import check_random_state, train
-from ..validation import (
-    check_dtype,
-    check_int,
-    check_fitted_input,
-    check_real,
-)
+from ..estimator import CHUNK, Estimator
+from ..hyperparameters import Bool, Custom, Hyper, Int, Optional, Real
+from ..io import register_model
+from ..losses import cross_entropy, log_softmax
+from ..training import check_random_state
+from ..validation import check_int
 from . import network
 from .pretrained import input_centre_of, layers_from_autoencoders
 
-_CHUNK = 4096  # rows pushed through the network at once outside training
 TRAINABLE = ("softmax", "top", "all")
 
 
+def _check_layer_sizes(name, sizes, values):
+    """``hidden_layers`` as a non-empty tuple of positive ints."""
+    sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
+    if not sizes:
+        raise ValueError(f"{name} must name at least one hidden layer.")
+    return tuple(check_int(n, name, low=1) for n in sizes)
+
+
+def _check_trainable(name, value, values):
+    """``trainable`` as the number of hidden layers, from the top, that train."""
+    n_layers = len(values["hidden_layers"])
+    named = {"softmax": 0, "top": min(1, n_layers), "all": n_layers}
+    if isinstance(value, str) and value in named:
+        return named[value]
+    if isinstance(value, str):
+        raise ValueError(f"{name} must be one of {TRAINABLE} or an int, got {value!r}.")
+    return check_int(value, name, low=0, high=n_layers)
+
+
 @register_model
-class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
+class SparseMLPClassifier(ClassifierMixin, Estimator):
     """Network of k-sparse linear hidden layers with a softmax output (§4.5, §4.6).
 
     Parameters
@@ -105,96 +119,49 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         E = -\\frac{1}{B}\\sum_{i=1}^{B}\\log\\operatorname{softmax}(W_{out}^\\top h_L + b_{out})_{y_i}
     """
 
-    _fitted_arrays = ("coef_", "intercept_", "classes_")
-    _label_arrays = ("classes_",)  # may hold strings: stored as is, kept on the host
+    hyperparameters = {
+        "hidden_layers": Hyper((1000,), Custom(_check_layer_sizes)),
+        "k": Hyper(25, Int(low=1)),
+        "alpha": Hyper(3.0, Real(low=1.0)),
+        "center": Hyper(False, Bool()),
+        "trainable": Hyper("all", Custom(_check_trainable)),
+        "init_std": Hyper(None, Optional(Real(0.0, low_open=True))),
+        "warm_start": Hyper(False, Bool()),
+    }
+    defaults = {"learning_rate": 1.0, "momentum": 0.25, "lr_end": 0.001, "epochs": 200}
     mean_ = None  # only a centring network stores its input centre
 
-    def __init__(
-        self,
-        hidden_layers=(1000,),
-        k=25,
-        alpha=3.0,
-        center=False,
-        trainable="all",
-        learning_rate=1.0,
-        momentum=0.25,
-        lr_end=0.001,
-        epochs=200,
-        batch_size=128,
-        init_std=None,
-        warm_start=False,
-        dtype=None,
-        random_state=None,
-        verbose=True,
-    ):
-        self.hidden_layers = hidden_layers
-        self.k = k
-        self.alpha = alpha
-        self.center = center
-        self.trainable = trainable
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.lr_end = lr_end
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.init_std = init_std
-        self.warm_start = warm_start
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
-
-    # ------------------------------------------------------------------ checks
-    def _layer_sizes(self):
-        sizes = self.hidden_layers
-        sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
-        if not sizes:
-            raise ValueError("hidden_layers must name at least one hidden layer.")
-        return tuple(check_int(n, "hidden_layers", low=1) for n in sizes)
-
-    def _n_trainable(self, n_layers):
-        """How many hidden layers, from the top, ``trainable`` means."""
-        named = {"softmax": 0, "top": min(1, n_layers), "all": n_layers}
-        if isinstance(self.trainable, str) and self.trainable in named:
-            return named[self.trainable]
-        if isinstance(self.trainable, str):
-            raise ValueError(
-                f"trainable must be one of {TRAINABLE} or an int, got {self.trainable!r}."
-            )
-        return check_int(self.trainable, "trainable", low=0, high=n_layers)
-
-    def _validate_hyperparameters(self):
-        sizes = self._layer_sizes()
-        k = check_int(self.k, "k", low=1)
-        alpha = check_real(self.alpha, "alpha", low=1.0)
+    def _check_hyperparameters(self, values):
+        sizes, k, alpha = values["hidden_layers"], values["k"], values["alpha"]
         if self._n_active() > min(sizes):
             raise ValueError(
                 f"alpha * k = {alpha:g} * {k} = {self._n_active()} exceeds the smallest "
                 f"hidden layer ({min(sizes)} units); lower alpha or k."
             )
-        self._n_trainable(len(sizes))
-        check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        if self.lr_end is not None:
-            check_real(self.lr_end, "lr_end", low=0.0)
-        check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
-        check_int(self.epochs, "epochs", low=1)
-        check_int(self.batch_size, "batch_size", low=1)
-        if self.init_std is not None:
-            check_real(self.init_std, "init_std", low=0.0, low_open=True)
-        for name in ("warm_start", "center"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
-        return check_dtype(self.dtype), sizes
+
+    def _layer_sizes(self):
+        return _check_layer_sizes("hidden_layers", self.hidden_layers, {})
+
+    def _n_trainable(self, n_layers):
+        """How many hidden layers, from the top, ``trainable`` means."""
+        return _check_trainable("trainable", self.trainable, {"hidden_layers": (0,) * n_layers})
 
     def _n_active(self):
         return int(round(self.alpha * self.k))
 
-    @classmethod
-    def _array_names(cls, params):
-        """Names of the fitted arrays of a model with these hyper-parameters."""
-        sizes = cls(**{"hidden_layers": params.get("hidden_layers", (1000,))})._layer_sizes()
-        hidden = [f"{p}{layer}_" for layer in range(1, len(sizes) + 1) for p in ("W", "b")]
-        centre = ("mean_",) if params.get("center", False) else ()
-        return tuple(hidden) + cls._fitted_arrays + centre
+    @property
+    def _output_inputs(self):
+        return self._layer_sizes()[-1]
+
+    def _fitted_arrays(self):
+        sizes = self._layer_sizes()
+        arrays = {}
+        for layer, (n_in, n_out) in enumerate(zip(("n_features",) + sizes, sizes), start=1):
+            arrays[f"W{layer}_"], arrays[f"b{layer}_"] = (n_in, n_out), (n_out,)
+        arrays.update(super()._fitted_arrays())
+        if self.center:
+            arrays["mean_"] = ("n_features",)
+        return arrays
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -263,7 +230,8 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         -------
         self
         """
-        dtype, sizes = self._validate_hyperparameters()
+        values = self._validate_hyperparameters()
+        dtype, sizes = values["dtype"], values["hidden_layers"]
         classes, X, y_index, X_val, y_val_index = self._check_fit_inputs(
             X, y, X_val, y_val, dtype, allow_sparse=False
         )
@@ -275,9 +243,8 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         if X_val is not None:
             validation = (self._centred(to_device(X_val, xp)), to_device(y_val_index, xp))
         arrays = (X, to_device(y_index, xp))
-        train(
-            self, self._parameters(), arrays, validation=validation, callbacks=callbacks, rng=rng
-        )
+        self._train(self._parameters(), arrays, validation=validation, callbacks=callbacks,
+                    rng=rng)
         return self
 
     def _set_centre(self, X):
@@ -320,7 +287,7 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         self.coef_ = to_device(self.coef_, xp).astype(dtype, copy=False)  # (n_L, n_classes)
         self.intercept_ = to_device(self.intercept_, xp).astype(dtype, copy=False)  # (n_classes,)
         self.classes_, self.n_features_in_ = classes, n_features
-        self.backend_ = "numpy" if xp is np else "cupy"
+        self._set_backend(xp)
 
     def _parameters(self):
         """The fitted arrays under the names used by :mod:`ksparse.finetune.network`."""
@@ -332,7 +299,7 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         params["W_out"], params["b_out"] = self.coef_, self.intercept_
         return params
 
-    def _training_step(self, params, X, y, *, step, total_steps):
+    def _training_step(self, params, X, y, *, step, total_steps, rng):
         n_trainable = self._n_trainable(network.n_hidden_layers(params))
         loss, grads, masks = network.loss_and_grads(params, X, y, self._n_active(), n_trainable)
         xp = get_array_module(X)
@@ -342,15 +309,12 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
     def _validation_metrics(self, params, X_val, y_val, *, step, total_steps):
         """Mean cross-entropy and error rate on held-out data (already centred)."""
         loss, wrong = 0.0, 0
-        for start in range(0, X_val.shape[0], _CHUNK):
-            S = network.forward(params, X_val[start : start + _CHUNK], self._n_active())[0]
-            chunk_y = y_val[start : start + _CHUNK]  # (chunk,) class indices
+        for start in range(0, X_val.shape[0], CHUNK):
+            S = network.forward(params, X_val[start : start + CHUNK], self._n_active())[0]
+            chunk_y = y_val[start : start + CHUNK]  # (chunk,) class indices
             loss += float(cross_entropy(log_softmax(S), chunk_y)) * chunk_y.shape[0]
             wrong += int((S.argmax(axis=1) != chunk_y).sum())
         return {"val_loss": loss / X_val.shape[0], "val_error": wrong / X_val.shape[0]}
-
-    def _epoch_logs(self, step, total_steps):
-        return {}
 
     # --------------------------------------------------------------- inference
     def decision_function(self, X):
@@ -365,33 +329,7 @@ class SparseMLPClassifier(ClassifierMixin, ParamsMixin):
         S : array, shape (n_samples, n_classes)
             NumPy in, NumPy out (CuPy in, CuPy out).
         """
-        X, X_module = check_fitted_input(self, X, "coef_")
         params, n_active = self._parameters(), self._n_active()
-        out = [
-            network.forward(params, self._centred(X[s : s + _CHUNK]), n_active)[0]
-            for s in range(0, X.shape[0], _CHUNK)
-        ]
-        xp = get_array_module(out[0])
-        return to_device(xp.concatenate(out, axis=0), X_module)
-
-    # ---------------------------------------------------------------- storage
-    def _check_loaded_shapes(self, arrays, path):
-        """Raise when arrays read from ``path`` do not fit the header's sizes."""
-        sizes = self._layer_sizes()
-        n_classes = arrays["classes_"].shape[0]
-        expected = {"coef_": (sizes[-1], n_classes), "intercept_": (n_classes,)}
-        if self.center:
-            expected["mean_"] = (self.n_features_in_,)
-        for layer, (n_in, n_out) in enumerate(zip((self.n_features_in_,) + sizes, sizes), start=1):
-            expected[f"W{layer}_"] = (n_in, n_out)
-            expected[f"b{layer}_"] = (n_out,)
-        for name, shape in expected.items():
-            if arrays[name].shape != shape:
-                raise ValueError(
-                    f"{path!s}: array {name!r} has shape {arrays[name].shape}, expected {shape}."
-                )
-
-    def save(self, path):
-        """Write the model to one ``.npz`` file (atomically); see :func:`ksparse.load`."""
-        save_model(self, path)
-
+        return self._apply_in_chunks(
+            X, lambda c: network.forward(params, self._centred(c), n_active)[0], "coef_"
+        )

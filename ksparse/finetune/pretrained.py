@@ -13,13 +13,16 @@ direction, which made the paper's η = 1 diverge in our deep network.
 """
 __all__ = ["encoder_of", "input_centre_of", "layers_from_autoencoders"]
 
+from ..validation import NotFittedError
+
 
 def encoder_of(autoencoder, position, fold=True):
     """Encoder weights (n_in, n_hidden) and bias (n_hidden,) of a fitted autoencoder.
 
     Parameters
     ----------
-    autoencoder : fitted KSparseAutoencoder
+    autoencoder : fitted autoencoder
+        Anything with ``encoder_layer()`` (every :class:`ksparse.autoencoder.Autoencoder`).
     position : int
         Its index in the list, for error messages.
     fold : bool
@@ -31,19 +34,13 @@ def encoder_of(autoencoder, position, fold=True):
     W_enc : array, shape (n_in, n_hidden)
     b : array, shape (n_hidden,)
     """
-    W = getattr(autoencoder, "W_", None)
-    b = getattr(autoencoder, "b_", None)
-    if W is None or b is None:
-        raise ValueError(f"autoencoders[{position}] is not a fitted k-sparse autoencoder.")
-    P = getattr(autoencoder, "P_", None)
-    W_enc = W if P is None else P.T  # (n_in, n_hidden)
-    centre = input_centre_of(autoencoder)
+    W_enc, b, centre = _layer_of(autoencoder, position)
     if fold and centre is not None:
         b = b - centre @ W_enc  # (n_hidden,): Wᵀ(x − c) + b = Wᵀx + (b − Wᵀc)
     return W_enc, b
 
 
-def input_centre_of(autoencoder):
+def input_centre_of(autoencoder, position=0):
     """The vector c that the autoencoder subtracts before encoding, or None.
 
     ``center`` subtracts the training mean ``mean_`` and ``pre_bias`` the
@@ -53,11 +50,18 @@ def input_centre_of(autoencoder):
     -------
     c : array, shape (n_features,), or None
     """
-    centre = getattr(autoencoder, "mean_", None)
-    b_prime = getattr(autoencoder, "b_prime_", None)  # (n_features,), None before fit
-    if getattr(autoencoder, "pre_bias", False) and b_prime is not None:
-        centre = b_prime if centre is None else centre + b_prime
-    return centre
+    return _layer_of(autoencoder, position).centre
+
+
+def _layer_of(autoencoder, position):
+    """``autoencoder.encoder_layer()``, or an error naming its place in the list."""
+    get_layer = getattr(autoencoder, "encoder_layer", None)
+    try:
+        return get_layer()
+    except (TypeError, NotFittedError):  # not an autoencoder, or not fitted
+        raise ValueError(
+            f"autoencoders[{position}] is not a fitted k-sparse autoencoder."
+        ) from None
 
 
 def layers_from_autoencoders(autoencoders, center):
@@ -91,7 +95,7 @@ def layers_from_autoencoders(autoencoders, center):
             )
     centre = None
     if center:
-        centre = input_centre_of(autoencoders[0])
+        centre = input_centre_of(autoencoders[0], 0)
         if centre is None:
             centre = 0 * layers[0][0][:, 0]  # (n_features,) zeros on the weights' backend
         centre = centre.copy()

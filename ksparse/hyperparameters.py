@@ -1,0 +1,159 @@
+"""Hyper-parameters declared as data: a default and a constraint for each.
+
+Every ksparse model lists its hyper-parameters once, in a class attribute
+``hyperparameters`` mapping each name to a :class:`Hyper` (its default and
+its constraint). :class:`ksparse.estimator.Estimator` merges the
+declarations of a class and its bases, builds ``__init__`` from them (it
+only stores the arguments, as scikit-learn asks) and validates them all at
+the start of ``fit``, before any work, with messages that name the
+argument. A constraint may refer to another hyper-parameter by name
+(``Int(low=1, high="n_hidden")``); it sees the values validated before it.
+"""
+__all__ = [
+    "Any",
+    "Bool",
+    "Custom",
+    "Dtype",
+    "Hyper",
+    "Int",
+    "OneOf",
+    "Optional",
+    "Real",
+    "Seed",
+    "validate",
+]
+
+import dataclasses
+
+import numpy as np
+
+from .validation import check_dtype, check_int, check_real
+
+
+@dataclasses.dataclass(frozen=True)
+class Hyper:
+    """One hyper-parameter: its default value and its constraint."""
+
+    default: object
+    check: object
+
+    def with_default(self, default):
+        """The same constraint with another default (for a model that differs)."""
+        return dataclasses.replace(self, default=default)
+
+
+def _resolve(bound, values):
+    """A bound given as another hyper-parameter's name takes that one's value."""
+    return values[bound] if isinstance(bound, str) else bound
+
+
+@dataclasses.dataclass(frozen=True)
+class Int:
+    """An integer in [low, high]; bounds may name other hyper-parameters."""
+
+    low: object = None
+    high: object = None
+
+    def __call__(self, name, value, values):
+        return check_int(value, name, low=_resolve(self.low, values),
+                         high=_resolve(self.high, values))
+
+
+@dataclasses.dataclass(frozen=True)
+class Real:
+    """A finite real number in a closed or (half-)open interval."""
+
+    low: float = None
+    high: float = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def __call__(self, name, value, values):
+        return check_real(value, name, self.low, self.high, self.low_open, self.high_open)
+
+
+class Bool:
+    """True or False (NumPy booleans too)."""
+
+    def __call__(self, name, value, values):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}.")
+        return bool(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOf:
+    """One of a few named options."""
+
+    options: tuple
+
+    def __call__(self, name, value, values):
+        if not isinstance(value, str) or value not in self.options:
+            quoted = [repr(o) for o in self.options]
+            choices = " or ".join(quoted) if len(quoted) == 2 else f"one of {self.options}"
+            raise ValueError(f"{name} must be {choices}, got {value!r}.")
+        return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Optional:
+    """None, or a value that satisfies ``inner``."""
+
+    inner: object
+
+    def __call__(self, name, value, values):
+        return None if value is None else self.inner(name, value, values)
+
+
+class Dtype:
+    """None, 'float32' or 'float64'; validated to a NumPy dtype or None."""
+
+    def __call__(self, name, value, values):
+        return check_dtype(value)
+
+
+class Seed:
+    """None, an int or a NumPy Generator (``random_state``)."""
+
+    def __call__(self, name, value, values):
+        from .training import check_random_state  # the loop owns the rule
+
+        check_random_state(value)
+        return value
+
+
+class Any:
+    """Anything (e.g. ``verbose``, which only shows or hides a progress bar)."""
+
+    def __call__(self, name, value, values):
+        return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Custom:
+    """A model-specific rule: ``func(name, value, values)`` returns the validated value."""
+
+    func: object
+
+    def __call__(self, name, value, values):
+        return self.func(name, value, values)
+
+
+def validate(model, declarations):
+    """Check every declared hyper-parameter of ``model`` in declaration order.
+
+    Parameters
+    ----------
+    model : object
+        Holds the values as attributes.
+    declarations : dict of str to Hyper
+
+    Returns
+    -------
+    values : dict
+        The validated values (ints as int, dtypes as numpy.dtype, ...).
+    """
+    values = {}
+    for name, hyper in declarations.items():
+        values[name] = hyper.check(name, getattr(model, name), values)
+    return values
