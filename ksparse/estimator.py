@@ -138,6 +138,9 @@ class Estimator(ParamsMixin):
         """Model-specific values recorded after every epoch (none by default)."""
         return {}
 
+    def _after_step(self, params, aux):
+        """Called after every successful update (nothing by default)."""
+
     def _extra_state(self):
         """Arrays of training state beyond the parameters and the optimizer (none by default).
 

@@ -18,6 +18,10 @@ A model plugs into :func:`train` by providing
     a dict of model-specific values to record (e.g. the sparsity level);
 ``model._make_optimizer(params)``
     the optimizer (momentum SGD when absent);
+``model._after_step(params, aux)``
+    optional: called after each successful update with the step's ``aux``
+    (e.g. to project parameters back onto a constraint set, or to update
+    counters), never after a step that was refused as non-finite;
 ``model._extra_state()`` and ``model._set_extra_state(arrays)``
     optional: arrays of training state that checkpoints must carry;
 
@@ -134,6 +138,9 @@ def _step(model, params, batch, optimizer, state, total_steps):
         loss_value = _check_finite(loss, grads, state.epoch, state.step)
     eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
     optimizer.step(grads, eta)
+    after = getattr(model, "_after_step", None)
+    if after is not None:
+        after(params, aux)
     state.loss_sum += loss_value * batch[0].shape[0]
     if "active" in aux:
         state.alive = aux["active"] if state.alive is None else state.alive | aux["active"]

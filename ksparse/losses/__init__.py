@@ -12,11 +12,16 @@ L2 penalty          (λ/2) ‖W‖²_F                                     softm
 from .cross_entropy import cross_entropy, cross_entropy_backward, log_softmax, softmax
 from .kl import kl_penalty, kl_penalty_backward
 from .l2 import l2_penalty, l2_penalty_backward
-from .squared_error import squared_error, squared_error_backward
+from .squared_error import (
+    fraction_of_variance_unexplained,
+    squared_error,
+    squared_error_backward,
+)
 
 __all__ = [
     "cross_entropy",
     "cross_entropy_backward",
+    "fraction_of_variance_unexplained",
     "kl_penalty",
     "kl_penalty_backward",
     "l2_penalty",

@@ -3,7 +3,7 @@
 A mean over the batch, summed over features: its size and a sensible
 learning rate do not depend on the batch size.
 """
-__all__ = ["squared_error", "squared_error_backward"]
+__all__ = ["squared_error", "squared_error_backward", "fraction_of_variance_unexplained"]
 
 
 def squared_error(X_hat, X):
@@ -29,3 +29,17 @@ def squared_error_backward(X_hat, X):
     dX_hat : array, shape (n_samples, n_features)
     """
     return (X_hat - X) * (2.0 / X.shape[0])  # (n_samples, n_features)
+
+
+def fraction_of_variance_unexplained(X_hat, X):
+    """FVU = Σ_i ‖x_i − x̂_i‖² / Σ_i ‖x_i − x̄‖², the normalised squared error.
+
+    0 for a perfect reconstruction, 1 for predicting the mean x̄ of X.
+
+    Returns
+    -------
+    fvu : 0-d array
+    """
+    diff = X_hat - X  # (n_samples, n_features)
+    spread = X - X.mean(axis=0)  # (n_samples, n_features)
+    return (diff * diff).sum() / (spread * spread).sum()

@@ -1,0 +1,28 @@
+"""The baselines the paper compares with, the classroom's sparse autoencoder, and the TopK recipe.
+
+All of them are :class:`ksparse.autoencoder.Autoencoder` subclasses trained
+by the same loop as :class:`ksparse.KSparseAutoencoder`, with the same
+estimator API (fit / transform / reconstruct / score / save / load,
+checkpoints and bitwise resume):
+
+* :class:`ReLUAutoencoder` (Fig. 4), :class:`DenoisingAutoencoder` (20 %
+  input dropout, Table 1), :class:`DropoutAutoencoder` (50 % hidden
+  dropout, Table 1; with ``input_dropout=0.2`` the combination);
+* :class:`KLSparseAutoencoder`, the KL-penalty sparse autoencoder most
+  courses teach;
+* :class:`RBM`, a binary restricted Boltzmann machine trained by CD-k (Table 1);
+* :class:`TopKAutoencoder`, the modern TopK recipe (unit-norm decoder, AuxK).
+"""
+from .kl import KLSparseAutoencoder
+from .rbm import RBM
+from .relu import DenoisingAutoencoder, DropoutAutoencoder, ReLUAutoencoder
+from .topk_recipe import TopKAutoencoder
+
+__all__ = [
+    "DenoisingAutoencoder",
+    "DropoutAutoencoder",
+    "KLSparseAutoencoder",
+    "RBM",
+    "ReLUAutoencoder",
+    "TopKAutoencoder",
+]

@@ -1,0 +1,62 @@
+"""The KL-penalty sparse autoencoder of the classroom (the tutorial in the project's seeds).
+
+Sparsity on average instead of per example: every hidden unit's mean
+activity ρ̂_j over the minibatch is pulled towards a small target ρ by the
+penalty λ Σ_j KL(ρ ‖ ρ̂_j) (:mod:`ksparse.losses.kl`), added to the mean
+squared error per pixel. Defaults follow the tutorial: 64 ReLU hidden
+units, a sigmoid decoder, ρ = 0.05, λ = 0.1, Adam, 50 epochs, batch 256,
+untied weights (two dense layers).
+"""
+__all__ = ["KLSparseAutoencoder"]
+
+from ..hyperparameters import Hyper, Real
+from ..io import register_model
+from ..losses import kl_penalty, kl_penalty_backward
+from .relu import ReLUAutoencoder
+
+
+@register_model
+class KLSparseAutoencoder(ReLUAutoencoder):
+    """Sparse autoencoder with a KL-divergence penalty on the mean hidden activities.
+
+    Parameters
+    ----------
+    sparsity_target : float in (0, 1), default=0.05
+        ρ, the mean activity every hidden unit is pulled towards.
+    sparsity_weight : float >= 0, default=0.1
+        λ, the weight of the penalty.
+    n_hidden, activation, decoder, tied, init_std, input_dropout, hidden_dropout, ...
+        As for :class:`ReLUAutoencoder`; defaults 64, 'relu', 'sigmoid',
+        False, 0.05, 0, 0; Adam with learning rate 0.001, 50 epochs, batch 256.
+
+    Notes
+    -----
+    .. math::
+
+        E = \\frac{1}{B\\,d}\\sum_i \\lVert x_i - \\hat x_i \\rVert^2
+            + \\lambda \\sum_j \\mathrm{KL}(\\rho \\,\\|\\, \\hat\\rho_j),
+        \\qquad \\hat\\rho_j = \\frac{1}{B}\\sum_i h_{ij}
+
+    The divergence is defined for ρ̂ in (0, 1) only. Sigmoid units stay
+    there; ReLU units can exceed 1 (or be silent on a whole minibatch), so
+    ρ̂ is clipped to [1e-6, 1 − 1e-6] and the gradient is the one at the
+    clipped value: it keeps pushing an over-active unit down (and a silent
+    one up) and training cannot produce NaN. ``history_`` records the
+    penalised loss; ``val_loss`` is the plain reconstruction error per example.
+    """
+
+    hyperparameters = {
+        "sparsity_target": Hyper(0.05, Real(0.0, 1.0, low_open=True, high_open=True)),
+        "sparsity_weight": Hyper(0.1, Real(low=0.0)),
+    }
+    defaults = {"n_hidden": 64, "decoder": "sigmoid", "tied": False, "init_std": 0.05,
+                "optimizer": "adam", "learning_rate": 0.001, "epochs": 50, "batch_size": 256}
+
+    def _options(self):
+        # The tutorial's mean squared error averages over pixels as well as examples.
+        return dict(super()._options(), scale=1.0 / self.n_features_in_)
+
+    def _penalty(self):
+        rho, weight = self.sparsity_target, self.sparsity_weight
+        return (lambda H: kl_penalty(H, rho, weight),
+                lambda H: kl_penalty_backward(H, rho, weight))
