@@ -77,9 +77,10 @@ def topk_mask(Z, k):
 
 
 def ae_row_losses(p, X, k):
-    """‖x − x̂‖² of every row for a tied autoencoder with arrays ``p`` (W_, b_, b_prime_)."""
+    """‖x − x̂‖² of every row of a tied autoencoder with arrays ``p`` (W_, b_, b_prime_)."""
     Z = X @ p["W_"] + p["b_"]  # (n_rows, n_hidden)
-    X_hat = np.where(topk_mask(Z, k), Z, 0.0) @ p["W_"].T + p["b_prime_"]  # (n_rows, n_features)
+    Z_k = np.where(topk_mask(Z, k), Z, 0.0)  # (n_rows, n_hidden)
+    X_hat = Z_k @ p["W_"].T + p["b_prime_"]  # (n_rows, n_features)
     return ((X - X_hat) ** 2).sum(axis=1)  # (n_rows,)
 
 
