@@ -60,10 +60,26 @@ def learning_rate_at(step, total_steps, learning_rate, lr_end=None):
     With ``lr_end`` set, η falls linearly from ``learning_rate`` at the first
     step to ``lr_end`` at the last one (step ``total_steps - 1``).
 
+    The first step (step 0) always uses ``learning_rate``. This matters only
+    for a one-step run (``total_steps == 1``): its ramp has length 0, and
+    without the rule its single step would use ``lr_end``, so that
+    ``learning_rate`` would never be used at all.
+
+    Parameters
+    ----------
+    step : int, >= 0
+        Global step, counted from 0.
+    total_steps : int, >= 1
+        Number of steps of the whole run.
+    learning_rate : float
+        η at the first step.
+    lr_end : float or None
+        η at the last step; None keeps ``learning_rate`` throughout.
+
     Returns
     -------
     eta : float
     """
-    if lr_end is None:
+    if lr_end is None or step == 0:
         return float(learning_rate)
     return linear_schedule(learning_rate, lr_end, step, total_steps - 1)

@@ -96,7 +96,15 @@ def test_small_network_learns_a_synthetic_problem(rng, hidden_layers):
     assert model.fit(X[:180], y[:180], X_val=X[180:], y_val=y[180:]) is model
     assert model.score(X[180:], y[180:]) > 0.95
     assert model.history_[-1]["val_loss"] < 0.5 * model.history_[0]["val_loss"]
-    assert model.history_[0]["dead_units"] >= 0
+    # η has decayed to 0.01 by the last epoch, so its live units are those of one
+    # forward pass at the final weights: the top α·k = 6 of each layer, for some row.
+    H, dead = X[:180], 0
+    for layer in range(1, len(hidden_layers) + 1):
+        Z = H @ getattr(model, f"W{layer}_") + getattr(model, f"b{layer}_")  # (180, n_l)
+        kept = Z >= np.sort(Z, axis=1)[:, [-6]]  # no ties in random data
+        dead += int((~kept.any(axis=0)).sum())
+        H = np.where(kept, Z, 0.0)
+    assert model.history_[-1]["dead_units"] == dead
     P = model.predict_proba(X)
     assert P.shape == (240, 3)
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
@@ -307,9 +315,19 @@ def test_centre_is_the_training_mean_or_kept_when_warm_started(rng):
 
 
 def test_validation_error_is_recorded_every_epoch(rng):
-    X, y = blobs(rng)
-    model = small(epochs=3).fit(X[:180], y[:180], X_val=X[180:], y_val=y[180:])
-    assert all(0.0 <= h["val_error"] <= 1.0 for h in model.history_)
+    X, y = blobs(rng, spread=4.0)  # overlapping classes: errors of 20-30 %, not 0
+    X_val, y_val = X[180:], y[180:]
+    by_hand = []
+
+    def error_now(m, epoch, logs):  # one hidden layer, α·k = 6, written out in NumPy
+        Z = X_val @ m.W1_ + m.b1_  # (60, 24)
+        H = np.where(Z >= np.sort(Z, axis=1)[:, [-6]], Z, 0.0)
+        by_hand.append(np.mean((H @ m.coef_ + m.intercept_).argmax(axis=1) != y_val))
+
+    model = small(epochs=3).fit(X[:180], y[:180], X_val=X_val, y_val=y_val,
+                                callbacks=[error_now])
+    assert [h["val_error"] for h in model.history_] == pytest.approx(by_hand, abs=1e-15)
+    assert min(by_hand) > 0.1  # the check compares real error rates
     assert model.history_[-1]["val_error"] == pytest.approx(1 - model.score(X[180:], y[180:]))
 
 

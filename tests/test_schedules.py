@@ -33,3 +33,42 @@ def test_linear_schedule_holds_after_the_ramp():
     assert linear_schedule(1.0, 3.0, 1, 4) == 1.5
     assert linear_schedule(1.0, 3.0, 10, 4) == 3.0
     assert linear_schedule(1.0, 3.0, 0, 0) == 3.0
+
+
+@pytest.mark.parametrize(
+    "step, exact, expected",
+    [
+        # k_start = 10, k = 5, 50 steps: the ramp covers 25 steps, k = 10 - 5·step/25.
+        (2, 9.6, 10),  # .6 rounds up (truncation would give 9)
+        (3, 9.4, 9),  # .4 rounds down
+        (7, 8.6, 9),
+        (8, 8.4, 8),
+        (23, 5.4, 5),
+        (24, 5.2, 5),
+    ],
+)
+def test_sparsity_schedule_rounds_to_the_nearest_integer(step, exact, expected):
+    assert 10 - 5 * step / 25 == pytest.approx(exact)  # the hand value of the ramp
+    assert sparsity_level(step, 50, k=5, k_start=10) == expected
+
+
+@pytest.mark.parametrize("lr_end", [0.001, 0.5, 0.0])
+def test_one_step_run_uses_learning_rate(lr_end):
+    """The first step always uses learning_rate, even when the run has no other step."""
+    assert learning_rate_at(0, 1, 0.1, lr_end) == 0.1
+
+
+@pytest.mark.parametrize("total", [1, 2, 3, 1000])
+def test_first_step_always_uses_learning_rate(total):
+    assert learning_rate_at(0, total, 0.2, 0.01) == 0.2
+
+
+def test_two_step_run_ends_on_lr_end():
+    assert learning_rate_at(0, 2, 0.2, 0.01) == 0.2
+    assert learning_rate_at(1, 2, 0.2, 0.01) == 0.01
+
+
+@pytest.mark.parametrize("step", [1, 4, 7, 10])
+def test_learning_rate_ramp_matches_the_hand_formula(step):
+    # 11 steps: η = 0.05 + (0.01 − 0.05) · step / 10
+    assert learning_rate_at(step, 11, 0.05, 0.01) == pytest.approx(0.05 - 0.004 * step, rel=1e-12)

@@ -52,7 +52,10 @@ def test_recovery_curve_bins_every_signal():
     result = theorem_experiment(W, n_inside=200, n_outside=400, random_state=2)
     centers, rate, counts = recovery_curve(result, bins=10)
     assert counts.sum() == result.k.size
-    assert np.all(np.diff(centers) > 0) and np.all((rate >= 0) & (rate <= 1))
+    assert np.all(np.diff(centers) > 0)
+    hits = rate * counts  # recovered signals per bin: whole numbers adding up to the total
+    np.testing.assert_allclose(hits, np.round(hits), atol=1e-9)
+    assert round(hits.sum()) == int(result.recovered.sum())
     assert rate[0] == 1.0  # the lowest q bin lies inside the bound
 
 
@@ -85,12 +88,19 @@ def test_encoder_vs_iti_on_an_exact_incoherent_model():
     assert comparison.n_iter.max() == 1
 
 
-def test_encoder_vs_iti_error_never_increases_with_iterations(rng):
+def test_encoder_vs_iti_first_step_is_least_squares_on_the_encoders_support(rng):
+    # (ITI's error may rise after the first step on such unstructured data: it does
+    # for a few of these signals, so only the first step is pinned down here.)
     W = gaussian_dictionary(20, 40, random_state=0, xp=np)
     X = rng.standard_normal((100, 20))
     comparison = encoder_vs_iti(X, W, np.zeros(40), np.zeros(20), 4)
-    assert np.all(comparison.error_one_step >= 0)
-    assert comparison.summary()["overlap"] <= 1.0
+    support = np.argsort(-(X @ W), axis=1)[:, :4]  # (100, 4), the encoder's top 4
+    by_hand = [np.linalg.lstsq(W[:, s], x, rcond=None)[1][0] for s, x in zip(support, X)]
+    np.testing.assert_allclose(comparison.error_one_step, by_hand, rtol=1e-9)
+    quarters = comparison.overlap * 4  # shared atoms out of k = 4
+    np.testing.assert_allclose(quarters, np.round(quarters), atol=1e-12)
+    np.testing.assert_array_equal(comparison.overlap == 1.0, comparison.support_match)
+    assert comparison.overlap.min() < 1.0  # the supports really differ for some signals
     # ITI step 1 fits the encoder's support exactly, so it beats the encoder's own values
     assert np.all(comparison.error_one_step <= comparison.error_autoencoder + 1e-12)
 
