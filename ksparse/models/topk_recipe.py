@@ -9,7 +9,8 @@ What it adds to the paper's model (§2.2):
   median of the data (or its mean), and ReLU on the k kept units;
 * the AuxK loss: the residual e = x − x̂ is reconstructed by the top
   ``aux_k`` of the *dead* latents (not active for ``dead_steps`` steps),
-  weighted by ``aux_weight`` (1/32), which gives dead latents a gradient;
+  weighted by ``aux_weight`` (1/32), which gives dead latents a gradient (the
+  residual is a fixed target: no gradient flows into it);
 * the fraction of variance unexplained (FVU) and the dead fraction in the history.
 """
 __all__ = ["TopKAutoencoder", "geometric_median", "topk_recipe_loss_and_grads"]
@@ -23,6 +24,7 @@ from ..hyperparameters import Hyper, Int, OneOf, Optional, Real
 from ..io import register_model
 from ..layers import affine, affine_backward, relu, topk
 from ..losses import fraction_of_variance_unexplained, squared_error, squared_error_backward
+from ..topk import topk_mask
 from ..validation import check_array
 
 
@@ -83,7 +85,9 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight):
     n_aux = min(aux_k, int(dead.sum()))
     if n_aux > 0 and aux_weight > 0:
         E = X - X_hat  # residual, a fixed target for the dead latents
-        h_aux, passes_aux = _sparse_relu_code(xp.where(dead, z, -xp.inf), n_aux)
+        # Only dead latents compete: the others rank below every dead one.
+        chosen = topk_mask(xp.where(dead, z, -xp.inf), n_aux)  # (n_samples, n_hidden)
+        h_aux, passes_aux = relu(z * chosen), chosen & (z > 0)
         E_hat = h_aux @ W.T  # (n_samples, n_features)
         loss = loss + aux_weight * squared_error(E_hat, E)
         dE_hat = aux_weight * squared_error_backward(E_hat, E)
