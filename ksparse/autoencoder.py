@@ -110,6 +110,22 @@ class Autoencoder(Estimator):
                 )
         return X, X_val
 
+    def _init_parameters(self, X, rng, xp):
+        """Gaussian weights with std ``init_std`` drawn on the host, zero hidden bias (§4.2.2).
+
+        W first, then P for an untied encoder, so a seed gives the same
+        weights on either backend. b′ starts at the mean example with
+        ``pre_bias``, at zero otherwise.
+        """
+        shape, dtype = (X.shape[1], self.n_hidden), X.dtype
+        self.W_ = to_device((rng.standard_normal(shape) * self.init_std).astype(dtype), xp)
+        self.b_ = xp.zeros(self.n_hidden, dtype=dtype)
+        self.b_prime_ = self._initial_decoder_bias(X, xp)  # (n_features,)
+        self.P_ = None
+        if not getattr(self, "tied", True):
+            P = rng.standard_normal(shape[::-1]) * self.init_std  # (n_hidden, n_features)
+            self.P_ = to_device(P.astype(dtype), xp)
+
     def _initial_decoder_bias(self, X, xp):
         """b′ at the start: the mean example with ``pre_bias``, zeros otherwise."""
         return X.mean(axis=0) if self.pre_bias else xp.zeros(X.shape[1], dtype=X.dtype)

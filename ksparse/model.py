@@ -11,7 +11,6 @@ __all__ = ["KSparseAutoencoder"]
 
 from . import functional as F
 from .autoencoder import Autoencoder
-from .backend import to_device
 from .hyperparameters import Bool, Hyper, Int, Optional, Real
 from .io import register_model
 from .schedules import sparsity_level
@@ -33,12 +32,9 @@ class KSparseAutoencoder(Autoencoder):
     tied : bool, default=True
         Encoder weights are Wᵀ (the paper's model); False learns a separate
         encoder P, z = P x + b.
-    learning_rate : float, default=0.01
-        η of Eq. (11) at the first step.
-    momentum : float, default=0.9
-        m of Eq. (11), in [0, 1).
-    epochs : int, default=20
-    batch_size : int, default=128
+    learning_rate, momentum, epochs, batch_size : default 0.01, 0.9, 20, 128
+        η and m of Eq. (11) (``optimizer='adam'`` uses η as Adam's step size
+        and ignores m), passes over the data, examples per minibatch.
     init_std : float, default=0.01
         Standard deviation σ of the Gaussian initial weights; biases start at 0.
     k_start : int or None, default=None
@@ -47,9 +43,6 @@ class KSparseAutoencoder(Autoencoder):
     lr_end : float or None, default=None
         When set, η falls linearly from ``learning_rate`` to ``lr_end`` over
         the run (§4.2.2).
-    dtype : None, 'float32' or 'float64', default=None
-        None follows the input (float32 stays float32, float64 stays float64,
-        anything else becomes float64).
     center : bool, default=False
         Subtract the mean training example (``mean_``, fixed) before
         encoding and add it back after decoding; the model then learns the
@@ -61,12 +54,10 @@ class KSparseAutoencoder(Autoencoder):
         mean component that otherwise lets a few units win every example
         and leaves most of the others dead (see the results page).
     optimizer : {'momentum', 'adam'}, default='momentum'
-        'momentum' is Eq. (11); 'adam' uses ``learning_rate`` as Adam's step
-        size and ignores ``momentum``.
+    dtype : None, 'float32' or 'float64', default=None
+        None follows the input (float32 stays float32, others become float64).
     random_state : None, int or numpy.random.Generator, default=None
-        Seeds the initial weights and the minibatch order; with an int,
-        ``fit`` is deterministic on the CPU and initialises identically on
-        the GPU.
+        Seeds the initial weights and the minibatch order.
     verbose : bool, default=True
         Show a progress bar over epochs.
 
@@ -121,21 +112,6 @@ class KSparseAutoencoder(Autoencoder):
         return int(round(alpha * k))
 
     # ---------------------------------------------------------------- training
-    def _init_parameters(self, X, rng, xp):
-        """Gaussian weights with std σ, zero biases (§4.2.2), drawn on the host.
-
-        With ``pre_bias`` the decoder bias starts at the mean of X instead.
-        """
-        n_features, dtype = X.shape[1], X.dtype
-        shape = (n_features, self.n_hidden)
-        self.W_ = to_device((rng.standard_normal(shape) * self.init_std).astype(dtype), xp)
-        self.b_ = xp.zeros(self.n_hidden, dtype=dtype)
-        self.b_prime_ = self._initial_decoder_bias(X, xp)  # (n_features,)
-        self.P_ = None
-        if not self.tied:
-            P = rng.standard_normal(shape[::-1]) * self.init_std  # (n_hidden, n_features)
-            self.P_ = to_device(P.astype(dtype), xp)
-
     def _k_at(self, step, total_steps):
         return sparsity_level(step, total_steps, self.k, self.k_start)
 

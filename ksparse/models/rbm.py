@@ -125,14 +125,11 @@ class RBM(Autoencoder):
             raise ValueError("RBM has binary visible units: center and pre_bias must be False.")
 
     def _init_parameters(self, X, rng, xp):
-        shape, dtype = (X.shape[1], self.n_hidden), X.dtype
-        self.W_ = to_device((rng.standard_normal(shape) * self.init_std).astype(dtype), xp)
-        self.b_ = xp.zeros(self.n_hidden, dtype=dtype)
-        self.b_prime_ = xp.zeros(X.shape[1], dtype=dtype)
+        super()._init_parameters(X, rng, xp)  # Gaussian W, zero biases
         self.chain_ = None
         if self.persistent:
             chain = rng.random((self.batch_size, X.shape[1])) < 0.5  # (batch_size, n_visible)
-            self.chain_ = to_device(chain.astype(dtype), xp)
+            self.chain_ = to_device(chain.astype(X.dtype), xp)
 
     def _extra_state(self):
         return {} if getattr(self, "chain_", None) is None else {"chain": self.chain_}

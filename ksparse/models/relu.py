@@ -68,17 +68,6 @@ dtype, random_state, verbose
         "hidden_dropout": Hyper(0.0, _RATE),
     }
 
-    def _init_parameters(self, X, rng, xp):
-        """Gaussian weights with std σ drawn on the host, zero hidden bias."""
-        shape, dtype = (X.shape[1], self.n_hidden), X.dtype
-        self.W_ = to_device((rng.standard_normal(shape) * self.init_std).astype(dtype), xp)
-        self.b_ = xp.zeros(self.n_hidden, dtype=dtype)
-        self.b_prime_ = self._initial_decoder_bias(X, xp)  # (n_features,)
-        self.P_ = None
-        if not self.tied:
-            P = rng.standard_normal(shape[::-1]) * self.init_std  # (n_hidden, n_features)
-            self.P_ = to_device(P.astype(dtype), xp)
-
     def _options(self):
         return {"activation": self.activation, "decoder": self.decoder,
                 "pre_bias": self.pre_bias, "scale": 1.0}
