@@ -105,6 +105,16 @@ def test_user_errors_end_in_one_line(argv, fragment, files, bad, capsys, monkeyp
     user_error(capsys, [named.get(a, a) for a in argv], fragment)
 
 
+def test_unreadable_file_ends_in_one_line(files, capsys, monkeypatch):
+    # Simulated, since a test run as root can read any file whatever its mode.
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("ksparse.cli._data.open", refuse, raising=False)
+    line = user_error(capsys, ["train", files["X"]], "Permission denied")
+    assert str(files["X"]) in line
+
+
 def test_a_bug_is_not_swallowed(files, tmp_path, monkeypatch):
     # A ValueError raised by the work itself (not by the input checks) must
     # surface with its traceback, not be mistaken for a user error.

@@ -92,7 +92,8 @@ def _load_dataset(name, args):
 
     quiet = getattr(args, "quiet", False)
     if name == "patches":
-        seed = getattr(args, "seed", None)
+        # Seed 0 unless --seed: train, encode and plot then see the same patches.
+        seed = getattr(args, "seed", None) or 0
         if args.patches < 2:
             raise UserError(f"--patches must be at least 2, got {args.patches}.")
         X, _ = load_photo_patches(8, n_patches=args.patches, random_state=seed)
