@@ -1,0 +1,99 @@
+"""Command line of ksparse (also ``python -m ksparse``); ``ksparse COMMAND --help`` for each.
+
+``train``      fit a k-sparse autoencoder (paper §2.2, §4.2) on a dataset or an array file;
+``encode``     write the α·k-sparse codes of data (§2.2) as a CSR ``.npz`` (or dense ``.npy``);
+``evaluate``   reconstruction error, dead units and the softmax test error of the codes (§4.4);
+``plot``       filters, activation histogram, reconstructions, code scatter, mean activations;
+``coherence``  mutual coherence μ of a dictionary and the sparsity it guarantees (§3.3);
+``theorem``    Monte Carlo check of Theorem 3.1 (§3.3);
+``info``       versions, backend, GPU, and where the datasets were found;
+``demo``       filters from natural-image patches, offline, in about a minute;
+``reproduce``  the paper's tables and figures next to ours.
+
+A user error (bad option value, unreadable file, data that does not fit the
+model, missing dataset) ends with one line ``ksparse: error: ...`` on stderr
+and exit status 2; only a bug ends in a traceback.
+"""
+__all__ = ["main"]
+
+import argparse
+import sys
+
+from ._common import UserError, one_line
+
+_COMMANDS = ("_train", "_encode", "_evaluate", "_plot", "_theory", "_info", "_demo")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, raised instead of printed."""
+
+    def error(self, message):
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
+def _build_parser():
+    import importlib
+
+    parser = _Parser(prog="ksparse",
+                     description="k-sparse autoencoders (Makhzani & Frey, 2013).")
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"ksparse {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in _COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").add_parsers(sub)
+    return parser
+
+
+def _check_backend(command):
+    """Refuse a bad KSPARSE_BACKEND before the work starts (``info`` reports it instead)."""
+    if command == "info":
+        return
+    from ..backend import get_backend
+
+    try:
+        get_backend()
+    except (ValueError, RuntimeError) as exc:
+        raise UserError(f"KSPARSE_BACKEND: {exc}") from exc
+
+
+def _data_errors():
+    """The datasets' own error types: a missing, undownloadable or damaged data file."""
+    from ..datasets import DataFormatError, DataNotFoundError, DownloadError
+
+    return (DataNotFoundError, DownloadError, DataFormatError)
+
+
+def _fail(message, code):
+    print(f"ksparse: error: {one_line(message)}", file=sys.stderr)
+    return code
+
+
+def main(argv=None):
+    """Entry point of the ``ksparse`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments after the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a user error, 1 when the work itself failed in
+        an expected way (e.g. training diverged), 130 on Ctrl-C.
+    """
+    try:
+        args = _build_parser().parse_args(argv)
+        _check_backend(args.command)
+        return args.run(args)
+    except UserError as exc:
+        return _fail(exc, exc.exit_code)
+    except _data_errors() as exc:
+        return _fail(exc, 2)
+    except KeyboardInterrupt as exc:
+        return _fail(str(exc) or "interrupted", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

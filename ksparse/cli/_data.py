@@ -1,0 +1,227 @@
+"""Inputs of the subcommands: datasets by name, array files, label files, model files.
+
+A data argument is either a dataset name (``mnist``, ``fashion-mnist``: paper
+§4.1; ``patches``: the offline natural-image patches of
+:func:`ksparse.datasets.load_photo_patches`) or a ``.npy`` / ``.npz`` file
+with one example per row. Every loader checks what it reads and raises
+:class:`~ksparse.cli._common.UserError` naming the file and the problem.
+"""
+__all__ = ["DATASETS", "Data", "add_data_options", "load_data", "load_array", "load_labels",
+           "load_model", "check_features"]
+
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ._common import UserError, check_data_dir, positive_int, user_input
+
+DATASETS = ("mnist", "fashion-mnist", "patches")
+_SHAPES = {"mnist": (28, 28), "fashion-mnist": (28, 28)}
+_SUFFIXES = (".npy", ".npz")
+
+
+@dataclass
+class Data:
+    """One input: splits of a dataset, or a file (then only ``train``).
+
+    Attributes
+    ----------
+    name : str
+        Dataset name or file path, for messages.
+    train, val, test : tuple (X, y) or None
+        X of shape (n_samples, n_features); y of shape (n_samples,) or None.
+    shape : tuple of int or None
+        Image shape of one example, when known (for plots).
+    """
+
+    name: str
+    train: tuple
+    val: Optional[tuple] = None
+    test: Optional[tuple] = None
+    shape: Optional[tuple] = None
+
+    @property
+    def is_dataset(self):
+        return self.name in DATASETS
+
+    def split(self, which):
+        """(X, y) of split ``which``; a file has only its rows (any split name)."""
+        if not self.is_dataset:
+            return self.train
+        part = getattr(self, which)
+        if part is None:
+            raise UserError(f"dataset {self.name} has no {which} split.")
+        return part
+
+
+def add_data_options(parser, positional="data", nargs=None):
+    """The data argument and the options that say where datasets come from."""
+    parser.add_argument(positional, metavar="DATA", nargs=nargs,
+                        help=f"dataset name ({', '.join(DATASETS)}) or a .npy/.npz file "
+                        "with one example per row (.npz: array 'X' or its only array)")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with the dataset files (default: KSPARSE_DATA, the cache, "
+                        "/usr/share/datasets, then a download)")
+    parser.add_argument("--no-download", action="store_true",
+                        help="fail instead of downloading a dataset that is not found locally")
+    parser.add_argument("--limit", type=positive_int, default=None, metavar="N",
+                        help="use only the first N examples of each split")
+    parser.add_argument("--patches", type=positive_int, default=20000, metavar="N",
+                        help="number of photo patches for DATA=patches (default: %(default)s)")
+
+
+def load_data(args, source=None):
+    """Load the data argument of ``args`` (or ``source``) as :class:`Data`."""
+    source = args.data if source is None else source
+    check_data_dir(args.data_dir)
+    if source in DATASETS and not os.path.exists(source):
+        data = _load_dataset(source, args)
+    elif str(source).lower().endswith(_SUFFIXES):
+        X, shape = _load_matrix(source, "DATA")
+        data = Data(source, (X, None), shape=shape)
+    else:
+        raise UserError(f"DATA must be one of {', '.join(DATASETS)} or a .npy/.npz file, "
+                        f"got {source!r}.")
+    return _limited(data, args.limit)
+
+
+def _load_dataset(name, args):
+    from ..datasets import load_fashion_mnist, load_mnist, load_photo_patches
+
+    quiet = getattr(args, "quiet", False)
+    if name == "patches":
+        # Seed 0 unless --seed: train, encode and plot then see the same patches.
+        seed = getattr(args, "seed", None) or 0
+        if args.patches < 2:
+            raise UserError(f"--patches must be at least 2, got {args.patches}.")
+        X, _ = load_photo_patches(8, n_patches=args.patches, random_state=seed)
+        return Data(name, (X, None), shape=(8, 8))
+    loader = load_mnist if name == "mnist" else load_fashion_mnist
+    with user_input(f"dataset {name}"):
+        splits = loader(args.data_dir, download=not args.no_download, progress=not quiet)
+    return Data(name, splits.train, splits.val, splits.test, shape=_SHAPES[name])
+
+
+def _limited(data, limit):
+    if limit is None:
+        return data
+    cut = [None if part is None else tuple(None if a is None else a[:limit] for a in part)
+           for part in (data.train, data.val, data.test)]
+    return Data(data.name, *cut, shape=data.shape)
+
+
+def load_array(path, option, min_cols=1):
+    """A finite 2-D float array read from a ``.npy`` or ``.npz`` file.
+
+    Arrays with more than two dimensions are flattened to one row per entry
+    of the first axis.
+
+    Parameters
+    ----------
+    path : str
+    option : str
+        Name of the argument, for messages.
+    min_cols : int
+
+    Returns
+    -------
+    X : ndarray, shape (n_rows, n_cols)
+        float32 and float64 stay as they are; other numbers become float64.
+    """
+    return _load_matrix(path, option, min_cols)[0]
+
+
+def _load_matrix(path, option, min_cols=1):
+    """(X, image_shape): :func:`load_array` and the trailing shape of a 3-D or 4-D file."""
+    from ..validation import check_array
+
+    raw = _read_raw(path, option)
+    if raw.ndim < 2:
+        raise UserError(f"{option} {path}: expected a 2-D array (one example per row), "
+                        f"got shape {raw.shape}.")
+    image_shape = raw.shape[1:] if raw.ndim in (3, 4) else None
+    raw = raw.reshape(raw.shape[0], -1) if raw.ndim > 2 else raw
+    with user_input(f"{option} {path}"):
+        X = check_array(raw, "array")
+    if X.shape[1] < min_cols:
+        raise UserError(f"{option} {path}: needs at least {min_cols} columns, got {X.shape[1]}.")
+    return X, None if image_shape is None else tuple(int(d) for d in image_shape)
+
+
+def _read_raw(path, option):
+    """The array stored in ``path`` (allow_pickle=False), checked for existence first."""
+    if not os.path.exists(path):
+        raise UserError(f"{option} {path} does not exist.")
+    if not os.path.isfile(path):
+        raise UserError(f"{option} {path} is not a file.")
+    if os.path.getsize(path) == 0:
+        raise UserError(f"{option} {path} is empty.")
+    _check_magic(path, option)
+    with user_input(f"{option} {path}"):
+        with open(path, "rb") as fh:
+            loaded = np.load(fh, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                return loaded
+            return _npz_member(loaded, path, option)
+
+
+def _check_magic(path, option):
+    """Refuse a file that is neither a .npy array nor a zip (.npz) archive, by its first bytes.
+
+    Without this check NumPy takes any other file for a pickle and says so.
+    """
+    with user_input(f"{option} {path}"), open(path, "rb") as fh:
+        head = fh.read(6)
+    if head != b"\x93NUMPY" and not head.startswith(b"PK"):
+        raise UserError(f"{option} {path} is neither a .npy array nor a .npz archive.")
+
+
+def _npz_member(archive, path, option):
+    names = list(archive.files)
+    if "X" in names:
+        return archive["X"]
+    if len(names) == 1:
+        return archive[names[0]]
+    raise UserError(f"{option} {path}: a .npz file must hold an array 'X' or a single array; "
+                    f"it holds {names}.")
+
+
+def load_labels(path, n_rows):
+    """Class labels, one per row of the data: a 1-D ``.npy`` array of ints or strings."""
+    raw = _read_raw(path, "--labels")
+    if raw.ndim != 1 or raw.shape[0] != n_rows:
+        raise UserError(f"--labels {path}: expected a 1-D array of {n_rows} labels (one per "
+                        f"example), got shape {raw.shape}.")
+    if raw.dtype.kind not in "biuU":
+        if raw.dtype.kind != "f" or not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
+            raise UserError(f"--labels {path}: labels must be integers or strings, got "
+                            f"dtype {raw.dtype} with non-integer values.")
+        raw = raw.astype(np.int64)
+    return raw
+
+
+def load_model(path, need=("transform", "reconstruct")):
+    """A fitted model from ``path`` (see :func:`ksparse.load`) with the methods ``need``."""
+    from ..io import load
+
+    if not os.path.exists(path):
+        raise UserError(f"MODEL {path} does not exist.")
+    if not os.path.isfile(path):
+        raise UserError(f"MODEL {path} is not a file.")
+    with user_input(f"MODEL {path}"):
+        model = load(path)
+    missing = [name for name in need if not hasattr(model, name)]
+    if missing:
+        raise UserError(f"MODEL {path} holds a {type(model).__name__}, which has no "
+                        f"{' or '.join(missing)}; give an autoencoder model.")
+    return model
+
+
+def check_features(model, X, model_path, data_name):
+    """Refuse data whose feature count differs from the one the model was trained on."""
+    expected = int(model.n_features_in_)
+    if X.shape[1] != expected:
+        raise UserError(f"MODEL {model_path} expects {expected} features per example, but "
+                        f"DATA {data_name} has {X.shape[1]}.")

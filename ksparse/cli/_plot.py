@@ -1,0 +1,111 @@
+"""``ksparse plot``: pictures of a trained model written to an image file.
+
+``filters`` is the grid of paper Figs. 1-3 (the columns of W, as images);
+``histogram`` the activation histogram of Fig. 4; ``reconstructions``,
+``scatter`` and ``mean-activation`` are the figures of
+:mod:`ksparse.plotting_models`. Drawing uses matplotlib's Agg backend, so no
+screen is needed.
+"""
+__all__ = ["add_parsers"]
+
+import math
+
+from ._common import UserError, check_output, positive_int, write_atomically
+from ._data import add_data_options, check_features, load_data, load_labels, load_model
+
+KINDS = ("filters", "histogram", "reconstructions", "scatter", "mean-activation")
+_FORMATS = (".png", ".pdf", ".svg")
+
+
+def add_parsers(sub):
+    p = sub.add_parser("plot", help="filters, histogram, reconstructions, ... as an image",
+                       description="Draw a figure of a trained model. 'filters' needs only "
+                       "the model; the other kinds need DATA (a named dataset: its --split).")
+    p.add_argument("model", metavar="MODEL", help="model file written by 'ksparse train'")
+    add_data_options(p, nargs="?")
+    p.add_argument("--what", choices=KINDS, default="filters", help="figure to draw "
+                   "(default: %(default)s)")
+    p.add_argument("--split", choices=("train", "val", "test"), default="test",
+                   help="split of a named dataset to draw from (default: %(default)s)")
+    p.add_argument("--shape", default=None, metavar="H,W",
+                   help="image shape of one example (default: from DATA, or square)")
+    p.add_argument("--n", type=positive_int, default=None,
+                   help="filters (default: all, at most 400) or reconstructions (default 10)")
+    p.add_argument("--labels", default=None, metavar="FILE.npy",
+                   help="labels of a DATA file, to colour the scatter")
+    p.add_argument("--out", default=None, help="image file, .png/.pdf/.svg (default: WHAT.png)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(run=run)
+
+
+def _parse_shape(text, n_features, known):
+    """(height, width[, channels]) from ``--shape``, the data, or a square guess."""
+    if text is not None:
+        try:
+            shape = tuple(int(v) for v in text.split(","))
+        except ValueError:
+            raise UserError(f"--shape must look like 28,28, got {text!r}.") from None
+        if len(shape) not in (2, 3) or min(shape) < 1:
+            raise UserError(f"--shape must be two or three positive integers, got {text!r}.")
+    elif known is not None:
+        shape = tuple(known)
+    else:
+        side = math.isqrt(n_features)
+        if side * side != n_features:
+            raise UserError(f"{n_features} features are not a square image; give --shape H,W.")
+        shape = (side, side)
+    if math.prod(shape) != n_features:
+        raise UserError(f"--shape {shape} holds {math.prod(shape)} values, but an example "
+                        f"has {n_features} features.")
+    return shape
+
+
+def _inputs(args):
+    model = load_model(args.model)
+    if args.data is None:
+        if args.what != "filters":
+            raise UserError(f"--what {args.what} needs DATA (a dataset name or a file).")
+        return model, None, None, None
+    data = load_data(args)
+    X, y = data.split(args.split)
+    check_features(model, X, args.model, data.name)
+    if args.labels is not None:
+        if data.is_dataset:
+            raise UserError("--labels is for DATA files; a named dataset has its own labels.")
+        y = load_labels(args.labels, X.shape[0])
+    return model, X, y, data.shape
+
+
+def _figure(args, model, X, y, shape):
+    from ..plotting import plot_activation_histograms, plot_filters
+    from ..plotting_models import plot_code_scatter, plot_mean_activation
+    from ..plotting_models import plot_model_reconstructions
+
+    name = type(model).__name__
+    if args.what == "filters":
+        n = min(args.n or 400, model.n_hidden)
+        return plot_filters(model.components_[:n], shape, title=f"{name}: first {n} filters")
+    if args.what == "reconstructions":
+        return plot_model_reconstructions(model, X, shape, n=args.n or 10)
+    if args.what == "scatter":
+        return plot_code_scatter(model, X, y)
+    if args.what == "mean-activation":
+        return plot_mean_activation(model, X)
+    return plot_activation_histograms({f"{name}, k = {model.k}": model.transform(X)})
+
+
+def run(args):
+    out = args.out or f"{args.what}.png"
+    check_output(out, suffixes=_FORMATS)
+    model, X, y, known = _inputs(args)
+    shape = None
+    if args.what in ("filters", "reconstructions"):
+        shape = _parse_shape(args.shape, int(model.n_features_in_), known)
+    fig = _figure(args, model, X, y, shape)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)  # draw with Agg whatever pyplot's backend is; no screen needed
+    fmt = out.rsplit(".", 1)[-1].lower()
+    write_atomically(out, lambda fh: fig.savefig(fh, format=fmt, dpi=120))
+    print(f"{args.what}: {out}")
+    return 0

@@ -1,0 +1,126 @@
+"""``ksparse train``: fit a k-sparse autoencoder (paper §2.2, trained as in §4.2) from the shell.
+
+Every hyper-parameter of :class:`ksparse.KSparseAutoencoder` is an option;
+the model's own checks run on them before the data is loaded, so a bad
+combination (say ``--k`` above ``--hidden``) fails at once.
+"""
+__all__ = ["add_parsers"]
+
+import os
+import re
+
+from ._common import UserError, check_output, nonnegative_int, positive_float, positive_int
+from ._common import user_input
+from ._data import add_data_options, load_data
+
+# Option of each hyper-parameter, so that the model's messages name what the user typed.
+_OPTIONS = {"n_hidden": "--hidden", "k_start": "--k-start", "k": "--k", "alpha": "--alpha",
+            "learning_rate": "--learning-rate", "lr_end": "--lr-end", "epochs": "--epochs",
+            "batch_size": "--batch-size", "momentum": "--momentum", "init_std": "--init-std",
+            "optimizer": "--optimizer", "dtype": "--dtype", "random_state": "--seed"}
+_NAME = re.compile(r"\b(" + "|".join(sorted(_OPTIONS, key=len, reverse=True)) + r")\b")
+
+
+class TrainingFailed(UserError):
+    """Training ran but could not finish (diverged): exit status 1."""
+
+    exit_code = 1
+
+
+def add_parsers(sub):
+    p = sub.add_parser("train", help="fit a k-sparse autoencoder",
+                       description="Fit a k-sparse autoencoder on a dataset or a .npy/.npz "
+                       "file and save it as one .npz file (reload with ksparse.load).")
+    add_data_options(p)
+    h = p.add_argument_group("hyper-parameters (see KSparseAutoencoder)")
+    h.add_argument("--hidden", type=positive_int, default=1000, help="hidden units (default 1000)")
+    h.add_argument("--k", type=positive_int, default=25, help="units kept per example (25)")
+    h.add_argument("--alpha", type=float, default=1.0,
+                   help="transform keeps round(alpha*k) units, alpha >= 1 (1.0)")
+    h.add_argument("--k-start", type=positive_int, default=None,
+                   help="k falls linearly from this to --k over the first half of training")
+    h.add_argument("--epochs", type=positive_int, default=20, help="passes over the data (20)")
+    h.add_argument("--batch-size", type=positive_int, default=128, help="minibatch size (128)")
+    h.add_argument("--learning-rate", type=positive_float, default=0.01, help="step size (0.01)")
+    h.add_argument("--lr-end", type=float, default=None,
+                   help="learning rate falls linearly to this over the run")
+    h.add_argument("--momentum", type=float, default=0.9, help="momentum in [0, 1) (0.9)")
+    h.add_argument("--init-std", type=positive_float, default=0.01,
+                   help="std of the initial weights (0.01)")
+    h.add_argument("--optimizer", choices=("momentum", "adam"), default="momentum")
+    h.add_argument("--center", action="store_true", help="subtract the mean example first")
+    h.add_argument("--pre-bias", action="store_true", help="encode x - b' instead of x")
+    h.add_argument("--untied", action="store_true", help="learn a separate encoder matrix")
+    h.add_argument("--seed", type=nonnegative_int, default=None, help="random seed")
+    h.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                   help="compute in this precision (default: follow the data)")
+    p.add_argument("--out", default="model.npz", help="model file to write (default: %(default)s)")
+    p.add_argument("--checkpoint", default=None, metavar="PATH",
+                   help="save the training state here after every epoch and on Ctrl-C")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from --checkpoint if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(run=run)
+
+
+def _model(args):
+    from ..model import KSparseAutoencoder
+
+    model = KSparseAutoencoder(
+        n_hidden=args.hidden, k=args.k, alpha=args.alpha, tied=not args.untied,
+        learning_rate=args.learning_rate, momentum=args.momentum, epochs=args.epochs,
+        batch_size=args.batch_size, init_std=args.init_std, k_start=args.k_start,
+        lr_end=args.lr_end, dtype=args.dtype, center=args.center, pre_bias=args.pre_bias,
+        optimizer=args.optimizer, random_state=args.seed, verbose=not args.quiet,
+    )
+    check_hyperparameters(model)
+    return model
+
+
+def check_hyperparameters(model):
+    """Run the model's own hyper-parameter checks now, naming options in the message."""
+    validate = getattr(model, "_validate_hyperparameters", None)
+    if validate is None:  # a model without the check validates in fit
+        return
+    try:
+        validate()
+    except (ValueError, TypeError) as exc:
+        raise UserError(_NAME.sub(lambda m: _OPTIONS[m.group(1)], str(exc))) from exc
+
+
+def _check_paths(args):
+    check_output(args.out)
+    if args.resume and args.checkpoint is None:
+        raise UserError("--resume needs --checkpoint PATH to resume from.")
+    if args.checkpoint is not None:
+        check_output(args.checkpoint, "--checkpoint")
+        if os.path.abspath(args.checkpoint) == os.path.abspath(args.out):
+            raise UserError("--checkpoint and --out must be different files.")
+
+
+def run(args):
+    model = _model(args)
+    _check_paths(args)
+    X, _ = load_data(args).train
+    resuming = args.resume and os.path.exists(args.checkpoint)
+    try:
+        model.fit(X, checkpoint=args.checkpoint, resume=args.resume)
+    except ValueError as exc:
+        # A checkpoint of another run or a damaged one is refused by fit with a
+        # message naming the file; any other ValueError here is a bug.
+        if not (resuming and str(exc).startswith(os.fspath(args.checkpoint))):
+            raise
+        raise UserError(f"--checkpoint {exc}") from exc
+    except FloatingPointError as exc:  # NonFiniteLossError: the run diverged
+        raise TrainingFailed(f"training diverged ({exc}); try a smaller --learning-rate.") \
+            from exc
+    with user_input(f"--out {args.out}"):
+        model.save(args.out)
+    last = model.history_[-1] if model.history_ else {}
+    print(f"model: {args.out}")
+    if "loss" in last:
+        dead = last.get("dead_units")
+        epochs = len(model.history_)
+        print(f"final loss {last['loss']:.6g} (squared error per example) after {epochs} "
+              f"epoch{'s' * (epochs != 1)}" + ("" if dead is None else f", {dead} dead units"))
+    return 0

@@ -1,0 +1,142 @@
+"""User errors of the command line: exit status 2 and one line on stderr, never a traceback.
+
+Each case runs ``main([...])`` in-process on tiny files made here; dataset
+cases use an empty folder with ``--no-download`` (nothing touches the network).
+"""
+import os
+
+import numpy as np
+import pytest
+from _cli_helpers import N_FEATURES, go_offline, make_files, user_error
+
+import ksparse
+from ksparse.cli import main
+
+
+@pytest.fixture(autouse=True)
+def offline(tmp_path, monkeypatch):
+    go_offline(tmp_path, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return make_files(tmp_path_factory.mktemp("cli"))
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory):
+    """Files that must be refused, by name."""
+    folder = tmp_path_factory.mktemp("bad")
+    paths = {name: folder / name for name in ("nan.npy", "empty.npy", "flat.npy", "junk.npy",
+                                              "object.npy", "two.npz", "wide.npy",
+                                              "one_atom.npy", "zero_atom.npy", "labels.npy")}
+    np.save(paths["nan.npy"], np.array([[1.0, np.nan], [0.0, 1.0]]))
+    paths["empty.npy"].write_bytes(b"")
+    np.save(paths["flat.npy"], np.arange(5.0))
+    paths["junk.npy"].write_bytes(b"not an array" * 5)
+    np.save(paths["object.npy"], np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    np.savez(paths["two.npz"], a=np.ones((3, 3)), b=np.ones((3, 3)))
+    np.save(paths["wide.npy"], np.ones((5, N_FEATURES + 1)))
+    np.save(paths["one_atom.npy"], np.ones((4, 1)))
+    np.save(paths["zero_atom.npy"], np.array([[1.0, 0.0, 0.5], [0.0, 0.0, 0.5]]))
+    np.save(paths["labels.npy"], np.arange(7))
+    (folder / "folder.npy").mkdir()
+    paths["folder.npy"] = folder / "folder.npy"
+    paths["missing"] = folder / "missing"
+    (folder / "empty_dir").mkdir()
+    paths["empty_dir"] = folder / "empty_dir"
+    return paths
+
+
+ERROR_CASES = [
+    (["train", "X", "--hidden", "0"], "argument --hidden: must be an integer >= 1"),
+    (["train", "X", "--hidden", "4", "--k", "5"], "--k must be in [1, 4], got 5"),
+    (["train", "X", "--hidden", "8", "--k", "4", "--alpha", "3"], "exceeds --hidden=8"),
+    (["train", "X", "--k-start", "1", "--k", "2", "--hidden", "8"], "--k-start must be in"),
+    (["train", "X", "--momentum", "1.5"], "--momentum must be in [0.0, 1.0)"),
+    (["train", "X", "--optimizer", "sgd"], "invalid choice: 'sgd'"),
+    (["train", "X", "--learning-rate", "abc"], "expected a finite number > 0, got 'abc'"),
+    (["train", "nan.npy"], "nan.npy: Input array contains NaN"),
+    (["train", "empty.npy"], "empty.npy is empty"),
+    (["train", "flat.npy"], "expected a 2-D array"),
+    (["train", "junk.npy"], "neither a .npy array nor a .npz archive"),
+    (["train", "object.npy"], "allow_pickle=False"),
+    (["train", "two.npz"], "must hold an array 'X' or a single array"),
+    (["train", "missing.npy"], "x.npy does not exist"),
+    (["train", "folder.npy"], "folder.npy is not a file"),
+    (["train", "cifar"], "DATA must be one of mnist, fashion-mnist, patches"),
+    (["train", "X", "--resume"], "--resume needs --checkpoint"),
+    (["train", "X", "--out", "missing/m.npz"], "does not exist"),
+    (["train", "mnist", "--data-dir", "missing"], "--data-dir"),
+    (["train", "mnist", "--data-dir", "empty_dir", "--no-download"],
+     "Dataset 'mnist' was not found"),
+    (["encode", "model", "wide.npy"], "expects 16 features per example, but DATA"),
+    (["encode", "missing.npz", "X"], "MODEL"),
+    (["encode", "X", "X"], "not a ksparse model file"),
+    (["encode", "model", "X", "--alpha", "100"], "exceeds --hidden=8"),
+    (["encode", "model", "X", "--out", "codes.txt"], "must end in .npz"),
+    (["evaluate", "model", "nan.npy"], "NaN"),
+    (["evaluate", "model", "X", "--labels", "labels.npy"], "expected a 1-D array of 60 labels"),
+    (["evaluate", "model", "X", "--test-fraction", "1.5"], "between 0 and 1"),
+    (["plot", "model", "--what", "histogram"], "needs DATA"),
+    (["plot", "model", "--shape", "3,3"], "holds 9 values"),
+    (["plot", "model", "X", "--out", "plot.gif"], "must end in .png or .pdf or .svg"),
+    (["coherence", "one_atom.npy"], "at least 2 columns"),
+    (["coherence", "zero_atom.npy"], "atom (column) 1 is zero"),
+    (["theorem", "--n", "12"], "power of two"),
+    (["theorem", "--dictionary", "fourier"], "--dictionary must be one of"),
+    (["demo", "--hidden", "0"], "argument --hidden"),
+    (["demo", "--hidden", "8", "--k", "9"], "--k 9 exceeds --hidden 8"),
+    (["reproduce", "table1", "--data-dir", "missing"], "--data-dir"),
+    (["reproduce", "table1", "--no-download"], "MNIST was not found"),
+    (["info", "--data-dir", "missing"], "does not exist"),
+    ([], "the following arguments are required: COMMAND"),
+    (["train-everything"], "invalid choice"),
+]
+
+
+@pytest.mark.parametrize("argv, fragment", ERROR_CASES)
+def test_user_errors_end_in_one_line(argv, fragment, files, bad, capsys, monkeypatch,
+                                     tmp_path):
+    monkeypatch.chdir(tmp_path)
+    named = {"X": files["X"], "model": files["model"], "missing": bad["missing"],
+             "missing.npy": bad["missing"] / "x.npy", "missing.npz": bad["missing"] / "m.npz",
+             "missing/m.npz": bad["missing"] / "m.npz", **bad}
+    user_error(capsys, [named.get(a, a) for a in argv], fragment)
+
+
+def test_unreadable_file_ends_in_one_line(files, capsys, monkeypatch):
+    # Simulated, since a test run as root can read any file whatever its mode.
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("ksparse.cli._data.open", refuse, raising=False)
+    line = user_error(capsys, ["train", files["X"]], "Permission denied")
+    assert str(files["X"]) in line
+
+
+def test_a_bug_is_not_swallowed(files, tmp_path, monkeypatch):
+    # A ValueError raised by the work itself (not by the input checks) must
+    # surface with its traceback, not be mistaken for a user error.
+    def broken(self, X, **kwargs):
+        raise ValueError("a bug inside fit")
+
+    monkeypatch.setattr(ksparse.KSparseAutoencoder, "fit", broken)
+    with pytest.raises(ValueError, match="a bug inside fit"):
+        main(["train", str(files["X"]), "--quiet", "--hidden", "4", "--k", "1",
+              "--out", str(tmp_path / "m.npz")])
+
+
+def test_failed_write_leaves_the_old_file(tmp_path):
+    from ksparse.cli._common import write_atomically
+
+    path = tmp_path / "out.npy"
+    path.write_bytes(b"old")
+
+    def half_then_fail(fh):
+        fh.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(path, half_then_fail)
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["out.npy"]
