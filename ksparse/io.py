@@ -92,6 +92,10 @@ def _atomic_savez(path, arrays):
             np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates 0600 files; give the model the permissions any new file gets.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

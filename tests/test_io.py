@@ -194,3 +194,16 @@ def test_centring_model_round_trip(tmp_path, X):
     loaded = ksparse.load(tmp_path / "c.npz")
     assert np.array_equal(loaded.mean_, model.mean_)
     assert np.array_equal(loaded.reconstruct(X), model.reconstruct(X))
+
+
+def test_saved_model_gets_the_usual_file_permissions(tmp_path, model_bytes):
+    import stat
+
+    (tmp_path / "m.npz").write_bytes(model_bytes)
+    model = ksparse.load(tmp_path / "m.npz")
+    old = os.umask(0o022)
+    try:
+        model.save(tmp_path / "again.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "again.npz").st_mode) == 0o644
