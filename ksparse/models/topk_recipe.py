@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import functional as F
 from ..autoencoder import Autoencoder
-from ..backend import get_array_module, to_device
+from ..backend import get_array_module, to_device, to_numpy
 from ..hyperparameters import Hyper, Int, OneOf, Optional, Real
 from ..io import register_model
 from ..layers import affine, affine_backward, relu, topk
@@ -174,15 +174,14 @@ class TopKAutoencoder(Autoencoder):
     def _after_step(self, params, aux):
         xp = get_array_module(params["W"])
         params["W"] /= xp.sqrt((params["W"] ** 2).sum(axis=0))  # back onto unit norms
-        fired = np.asarray(aux["active"].get() if xp is not np else aux["active"])
+        fired = to_numpy(aux["active"])  # (n_hidden,), the counters live on the host
         self.steps_idle_ = np.where(fired, 0, self.steps_idle_ + 1)
 
     def _extra_state(self):
         return {"steps_idle": self.steps_idle_}
 
     def _set_extra_state(self, arrays):
-        self.steps_idle_ = np.asarray(arrays["steps_idle"].get() if hasattr(
-            arrays["steps_idle"], "get") else arrays["steps_idle"]).astype(np.int64)
+        self.steps_idle_ = to_numpy(arrays["steps_idle"]).astype(np.int64)
 
     def _epoch_logs(self, step, total_steps):
         return {"dead_fraction": float((self.steps_idle_ >= self.dead_steps).mean())}
