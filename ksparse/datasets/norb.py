@@ -7,7 +7,7 @@ bicubic interpolation, both channels are stacked into a 2048-vector, and every
 dimension is standardized with the training mean and standard deviation. The
 training set is split into 20,000 for training and 4,300 for validation.
 
-The binary matrix format ("*-dat.mat", "*-cat.mat", "*-info.mat"): a
+The binary matrix format (``*-dat.mat``, ``*-cat.mat``, ``*-info.mat``): a
 little-endian int32 type magic, an int32 ``ndim``, ``max(ndim, 3)`` int32
 sizes (unused trailing ones are 1), then the little-endian data.
 """

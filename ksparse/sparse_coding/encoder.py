@@ -30,7 +30,7 @@ class EncoderITIComparison:
     support_match : bool array, shape (n_signals,)
         supp_k(Wᵀx + b) equals the support ITI converged to.
     overlap : array, shape (n_signals,)
-        |Γ_encoder ∩ Γ_ITI| / k.
+        ``|Γ_encoder ∩ Γ_ITI| / k``.
     error_autoencoder : array, shape (n_signals,)
         ‖x − (W z_Γ + b′)‖² with the encoder's own values z = Wᵀx + b.
     error_one_step : array, shape (n_signals,)

@@ -2,7 +2,7 @@
 
 For a dictionary W (normalized to unit-norm atoms) the experiment draws
 k-sparse codes z, synthesizes x = W z and checks whether supp_k(Wᵀx) (or
-supp_k(|Wᵀx|) for signed codes) recovers the support. Signals are drawn on
+``supp_k(|Wᵀx|)`` for signed codes) recovers the support. Signals are drawn on
 purpose on both sides of the printed condition q = k μ · 2 z₁ / z_k ≤ 1:
 
 * "inside": k ≤ 1/(2μ) and q log-uniform in [2kμ, 1], plus a share of codes
@@ -111,7 +111,7 @@ def theorem_experiment(
     equal_fraction : float, default 0.1
         Share of the inside signals with equal magnitudes (z_k = z₁).
     signed : bool, default False
-        Random signs on the codes; recovery then ranks |Wᵀx|.
+        Random signs on the codes; recovery then ranks ``|Wᵀx|``.
     chunk_size : int, default 8192
         Signals checked at once (memory is O(chunk_size · n_atoms)).
     random_state : None, int or numpy.random.Generator

@@ -38,7 +38,7 @@ def iti(X, W, k, *, max_iter=50, tol=1e-10, signed=True, support0=None, return_h
     tol : float, default 1e-10
         A signal also stops once ‖x − W z‖₂ <= tol · ‖x‖₂.
     signed : bool, default True
-        Rank candidates by magnitude, supp_k(|·|), for codes of either sign.
+        Rank candidates by magnitude, ``supp_k(|·|)``, for codes of either sign.
         ``False`` ranks by value, supp_k(·), as the k-sparse autoencoder does,
         which suits non-negative codes.
     support0 : bool array, shape (n_signals, n_atoms), optional

@@ -116,7 +116,7 @@ def omp(X, W, k, *, signed=True, return_history=False):
         Atoms should have unit norm, since selection compares raw correlations.
     k : int
     signed : bool, default True
-        Select by |correlation|; ``False`` selects by value (for non-negative
+        Select by ``|correlation|``; ``False`` selects by value (for non-negative
         codes). The least-squares refit is unconstrained either way.
     return_history : bool, default False
         History supports are in selection order, padded with -1 for the atoms

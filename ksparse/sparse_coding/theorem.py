@@ -6,7 +6,7 @@ supp_k(Wᵀx) is the support of z.
 
 What the proof really shows. With y = Wᵀx and i in the support,
 y_i = z_i + Σ_{j≠i} ⟨w_i, w_j⟩ z_j ≥ z_k − (k − 1) μ z₁, while off the support
-|y_i| ≤ k μ z₁. Separation therefore holds as soon as
+``|y_i| ≤ k μ z₁``. Separation therefore holds as soon as
 
     z_k > (2k − 1) μ z₁                                   (the sharp form),
 
@@ -19,9 +19,9 @@ identity ∪ Hadamard dictionary with equal magnitudes, where every inner
 product is 0 or ±1/√n and y takes values on a grid.
 
 Signed coefficients. The theorem assumes z ≥ 0. For codes of either sign, sort
-the magnitudes |z₁| ≥ … ≥ |z_k|; the same inequalities hold for |y_i|, so the
-theorem holds with supp_k(|Wᵀx|). supp_k(Wᵀx) itself fails for every signal
-with a negative coefficient, since under the condition y_i ≤ −(k+1) μ |z₁| < 0
+the magnitudes ``|z₁| ≥ … ≥ |z_k|``; the same inequalities hold for ``|y_i|``, so
+the theorem holds with ``supp_k(|Wᵀx|)``. supp_k(Wᵀx) itself fails for every signal
+with a negative coefficient, since under the condition ``y_i ≤ −(k+1) μ |z₁| < 0``
 there, below every off-support entry. :func:`check_theorem_3_1` ranks by
 magnitude when the codes are signed.
 
@@ -52,7 +52,7 @@ class TheoremCheck:
     mu : float
         Mutual coherence of W.
     signed : bool
-        Whether support recovery ranked |Wᵀx| (True) or Wᵀx (False).
+        Whether support recovery ranked ``|Wᵀx|`` (True) or Wᵀx (False).
     bound_ratio : array, shape (n_signals,)
         q = k μ · 2 z₁ / z_k (magnitudes); the printed condition is q ≤ 1.
     condition : bool array, shape (n_signals,)
@@ -101,7 +101,7 @@ def check_theorem_3_1(W, Z, *, signed=None, mu=None):
     signed : bool, optional
         ``None`` (default) detects it: True when any code is negative.
         ``False`` with negative codes is an error, since the printed theorem
-        does not cover them. ``True`` ranks |Wᵀx|.
+        does not cover them. ``True`` ranks ``|Wᵀx|``.
     mu : float, optional
         μ(W), when already known (saves recomputing it for every batch).
 
@@ -111,7 +111,7 @@ def check_theorem_3_1(W, Z, *, signed=None, mu=None):
 
     Notes
     -----
-    With y = Wᵀx and s = |y| (signed) or s = y (non-negative codes):
+    With y = Wᵀx and ``s = |y|`` (signed) or s = y (non-negative codes):
 
     .. math::
 
