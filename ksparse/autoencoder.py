@@ -30,12 +30,15 @@ from .validation import check_array, check_checkpoint_args, check_is_fitted
 EncoderLayer = collections.namedtuple("EncoderLayer", ["W", "b", "centre"])
 EncoderLayer.__doc__ = """The affine part z = Wᵀ(x − c) + b of a fitted encoder.
 
+Attributes
+----------
 W : array, shape (n_features, n_hidden)
     Encoder weights (W, or Pᵀ for an untied encoder).
 b : array, shape (n_hidden,)
+    Hidden bias.
 centre : array, shape (n_features,), or None
-    c, what the encoder subtracts from x first (``mean_``, plus ``b_prime_``
-    with the pre-encoder bias); None when nothing is subtracted.
+    c, what the encoder subtracts from x first (``mean_``, plus
+    ``b_prime_`` with the pre-encoder bias); None when nothing is subtracted.
 """
 
 

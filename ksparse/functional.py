@@ -17,24 +17,15 @@ two contributions add up in one gradient for W.
 The encoder's input rule lives here once: the encoder weights are W (tied)
 or Pᵀ (untied), and with the pre-encoder bias the encoder sees x − b′.
 """
-__all__ = [
-    "encode",
-    "encode_backward",
-    "encoder_input",
-    "encoder_weights",
-    "select",
-    "select_backward",
-    "decode",
-    "decode_backward",
-    "squared_error",
-    "squared_error_backward",
-    "loss_and_grads",
-]
+__all__ = ["encoder_input", "encoder_weights", "decode", "decode_backward", "loss_and_grads"]
 
 from .layers import affine, affine_backward, topk, topk_backward
 from .losses import squared_error, squared_error_backward
 
-encode = affine  # z = Wᵀx + b: the encoder is an affine layer
+# The encoder is an affine layer and the selection the top-k layer; the
+# names below read as the paper's steps (also ``squared_error`` and its
+# backward, imported above).
+encode = affine  # z = Wᵀx + b
 encode_backward = affine_backward
 select = topk  # Γ = supp_k(z): the selection is the top-k layer
 select_backward = topk_backward

@@ -1,21 +1,13 @@
 """The penalised softmax loss of the classifiers (§4.4–4.6), built from the libraries.
 
 Softmax, cross-entropy and the L2 penalty live in :mod:`ksparse.losses`
-(re-exported here), the affine layer in :mod:`ksparse.layers`.
+(and importable from here), the affine layer in :mod:`ksparse.layers`.
 
 The loss is a mean over the batch, so its size, its gradient and a sensible
 learning rate do not depend on the batch size. ``X`` may also be a SciPy
 sparse matrix on the CPU.
 """
-__all__ = [
-    "log_softmax",
-    "softmax",
-    "cross_entropy",
-    "cross_entropy_backward",
-    "l2_penalty",
-    "l2_penalty_backward",
-    "softmax_loss_and_grads",
-]
+__all__ = ["softmax_loss_and_grads"]
 
 from ..layers import affine, affine_backward
 from ..losses import (

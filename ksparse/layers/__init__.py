@@ -8,15 +8,11 @@ the loss with respect to the output and returns the gradients with respect
 to the inputs and parameters. Examples are rows: ``X`` is (n_samples,
 n_features).
 
-==========  ===========================  ==================================
-layer       forward                      backward
-==========  ===========================  ==================================
-affine      z = X @ W + b                dW = Xᵀ dz, db = Σ dz, dX = dz Wᵀ
-top-k       z_Γ, Γ = supp_k(z)           dz = dz_Γ ⊙ Γ
-ReLU        h = max(z, 0)                dz = dh ⊙ [z > 0]
-sigmoid     h = 1 / (1 + e^{−z})         dz = dh ⊙ h (1 − h)
-dropout     h = X ⊙ M / (1 − p)          dX = dh ⊙ M / (1 − p)
-==========  ===========================  ==================================
+* affine: z = X @ W + b; dW = Xᵀ dz, db = Σ dz, dX = dz Wᵀ;
+* top-k: z_Γ with Γ = supp_k(z); dz = dz_Γ ⊙ Γ;
+* ReLU: h = max(z, 0); dz = dh ⊙ [z > 0];
+* sigmoid: h = 1 / (1 + e^{−z}); dz = dh ⊙ h (1 − h);
+* dropout: h = X ⊙ M with M = keep / (1 − p); dX = dh ⊙ M.
 """
 from .activations import relu, relu_backward, sigmoid, sigmoid_backward
 from .affine import affine, affine_backward

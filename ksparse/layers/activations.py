@@ -36,7 +36,7 @@ def relu_backward(dh, z):
 
 
 def sigmoid(z):
-    """h = 1 / (1 + e^{−z}), computed without overflow for large |z|.
+    """h = 1 / (1 + e^{−z}), computed without overflow for large ``|z|``.
 
     Returns
     -------
