@@ -95,14 +95,14 @@ def _random_maps(rng, n):
     """Per image, the 2×2 matrix and shift taking image pixels to template pixels."""
     angle = rng.uniform(-0.25, 0.25, n)  # radians, about ±14°
     shear = rng.uniform(-0.25, 0.25, n)
-    scale = rng.uniform(0.85, 1.15, (n, 2))  # per axis: some digits come out narrow or tall
+    scale = rng.uniform(0.8, 1.05, (n, 2))  # per axis: some digits come out narrow or tall
     cos, sin = np.cos(angle), np.sin(angle)
     rot = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)  # (n, 2, 2)
     shape = np.zeros((n, 2, 2))
     shape[:, 0, 0], shape[:, 1, 1], shape[:, 0, 1] = scale[:, 0], scale[:, 1], shear
     # Template coordinates = OVERSAMPLE · (rot · shape)⁻¹ applied about the centre.
     inverse = np.linalg.inv(rot @ shape) * _OVERSAMPLE  # (n, 2, 2)
-    shift = rng.uniform(-2.0, 2.0, (n, 2))  # pixels, as MNIST's centring by mass varies
+    shift = rng.uniform(-1.5, 1.5, (n, 2))  # pixels, as MNIST's centring by mass varies
     return inverse, shift
 
 

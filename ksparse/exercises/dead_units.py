@@ -22,9 +22,10 @@ DEAD_UNITS_QUESTION = "Why does the literal recipe leave most hidden units dead?
 
 DEAD_UNITS_CHOICES = {
     "a": "The learning rate is too large: the weights of most units diverge to infinity.",
-    "b": "Every image has non-negative pixels with a large shared mean, so Wᵀx is dominated "
-         "by that mean: the few units that align with it win the top-k for every image, only "
-         "they get gradient, and the others never catch up.",
+    "b": "Every image has non-negative pixels and a large shared mean, so a unit's activity "
+         "is mostly its response to that mean, and a gradient step that lowers it on some "
+         "images lowers it on all: units pushed below the winners get no gradient again, "
+         "while a few units win almost every image.",
     "c": "k is too small: with k units per image, 1000 units cannot all be used.",
     "d": "Top-k is not differentiable, so no gradient reaches any hidden unit.",
 }
@@ -61,7 +62,7 @@ def check_dead_units_cause(answer):
         return failed(_CAUSE, f"answer with one of {sorted(DEAD_UNITS_CHOICES)}, got {answer!r}.")
     if letter != "b":
         return failed(_CAUSE, f"not ({letter}): {_WHY_NOT[letter]}")
-    return passed(_CAUSE, "(b): the shared mean lets a few units win every image. "
+    return passed(_CAUSE, "(b): the shared mean moves a unit on every image at once. "
                           "Centring the input, or a pre-encoder bias b′, removes it.")
 
 
