@@ -9,7 +9,7 @@ z₁ ≥ … ≥ z_k, it does as soon as
 
     k μ ≤ z_k / (2 z₁),
 
-where μ is the mutual coherence of W (the largest |⟨wᵢ, wⱼ⟩| of two
+where μ is the mutual coherence of W (the largest ``|⟨wᵢ, wⱼ⟩|`` of two
 different atoms, Eq. 8).
 
 You will learn what the bound means in practice: we draw signals on both
@@ -25,7 +25,7 @@ The dictionaries:
 * a random Gaussian dictionary;
 * the dictionary a k-sparse autoencoder learned from synthetic sparse data;
 * the identity ∪ Hadamard dictionary again with signed codes, recovered by
-  supp_k(|Wᵀx|).
+  ``supp_k(|Wᵀx|)``.
 """
 
 # %%

@@ -174,7 +174,23 @@ def test_check_fails_a_wrong_answer_and_says_why(check, answer, message):
 def test_check_reports_the_unfinished_stub(check):
     result = check(stub)
     assert not result.passed
-    assert "NotImplementedError" in result.message
+    assert "still raises NotImplementedError; replace the `raise`" in result.message
+
+
+@pytest.mark.parametrize("rounding", [round, lambda v: int(np.floor(v + 0.5))],
+                         ids=["half to even", "half up"])
+def test_schedule_check_accepts_either_rounding_of_a_half(rounding):
+    def schedule(step, total_steps, k, k_start):
+        half = total_steps // 2
+        if k_start is None or step >= half:
+            return k
+        return int(rounding(k_start + (k - k_start) * step / half))
+
+    def one_too_many_at_step_1(step, total_steps, k, k_start):
+        return schedule(step, total_steps, k, k_start) + (step == 1)
+
+    assert ex.check_sparsity_schedule(schedule).passed
+    assert not ex.check_sparsity_schedule(one_too_many_at_step_1).passed
 
 
 def test_check_reports_a_crash_instead_of_raising():

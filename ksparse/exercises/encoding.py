@@ -150,6 +150,7 @@ def check_sparsity_schedule(func):
     """
     cases = [(s, 100, 10, 50) for s in (0, 1, 13, 25, 49, 50, 51, 99)]
     cases += [(s, 7, 2, 9) for s in range(7)] + [(0, 10, 5, None), (3, 1, 5, 20)]
+    cases += [(1, 4, 1, 4), (1, 4, 2, 5)]  # exactly 2.5 and 3.5: either neighbour is right
     try:
         for step, total, k, k_start in cases:
             value = attempt(func, step, total, k, k_start)
