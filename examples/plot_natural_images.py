@@ -74,8 +74,8 @@ plot_filters(to_numpy(model.components_)[shown], (8, 8), ax=ax,
 # -------------------------------
 # The filters live in the whitened space. Mapped back through the inverse
 # whitening (``whitener.inverse_transform`` would also add back the mean),
-# they become the image structure each unit stands for: smoother, larger
-# edges and bars.
+# they show the pixel pattern each unit adds to a reconstruction — a little
+# smoother, since whitening had sharpened them.
 pixels = to_numpy(model.components_)[shown] @ whitener.dewhitening_  # (len(shown), 64)
 fig, ax = plt.subplots(figsize=(6, 6))
 plot_filters(pixels, (8, 8), ax=ax, title="the same filters, de-whitened")

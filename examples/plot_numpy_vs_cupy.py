@@ -71,9 +71,10 @@ for backend in backends:
 # %%
 # Time against model size
 # -----------------------
-# On the CPU the time grows with the number of hidden units (the matrix
-# products dominate); on the GPU it stays nearly flat until the device is
-# busy, so the speed-up grows with the model.
+# On the CPU the time grows about in proportion to the hidden units (the
+# matrix products dominate). A GPU runs the same products in parallel, so its
+# curve, where there is one, sits lower and rises later: the larger the
+# model, the more it gains.
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
 for ax, task, column in zip(axes, ("one training epoch", "encoding"), (0, 1)):
     for backend, rows in timings.items():

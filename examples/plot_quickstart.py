@@ -44,11 +44,12 @@ print(f"training images {X_train.shape}, test images {X_test.shape}")
 # Train the autoencoder
 # ---------------------
 # Each image x is encoded as z = Wᵀx + b; only the k largest entries of z
-# are kept, and the image is rebuilt as x̂ = W z_Γ + b′ (§2.2). Two settings
-# are not in the paper but make it work on raw pixels: ``center=True``
-# subtracts the mean image first (without it most units die, see
-# :ref:`sphx_glr_auto_examples_plot_dead_units.py`), and ``k_start`` lets k
-# fall from a larger value during the first half of training (§4.2.1).
+# are kept, and the image is rebuilt as x̂ = W z_Γ + b′ (§2.2). ``k_start``
+# is the paper's sparsity schedule: k falls from 4k to k during the first
+# half of training (§4.2.1); ``lr_end`` lowers the learning rate linearly
+# (§4.2.2). One setting is not in the paper but makes it work on raw pixels:
+# ``center=True`` subtracts the mean image first (without it many units die,
+# see :ref:`sphx_glr_auto_examples_plot_dead_units.py`).
 n_hidden = pick(small=200, classroom=500, paper=1000)
 k = 25
 model = ksparse.KSparseAutoencoder(

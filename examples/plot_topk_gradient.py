@@ -69,7 +69,7 @@ print(f"∂E/∂z_Γ = {d_z_sparse}\n∂E/∂z   = {d_z}   <- unit {np.flatnonze
 # Checked against finite differences
 # ----------------------------------
 # Nudge each parameter by ±ε and watch E: (E(θ + ε) − E(θ − ε)) / 2ε. In
-# float64 with ε = 10⁻⁶ the two agree to about 10⁻¹⁰ — as long as the nudge
+# float64 with ε = 10⁻⁶ the two agree to 10⁻¹⁰ or better — as long as the nudge
 # does not change which units are selected, which is true here (and almost
 # everywhere).
 params = {"W": W, "b": b, "b_prime": b_prime}

@@ -52,7 +52,7 @@ for k in ks:
 # %%
 # The filters (Figure 1)
 # ----------------------
-# The same 36 units of every model, one 28×28 filter each.
+# The first 36 units of each model, one 28×28 filter each.
 fig, axes = plt.subplots(1, len(ks), figsize=(12, 3.4))
 for ax, k in zip(axes, ks):
     plot_filters(models[k].components_[:36], (28, 28), ax=ax, title=f"k = {k}")

@@ -66,6 +66,19 @@ def check_dead_units_cause(answer):
                           "Centring the input, or a pre-encoder bias b′, removes it.")
 
 
+def _train_and_count(model, random_state):
+    """Dead units of ``model`` after the check's short training, or what went wrong."""
+    X, _ = make_glyph_digits(_N_IMAGES, random_state=random_state + 1)
+    model.set_params(epochs=_EPOCHS, random_state=random_state, verbose=False)
+    try:
+        model.fit(X)
+    except NonFiniteLossError:
+        return "training diverged (non-finite loss); lower the learning rate."
+    except (TypeError, ValueError) as exc:
+        return f"the model could not be trained: {exc}"
+    return model.history_[-1]["dead_units"]
+
+
 def _describe_model(model):
     return textwrap.shorten(repr(model), 200)
 
@@ -100,15 +113,9 @@ def check_dead_units_fix(make_model, random_state=0):
         if getattr(model, name) != value:
             return failed(_FIX, f"keep {name} = {value} (got {getattr(model, name)!r}); "
                                 "the fix must not change the problem.")
-    X, _ = make_glyph_digits(_N_IMAGES, random_state=random_state + 1)
-    model.set_params(epochs=_EPOCHS, random_state=random_state, verbose=False)
-    try:
-        model.fit(X)
-    except NonFiniteLossError:
-        return failed(_FIX, "training diverged (non-finite loss); lower the learning rate.")
-    except (TypeError, ValueError) as exc:
-        return failed(_FIX, f"the model could not be trained: {exc}")
-    dead = model.history_[-1]["dead_units"]
+    dead = _train_and_count(model, random_state)
+    if isinstance(dead, str):
+        return failed(_FIX, dead)
     if dead > _MAX_DEAD:
         return failed(_FIX, f"{dead} of 100 units are still dead after {_EPOCHS} epochs "
                             f"(pass: at most {_MAX_DEAD}); {_describe_model(model)}.")
