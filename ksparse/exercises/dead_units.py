@@ -18,7 +18,7 @@ __all__ = ["DEAD_UNITS_CHOICES", "DEAD_UNITS_QUESTION", "check_dead_units_cause"
 _CAUSE = "why units die"
 _FIX = "fix the dead units"
 
-DEAD_UNITS_QUESTION = "Why does the literal recipe leave most hidden units dead?"
+DEAD_UNITS_QUESTION = "Why does the literal recipe leave so many hidden units dead?"
 
 DEAD_UNITS_CHOICES = {
     "a": "The learning rate is too large: the weights of most units diverge to infinity.",
