@@ -1,0 +1,85 @@
+"""MNIST for the classroom examples, or a labelled offline substitute (paper §4.1).
+
+:func:`load_digits` reads MNIST where :func:`ksparse.datasets.load_mnist`
+finds it locally (its ``data_dir`` argument, ``KSPARSE_DATA``, the user
+cache, ``/usr/share/datasets``) and never downloads. Without the files it
+returns glyph digits (:mod:`ksparse.classroom.digits`) in the same format,
+and says so in :attr:`Digits.note`, which every example prints: a gallery
+built on a machine without MNIST must not pass its numbers off as MNIST's.
+"""
+from dataclasses import dataclass
+
+from ..datasets import DataNotFoundError, load_mnist
+from .digits import make_glyph_digits
+
+__all__ = ["Digits", "MNIST_HINT", "load_digits"]
+
+MNIST_HINT = (
+    "To use the real MNIST, put its four IDX files in a folder named in KSPARSE_DATA, "
+    "or download them once with  python -c \"import ksparse.datasets as d; d.load_mnist()\"."
+)
+
+
+@dataclass
+class Digits:
+    """Train and test digits with a word on where they come from.
+
+    Attributes
+    ----------
+    train, test : tuple (X, y)
+        ``X`` float32 in [0, 1] of shape (n, 784), ``y`` int64 of shape (n,).
+    source : str
+        ``'MNIST'`` or ``'glyph digits'``.
+    substitute : bool
+        True when MNIST was not found and glyph digits stand in for it.
+    note : str
+        One sentence for the reader, saying which data this is.
+    """
+
+    train: tuple
+    test: tuple
+    source: str
+    substitute: bool
+    note: str
+
+
+def _check_count(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return value
+
+
+def load_digits(n_train, n_test, *, data_dir=None, random_state=0):
+    """The first ``n_train`` MNIST training and ``n_test`` test images, or a substitute.
+
+    Parameters
+    ----------
+    n_train : int
+        At most 50,000 (the paper's training split; the last 10,000 training
+        images are its validation split and are not used here).
+    n_test : int
+        At most 10,000.
+    data_dir : str or os.PathLike, optional
+        Passed to :func:`ksparse.datasets.load_mnist`.
+    random_state : int
+        Seeds the substitute (MNIST itself is read in file order).
+
+    Returns
+    -------
+    digits : Digits
+    """
+    n_train = min(_check_count(n_train, "n_train"), 50_000)
+    n_test = min(_check_count(n_test, "n_test"), 10_000)
+    try:
+        splits = load_mnist(data_dir, download=False, progress=False)
+    except DataNotFoundError:
+        X, y = make_glyph_digits(n_train + n_test, random_state=random_state)
+        note = ("MNIST was not found on this machine, so this run uses glyph digits, "
+                "an offline substitute drawn from matplotlib's fonts: the figures look "
+                "alike, the numbers are not MNIST's. " + MNIST_HINT)
+        return Digits((X[:n_train], y[:n_train]), (X[n_train:], y[n_train:]),
+                      "glyph digits", True, note)
+    (X, y), (X_test, y_test) = splits.train, splits.test
+    note = f"Data: MNIST, the first {n_train} training and {n_test} test images."
+    return Digits((X[:n_train], y[:n_train]), (X_test[:n_test], y_test[:n_test]),
+                  "MNIST", False, note)

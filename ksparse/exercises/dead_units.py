@@ -1,0 +1,123 @@
+"""Checks for the dead-units exercise: why the literal recipe kills units, and a fix.
+
+Trained as the paper's §4.2 says (raw pixels in [0, 1], σ = 0.01, momentum
+SGD), most hidden units of a k-sparse autoencoder on digits are never among
+the k largest after the first epoch. The question asks why; the fix is
+checked by training the student's model on glyph digits
+(:mod:`ksparse.classroom.digits`, offline) and counting its dead units.
+"""
+import textwrap
+
+from ..classroom.digits import make_glyph_digits
+from ..training import NonFiniteLossError
+from ._result import StudentError, attempt, failed, passed
+
+__all__ = ["DEAD_UNITS_CHOICES", "DEAD_UNITS_QUESTION", "check_dead_units_cause",
+           "check_dead_units_fix"]
+
+_CAUSE = "why units die"
+_FIX = "fix the dead units"
+
+DEAD_UNITS_QUESTION = "Why does the literal recipe leave so many hidden units dead?"
+
+DEAD_UNITS_CHOICES = {
+    "a": "The learning rate is too large: the weights of most units diverge to infinity.",
+    "b": "Every image has non-negative pixels and a large shared mean, so a unit's activity "
+         "is mostly its response to that mean, and a gradient step that lowers it on some "
+         "images lowers it on all: units pushed below the winners get no gradient again, "
+         "while a few units win almost every image.",
+    "c": "k is too small: with k units per image, 1000 units cannot all be used.",
+    "d": "Top-k is not differentiable, so no gradient reaches any hidden unit.",
+}
+
+_WHY_NOT = {
+    "a": "the loss stays finite and the winners keep learning; nothing diverges.",
+    "c": "with centred data the same k uses almost every unit.",
+    "d": "the gradient flows through the k selected units (see the top-k example); "
+         "the others are the ones that get none.",
+}
+
+# The check's experiment: 100 units, k = 20, 1000 glyph digits, 3 epochs.
+# The literal recipe leaves about 60 units dead; centring or pre-bias none.
+_SETTING = dict(n_hidden=100, k=20)
+_N_IMAGES = 1000
+_EPOCHS = 3
+_MAX_DEAD = 10
+
+
+def check_dead_units_cause(answer):
+    """Check the letter chosen among :data:`DEAD_UNITS_CHOICES`.
+
+    Parameters
+    ----------
+    answer : str
+        ``'a'``, ``'b'``, ``'c'`` or ``'d'``.
+
+    Returns
+    -------
+    result : CheckResult
+    """
+    letter = answer.strip().lower() if isinstance(answer, str) else answer
+    if letter not in DEAD_UNITS_CHOICES:
+        return failed(_CAUSE, f"answer with one of {sorted(DEAD_UNITS_CHOICES)}, got {answer!r}.")
+    if letter != "b":
+        return failed(_CAUSE, f"not ({letter}): {_WHY_NOT[letter]}")
+    return passed(_CAUSE, "(b): the shared mean moves a unit on every image at once. "
+                          "Centring the input, or a pre-encoder bias b′, removes it.")
+
+
+def _train_and_count(model, random_state):
+    """Dead units of ``model`` after the check's short training, or what went wrong."""
+    X, _ = make_glyph_digits(_N_IMAGES, random_state=random_state + 1)
+    model.set_params(epochs=_EPOCHS, random_state=random_state, verbose=False)
+    try:
+        model.fit(X)
+    except NonFiniteLossError:
+        return "training diverged (non-finite loss); lower the learning rate."
+    except (TypeError, ValueError) as exc:
+        return f"the model could not be trained: {exc}"
+    return model.history_[-1]["dead_units"]
+
+
+def _describe_model(model):
+    return textwrap.shorten(repr(model), 200)
+
+
+def check_dead_units_fix(make_model, random_state=0):
+    """Train ``make_model(n_hidden=100, k=20)`` briefly and count its dead units.
+
+    Parameters
+    ----------
+    make_model : callable
+        ``make_model(n_hidden, k)`` returns an unfitted
+        :class:`ksparse.KSparseAutoencoder` with those two settings; the check
+        sets ``epochs=3``, ``random_state`` and ``verbose=False`` and trains
+        it on 1000 glyph digits (pixels in [0, 1]).
+    random_state : int
+
+    Returns
+    -------
+    result : CheckResult
+        Passed when at most 10 of the 100 units are dead in the last epoch
+        (the literal recipe leaves about 60).
+    """
+    from ..model import KSparseAutoencoder
+
+    try:
+        model = attempt(make_model, **_SETTING)
+    except StudentError as exc:
+        return failed(_FIX, str(exc))
+    if not isinstance(model, KSparseAutoencoder):
+        return failed(_FIX, f"make_model must return a KSparseAutoencoder, got {model!r}.")
+    for name, value in _SETTING.items():
+        if getattr(model, name) != value:
+            return failed(_FIX, f"keep {name} = {value} (got {getattr(model, name)!r}); "
+                                "the fix must not change the problem.")
+    dead = _train_and_count(model, random_state)
+    if isinstance(dead, str):
+        return failed(_FIX, dead)
+    if dead > _MAX_DEAD:
+        return failed(_FIX, f"{dead} of 100 units are still dead after {_EPOCHS} epochs "
+                            f"(pass: at most {_MAX_DEAD}); {_describe_model(model)}.")
+    return passed(_FIX, f"{dead} of 100 units dead after {_EPOCHS} epochs "
+                        "(the literal recipe: about 60).")

@@ -1,0 +1,282 @@
+"""The exercise checks pass right answers, fail wrong ones with a useful message,
+and the student version of an example keeps no solution."""
+import re
+
+import numpy as np
+import pytest
+
+import ksparse
+from ksparse import exercises as ex
+from ksparse.exercises import _reference as ref
+from ksparse.exercises.gradients import gradient_cases
+
+
+# ------------------------------------------------------------------ answers
+def topk_right(z, k):
+    order = np.argsort(-z, axis=1, kind="stable")[:, :k]
+    mask = np.zeros(z.shape, dtype=bool)
+    np.put_along_axis(mask, order, True, axis=1)
+    return mask
+
+
+def topk_threshold(z, k):  # keeps every tie at the k-th value
+    return z >= np.sort(z, axis=1)[:, -k][:, None]
+
+
+def topk_smallest(z, k):
+    return topk_right(-z, k)
+
+
+def topk_sorts_in_place(z, k):
+    mask = topk_right(z, k)
+    z.sort(axis=1)
+    return mask
+
+
+def alpha_right(X, W, b, k, alpha):
+    z = X @ W + b
+    return z * topk_right(z, int(round(alpha * k)))
+
+
+def grad_right(X, W, b, b_prime, k):
+    z = X @ W + b
+    z_k = z * topk_right(z, k)
+    return 2.0 * (z_k @ W.T + b_prime - X).mean(axis=0)
+
+
+def grad_pre_bias_right(X, W, b, b_prime, k):
+    z = (X - b_prime) @ W + b
+    mask = topk_right(z, k)
+    r = (z * mask) @ W.T + b_prime - X  # (n, d), x̂ − x
+    delta = (r @ W) * mask  # (n, h), the error reaching the kept units
+    return 2.0 * (r - delta @ W.T).mean(axis=0)
+
+
+def schedule_right(step, total_steps, k, k_start):
+    half = total_steps // 2
+    if k_start is None or step >= half:
+        return k
+    return int(round(k_start + (k - k_start) * step / half))
+
+
+def theorem_right(W):
+    W = W / np.linalg.norm(W, axis=0)
+    gram = np.abs(W.T @ W)
+    np.fill_diagonal(gram, 0)
+    return int(np.floor(0.5 / gram.max() + 1e-9))
+
+
+def theorem_unnormalized(W):
+    gram = np.abs(W.T @ W)
+    np.fill_diagonal(gram, 0)
+    return int(np.floor(0.5 / gram.max() + 1e-9))
+
+
+def theorem_with_diagonal(W):
+    W = W / np.linalg.norm(W, axis=0)
+    return int(np.floor(0.5 / np.abs(W.T @ W).max() + 1e-9))
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError
+
+
+# ------------------------------------------------------------------ references
+def test_reference_gradient_matches_finite_differences():
+    """The checks' analytic reference is itself checked against central differences."""
+    for pre_bias in (False, True):
+        for X, W, b, b_prime, k in gradient_cases(7, n_cases=3, pre_bias=pre_bias):
+            eps, fd = 1e-6, np.zeros_like(b_prime)
+            for j in range(b_prime.size):
+                e = np.zeros_like(b_prime)
+                e[j] = eps
+                fd[j] = (ref.loss(X, W, b, b_prime + e, k, pre_bias)
+                         - ref.loss(X, W, b, b_prime - e, k, pre_bias)) / (2 * eps)
+            np.testing.assert_allclose(ref.b_prime_gradient(X, W, b, b_prime, k, pre_bias), fd,
+                                       rtol=1e-6, atol=1e-8)
+
+
+def test_reference_topk_against_hand_case():
+    z = np.array([[0.5, -1.0, 2.0, 0.7]])
+    assert ref.topk_support(z, 2).tolist() == [[2, 3]]
+    assert ref.valid_topk(z, np.array([[False, False, True, True]]), 2)
+    assert not ref.valid_topk(z, np.array([[True, False, True, False]]), 2)
+
+
+# ------------------------------------------------------------------ checks
+RIGHT = [
+    (ex.check_topk_mask, topk_right),
+    (ex.check_alpha_k_encoding, alpha_right),
+    (ex.check_b_prime_gradient, grad_right),
+    (ex.check_pre_bias_gradient, grad_pre_bias_right),
+    (ex.check_sparsity_schedule, schedule_right),
+    (ex.check_theorem_k, theorem_right),
+    (ex.check_dead_units_cause, "b"),
+]
+
+
+@pytest.mark.parametrize("check, answer", RIGHT, ids=lambda v: getattr(v, "__name__", v))
+def test_check_passes_the_right_answer(check, answer):
+    result = check(answer)
+    assert isinstance(result, ex.CheckResult)
+    assert result.passed, result.message
+    assert bool(result) and str(result).startswith("[correct]")
+
+
+WRONG = [
+    (ex.check_topk_mask, topk_threshold, "expected exactly"),
+    (ex.check_topk_mask, topk_smallest, r"row \d+ keeps units \[.*\], but the \d+ largest are"),
+    (ex.check_topk_mask, lambda z, k: topk_right(z, k).astype(int), "boolean"),
+    (ex.check_topk_mask, lambda z, k: topk_right(z, k)[:, :-1], "shape"),
+    (ex.check_topk_mask, topk_sorts_in_place, "changed its input"),
+    (ex.check_topk_mask, lambda z, k: None, "returned None"),
+    (ex.check_topk_mask, 3, "expected a function"),
+    (ex.check_alpha_k_encoding, lambda X, W, b, k, a: alpha_right(X, W, b, k, 1.0),
+     "keeps k units"),
+    (ex.check_alpha_k_encoding, lambda X, W, b, k, a: alpha_right(X, W, 0 * b, k, a),
+     "without the bias"),
+    (ex.check_alpha_k_encoding, lambda X, W, b, k, a: alpha_right(X, W, b, k, a) != 0,
+     "the mask"),
+    (ex.check_alpha_k_encoding, lambda X, W, b, k, a: np.maximum(alpha_right(X, W, b, k, a), 0),
+     "negative"),
+    (ex.check_b_prime_gradient, lambda *a: -grad_right(*a), "sign"),
+    (ex.check_b_prime_gradient, lambda *a: grad_right(*a) / 2, "factor 2"),
+    (ex.check_b_prime_gradient, lambda X, *a: grad_right(X, *a) * X.shape[0], "batch size"),
+    (ex.check_b_prime_gradient, lambda X, W, b, bp, k: 2 * ((X @ W + b) @ W.T + bp - X),
+     "shape"),
+    (ex.check_b_prime_gradient, lambda X, W, b, bp, k: 0 * bp + 1, "differs"),
+    (ex.check_pre_bias_gradient, grad_right, "decoder's path only"),
+    (ex.check_sparsity_schedule, lambda s, t, k, ks: k, "expected"),
+    (ex.check_sparsity_schedule, lambda s, t, k, ks: float(k), "must be an int"),
+    (ex.check_sparsity_schedule,
+     lambda s, t, k, ks: k if ks is None or s >= t else round(ks + (k - ks) * s / t), "expected"),
+    (ex.check_theorem_k, lambda W: theorem_right(W) + 1, "> 1/2"),
+    (ex.check_theorem_k, lambda W: max(theorem_right(W) - 1, 0), "still satisfies"),
+    (ex.check_theorem_k, lambda W: 0.5 / np.abs(W.T @ W - np.eye(W.shape[1])).max(), "integer"),
+    (ex.check_theorem_k, theorem_unnormalized, "normalize"),
+    (ex.check_theorem_k, theorem_with_diagonal, "leave out"),
+    (ex.check_dead_units_cause, "a", "not \\(a\\)"),
+    (ex.check_dead_units_cause, "d", "not \\(d\\)"),
+    (ex.check_dead_units_cause, None, "one of"),
+]
+
+
+@pytest.mark.parametrize("check, answer, message", WRONG)
+def test_check_fails_a_wrong_answer_and_says_why(check, answer, message):
+    result = check(answer)
+    assert not result.passed
+    assert str(result).startswith("[not yet]")
+    assert re.search(message, result.message), result.message
+
+
+@pytest.mark.parametrize("check", [c for c, _ in RIGHT if c is not ex.check_dead_units_cause]
+                         + [ex.check_dead_units_fix])
+def test_check_reports_the_unfinished_stub(check):
+    result = check(stub)
+    assert not result.passed
+    assert "still raises NotImplementedError; replace the `raise`" in result.message
+
+
+@pytest.mark.parametrize("rounding", [round, lambda v: int(np.floor(v + 0.5))],
+                         ids=["half to even", "half up"])
+def test_schedule_check_accepts_either_rounding_of_a_half(rounding):
+    def schedule(step, total_steps, k, k_start):
+        half = total_steps // 2
+        if k_start is None or step >= half:
+            return k
+        return int(rounding(k_start + (k - k_start) * step / half))
+
+    def one_too_many_at_step_1(step, total_steps, k, k_start):
+        return schedule(step, total_steps, k, k_start) + (step == 1)
+
+    assert ex.check_sparsity_schedule(schedule).passed
+    assert not ex.check_sparsity_schedule(one_too_many_at_step_1).passed
+
+
+def test_check_reports_a_crash_instead_of_raising():
+    result = ex.check_topk_mask(lambda z, k: z[10**6])
+    assert not result.passed and "IndexError" in result.message
+
+
+# ------------------------------------------------------------------ dead units
+def test_dead_units_fix_passes_centring_and_pre_bias():
+    for fix in ({"center": True}, {"pre_bias": True}):
+        result = ex.check_dead_units_fix(
+            lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, **fix))
+        assert result.passed, result.message
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k), "still dead"),
+    (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, learning_rate=1e-3),
+     "still dead"),
+    (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, k_start=100),
+     "still dead"),
+    (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, learning_rate=1.0),
+     "diverged"),
+    (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=100), "keep k = 20"),
+    (lambda n_hidden, k: "center=True", "must return a KSparseAutoencoder"),
+])
+def test_dead_units_fix_fails_what_does_not_fix(make, message):
+    result = ex.check_dead_units_fix(make)
+    assert not result.passed
+    assert message in result.message, result.message
+
+
+# ------------------------------------------------------------------ student version
+SOURCE = '''\
+import numpy as np
+
+
+def f(z):
+    # BEGIN SOLUTION
+    secret_line = z + 1
+    return secret_line
+    # END SOLUTION
+
+
+# BEGIN SOLUTION
+# STUB: answer = None  # your letter
+answer = "b"
+# END SOLUTION
+print(answer)
+'''
+
+
+def test_student_version_cuts_solutions_and_leaves_stubs():
+    student = ex.student_version(SOURCE)
+    assert "secret_line" not in student and '"b"' not in student
+    assert "SOLUTION" not in student and "STUB" not in student
+    assert '    raise NotImplementedError("Exercise: write your solution here.")' in student
+    assert "\nanswer = None  # your letter\n" in student
+    compile(student, "student.py", "exec")
+    namespace = {}
+    exec(student, namespace)  # the script runs: the stub is only hit when f is called
+    assert namespace["answer"] is None
+    with pytest.raises(NotImplementedError):
+        namespace["f"](1)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("# BEGIN SOLUTION\nx = 1\n", "never closed"),
+    ("x = 1\n# END SOLUTION\n", "without a # BEGIN SOLUTION"),
+    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "do not nest"),
+])
+def test_student_version_rejects_broken_markers(source, message):
+    with pytest.raises(ValueError, match=message):
+        ex.student_version(source)
+
+
+def test_student_version_rejects_non_text():
+    with pytest.raises(TypeError, match="source must be a str"):
+        ex.student_version(b"x = 1")
+
+
+def test_write_student_version_is_atomic_and_refuses_to_overwrite_the_source(tmp_path):
+    src = tmp_path / "plot_x.py"
+    src.write_text(SOURCE, encoding="utf-8")
+    out = ex.write_student_version(src, tmp_path / "student_x.py")
+    assert out.read_text(encoding="utf-8") == ex.student_version(SOURCE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plot_x.py", "student_x.py"]
+    with pytest.raises(ValueError, match="dst must differ from src"):
+        ex.write_student_version(src, src)
