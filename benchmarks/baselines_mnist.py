@@ -72,7 +72,8 @@ def main():
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", nargs="*", default=None, help="model names to run")
+    parser.add_argument("--only", nargs="*", default=None, choices=list(PAPER),
+                        help="model names to run, in this order")
     parser.add_argument("--out", default=None, help="JSON file for the rows")
     args = parser.parse_args()
     data = load_mnist(args.data_dir, download=False, progress=False)
@@ -82,9 +83,9 @@ def main():
     print(f"{'model':28s} {'test %':>7s} {'paper %':>8s} {'dead':>5s} {'train s':>8s} "
           f"{'val rec':>8s}", flush=True)
     rows = []
-    for name, model in models(args.epochs, args.seed).items():
-        if args.only and name not in args.only:
-            continue
+    table = models(args.epochs, args.seed)
+    for name in args.only or table:  # in the order asked for
+        model = table[name]
         r = row(name, model, data, grid=(1e-4, 1e-5))
         rows.append(r)
         paper = "-" if r["paper"] is None else f"{r['paper']:.2f}"
