@@ -251,7 +251,7 @@ class Autoencoder(Estimator):
         Parameters
         ----------
         X : array_like, np.memmap, SciPy sparse, CuPy or dask array, shape (n_samples, n_features)
-            Read, checked and encoded :data:`~ksparse.estimator.CHUNK` rows at a time.
+            Read, checked and encoded :data:`~ksparse.streaming.CHUNK` rows at a time.
         sparse_output : bool, default=False
             Return the codes as a SciPy CSR matrix, built chunk by chunk (a
             k-sparse code is mostly zeros).
@@ -293,15 +293,18 @@ class Autoencoder(Estimator):
                                      keep_sparse=self._sparse_rows())
 
     def _reconstruct_chunk(self, chunk):
-        offset = 0 if self.mean_ is None else self.mean_  # undo the centring
-        return self._reconstruct(self._centred(chunk)) + offset  # (chunk, n_features)
+        X_hat = self._reconstruct(self._centred(chunk))  # (chunk, n_features), a new array
+        if self.mean_ is not None:
+            X_hat += self.mean_  # undo the centring, in place: one chunk-sized array less
+        return X_hat
 
     def _row_errors(self, X):
         """‖x − x̂‖² of every row, computed in chunks: shape (n_samples,)."""
         def errors(chunk):
-            diff = self._reconstruct_chunk(chunk) - (
-                chunk.toarray() if is_sparse(chunk) else chunk)  # (chunk, n_features)
-            return (diff * diff).sum(axis=1)  # (chunk,)
+            diff = self._reconstruct_chunk(chunk)  # (chunk, n_features)
+            diff -= chunk.toarray() if is_sparse(chunk) else chunk
+            diff *= diff
+            return diff.sum(axis=1)  # (chunk,)
 
         return self._apply_in_chunks(X, errors, "W_", keep_sparse=self._sparse_rows())
 

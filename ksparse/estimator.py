@@ -167,9 +167,10 @@ class Estimator(ParamsMixin):
     def _apply_in_chunks(self, X, func, attribute, *, keep_sparse=False, sparse_output=False):
         """Run ``func`` on X chunk by chunk on the model's backend; each chunk is checked first.
 
-        X is never converted or moved whole: each chunk of :data:`CHUNK`
-        rows is checked for NaN and infinity, converted to the model's
-        dtype, moved to its backend, and its result written into the output.
+        X is never converted or moved whole: each chunk of
+        :data:`ksparse.streaming.CHUNK` rows is checked for NaN and infinity,
+        converted to the model's dtype, moved to its backend, and its result
+        written into the output.
 
         Parameters
         ----------
@@ -196,7 +197,7 @@ class Estimator(ParamsMixin):
         batches = Batches(rows, get_array_module(fitted), keep_sparse=keep_sparse)
         X_module = np if rows.sparse else get_array_module(rows.data)
         parts, out = [], None
-        for start, chunk in rows.chunks(CHUNK, check=True):
+        for start, chunk in rows.chunks(check=True):
             result = func(batches.prepare(chunk))
             if sparse_output:
                 parts.append(_to_csr(result))

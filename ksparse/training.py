@@ -29,6 +29,13 @@ and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
 ``momentum``, ``lr_end`` and ``verbose``. The loop owns everything else:
 the per-epoch reshuffle, the learning-rate schedule, momentum SGD (Eq. 11),
 the non-finite check, dead-unit counts, the history and the callbacks.
+
+:func:`train` runs ``fit``'s epochs. The same steps also run as *passes* of
+a :class:`Run` that lives on between calls (:func:`start_run`,
+:func:`begin_pass`, :func:`pass_steps`, :func:`end_pass`): that is
+``partial_fit`` (:mod:`ksparse.incremental`). The data may be arrays or
+minibatch sources (:mod:`ksparse.streaming`) that read rows only when a
+minibatch asks for them.
 """
 __all__ = ["NonFiniteLossError", "Run", "begin_pass", "check_random_state", "end_pass",
            "pass_steps", "planned_steps", "start_run", "step_generator", "step_seed", "train"]
@@ -216,7 +223,7 @@ class Run:
 
 
 def start_run(model, params, rng):
-    """A new run over ``params``: a fresh optimizer at step 0, per-step noise seeded from ``rng``."""
+    """A new run over ``params``: a fresh optimizer at step 0, noise seeded from ``rng``."""
     state = TrainState(epoch_rng_state=rng.bit_generator.state, step_seed=step_seed(rng))
     return Run(params, _make_optimizer(model, params), state, [])
 
