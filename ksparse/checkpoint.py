@@ -12,7 +12,7 @@ A checkpoint written by ``partial_fit`` (a stream: no fixed number of
 samples, a pass per call) also holds the centre ``mean_`` that its first
 call fixed, since no later call could recompute it.
 """
-__all__ = ["TrainState", "save_checkpoint", "load_checkpoint"]
+__all__ = ["TrainState", "save_checkpoint", "load_checkpoint", "read_progress"]
 
 import dataclasses
 import json
@@ -138,6 +138,28 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     state = TrainState(**header["state"])
     state.alive = None if alive is None else to_device(alive, xp)
     return state, header["history"]
+
+
+def read_progress(path):
+    """How far the run saved in ``path`` went, read from its header alone.
+
+    For a ``partial_fit`` checkpoint, ``epoch`` is the number of calls
+    done, so a restartable loop knows which piece of data comes next.
+
+    Returns
+    -------
+    progress : dict
+        ``epoch`` (epochs or partial_fit calls completed), ``step`` (global
+        steps), ``stream`` (True for a partial_fit checkpoint).
+    """
+    path = os.fspath(path)
+    header = _load_json_header(_read_archive(path), path, "ksparse checkpoint")
+    check_format(header, path, FORMAT_NAME, FORMAT_VERSION, "ksparse checkpoint")
+    state, run = header.get("state"), header.get("run")
+    if not isinstance(state, dict) or not isinstance(run, dict):
+        raise ValueError(f"{path} is not a complete ksparse checkpoint.")
+    return {"epoch": state.get("epoch"), "step": state.get("step"),
+            "stream": run.get("n_samples") is None}
 
 
 def _extra_state(model):

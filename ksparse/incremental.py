@@ -15,12 +15,15 @@ come from ``random_state`` exactly as in ``fit``; with ``center=True`` the
 centre ``mean_`` is fixed at the mean of that first X, or at the ``mean``
 given to it, and never changes afterwards (a running mean would move the
 data under weights already learned); with ``pre_bias``, b′ starts at the
-mean of that first X.
+mean of that first X (TopK's at its geometric median), summed in that X's
+row order.
 
 So ``fit(X)`` and a chain of ``partial_fit`` calls over X's minibatches in
 fit's shuffled order give bitwise the same model on the CPU, provided the
 chain starts from fit's centre (pass ``mean=X.mean(axis=0)`` to its first
-call; fit's own centre is the mean of all of X) and sees the same schedule
+call; fit's own centre is the mean of all of X), starts from the same
+initial values (a b′ started from the data is the mean of the first call's
+rows, not of X's) and sees the same schedule
 length: ``total_steps``, which ``fit`` derives as epochs × ceil(n /
 batch_size) and which ``partial_fit`` needs to be told when ``lr_end`` or
 ``k_start`` is set. ``partial_fit`` after ``fit`` continues fit's run.
@@ -111,6 +114,8 @@ def start_or_continue(model, rows, *, mean=None, checkpoint=None, resume=False):
         run = model._run
         if run is None or any(run.params.get(k) is not v for k, v in params.items()):
             model._run = start_run(model, params, check_random_state(model.random_state))
+            model._run.history = list(getattr(model, "history_", None) or [])
+            model._run.state.epoch = len(model._run.history)  # the history goes on
             _maybe_resume(model, checkpoint, resume)
         batches = Batches(rows, xp, resident=True, keep_sparse=model._sparse_rows())
     batches.mean = model.mean_  # a resumed run brings its own centre

@@ -19,8 +19,8 @@ rows converted to the model's dtype, on its backend, centred;
 :func:`column_mean` is the exact mean of those rows, computed in chunks;
 :class:`InitialRows` is what a model's ``_init_parameters`` sees.
 """
-__all__ = ["CHUNK", "Batches", "InitialRows", "Rows", "column_mean", "is_memory_mapped",
-           "is_sparse"]
+__all__ = ["CHUNK", "Batches", "InitialRows", "Rows", "column_mean", "divide_by_count",
+           "is_memory_mapped", "is_sparse", "running_sum"]
 
 import mmap
 
@@ -83,19 +83,21 @@ class Rows:
         self.sparse = is_sparse(X)
         self.mapped = not self.sparse and is_memory_mapped(X)
 
-    def chunks(self, size=CHUNK, check=False):
+    def chunks(self, size=None, check=False):
         """Yield ``(start, rows)``: consecutive blocks of at most ``size`` raw rows.
 
-        With ``check``, each block is checked for NaN and infinity before it
-        is yielded (a ValueError naming the argument).
+        ``size`` defaults to :data:`CHUNK` (read when called). With
+        ``check``, each block is checked for NaN and infinity before it is
+        yielded (a ValueError naming the argument).
         """
+        size = size or CHUNK
         for start in range(0, self.shape[0], size):
             rows = self.data[start : start + size]
             if check:
                 check_finite(rows.data if self.sparse else rows, self.name)
             yield start, rows
 
-    def check_finite(self, size=CHUNK):
+    def check_finite(self, size=None):
         """Check every value for NaN and infinity, one block of rows at a time."""
         for _ in self.chunks(size, check=True):
             pass
@@ -149,8 +151,9 @@ class Batches:
         rows = to_device(raw.astype(self.dtype, copy=False), self.xp)  # (batch, n_features)
         return rows if self.mean is None else rows - self.mean
 
-    def chunks(self, size=CHUNK):
-        """Yield consecutive prepared blocks of at most ``size`` rows."""
+    def chunks(self, size=None):
+        """Yield consecutive prepared blocks of at most ``size`` rows (default :data:`CHUNK`)."""
+        size = size or CHUNK
         for start in range(0, self.shape[0], size):
             yield self[start : start + size]
 
@@ -173,7 +176,7 @@ def _summed_row_by_row(batches):
     return get_array_module(data) is np and data.flags.c_contiguous and data.shape[1] > 1
 
 
-def column_mean(batches, size=CHUNK):
+def column_mean(batches, size=None):
     """Mean of the prepared rows over axis 0, read in chunks.
 
     NumPy reduces a C-ordered (n, d > 1) array over axis 0 by adding one row
@@ -190,15 +193,30 @@ def column_mean(batches, size=CHUNK):
     """
     if not _summed_row_by_row(batches):
         return batches.dense().mean(axis=0)
-    xp, total = batches.xp, None
+    return divide_by_count(running_sum(batches, None, size), batches.shape[0])
+
+
+def running_sum(batches, total=None, size=None):
+    """``total`` plus every prepared row, added one row after another (see :func:`column_mean`).
+
+    Returns
+    -------
+    total : array, shape (n_features,)
+    """
+    xp = batches.xp
     for chunk in batches.chunks(size):
         chunk = chunk.toarray() if is_sparse(chunk) else chunk  # (chunk, n_features)
         if total is not None:
             chunk = xp.concatenate([total[None], chunk], axis=0)  # running row first
         total = chunk.sum(axis=0)  # (n_features,)
-    if xp is np:  # NumPy's mean divides by the count as an intp, in place
-        return np.true_divide(total, np.intp(batches.shape[0]), out=total, casting="unsafe")
-    return total / batches.shape[0]
+    return total
+
+
+def divide_by_count(total, n_samples):
+    """``total / n_samples`` as ``numpy.mean`` divides: by the count as an intp, in place."""
+    if get_array_module(total) is np:
+        return np.true_divide(total, np.intp(n_samples), out=total, casting="unsafe")
+    return total / n_samples
 
 
 class InitialRows:
