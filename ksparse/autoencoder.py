@@ -30,19 +30,16 @@ from .estimator import CHUNK, Estimator
 from .hyperparameters import Bool, Hyper, Int, Optional
 from .losses import squared_error
 from .streaming import Batches, InitialRows, Rows, column_mean, is_sparse
+from .streaming import is_dask_array as _is_dask
 from .training import check_random_state, start_run
 from .validation import check_checkpoint_args, check_is_fitted
-
-
-def _is_dask(X):
-    """A dask array, recognised without importing dask (see :mod:`ksparse.dask_arrays`)."""
-    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "map_blocks")
 
 
 def _dask():
     from . import dask_arrays  # imports dask: only when a dask array is given
 
     return dask_arrays
+
 
 EncoderLayer = collections.namedtuple("EncoderLayer", ["W", "b", "centre"])
 EncoderLayer.__doc__ = """The affine part z = Wᵀ(x − c) + b of a fitted encoder.
@@ -87,11 +84,14 @@ class Autoencoder(Estimator):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like, np.memmap, SciPy sparse, CuPy or dask array, shape (n_samples, n_features)
+            Read one minibatch at a time, never copied whole (see
+            :mod:`ksparse.streaming`; a dask array: :mod:`ksparse.dask_arrays`).
         y : ignored
             Accepted so that scikit-learn pipelines can pass it.
         X_val : array_like, shape (n_val, n_features), optional
-            Its reconstruction loss is recorded after every epoch.
+            Its reconstruction loss is recorded after every epoch (held in
+            memory, dense).
         callbacks : list of callables, optional
             Each called after every epoch as ``callback(model, epoch, logs)``.
         checkpoint : str or os.PathLike, optional

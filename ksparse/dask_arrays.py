@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 
 from .backend import get_xp
 from .incremental import schedule_length, start_or_continue
-from .streaming import Batches, Rows, divide_by_count, running_sum
+from .streaming import Batches, Rows, divide_by_count, is_dask_array, running_sum
 from .training import begin_pass, check_random_state, end_pass, pass_steps, start_run
 from .validation import check_is_fitted, check_n_features, check_real_dtype, check_shape, \
     float_dtype_for
@@ -128,7 +128,7 @@ def _streamed_mean(blocks, xp, dtype, n_samples):
 
 
 def _computed(X):
-    return X.compute() if type(X).__module__.split(".")[0] == "dask" else X
+    return X.compute() if is_dask_array(X) else X
 
 
 def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):

@@ -36,7 +36,7 @@ import numpy as np
 
 from .backend import get_array_module, get_xp, to_device
 from .checkpoint import load_checkpoint
-from .streaming import Batches
+from .streaming import Batches, is_dask_array
 from .training import begin_pass, check_random_state, end_pass, pass_steps, start_run
 from .validation import check_checkpoint_args, check_finite, check_n_features
 
@@ -141,7 +141,7 @@ def partial_fit(model, X, *, mean=None, X_val=None, callbacks=None, checkpoint=N
     values = model._validate_hyperparameters()
     check_checkpoint_args(checkpoint, 1, resume)
     total_steps = schedule_length(model)
-    if type(X).__module__.split(".")[0] == "dask":
+    if is_dask_array(X):
         from .dask_arrays import partial_fit_blocks
 
         return partial_fit_blocks(model, X, mean=mean, X_val=X_val, callbacks=callbacks,

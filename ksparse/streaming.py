@@ -20,7 +20,7 @@ rows converted to the model's dtype, on its backend, centred;
 :class:`InitialRows` is what a model's ``_init_parameters`` sees.
 """
 __all__ = ["CHUNK", "Batches", "InitialRows", "Rows", "column_mean", "divide_by_count",
-           "is_memory_mapped", "is_sparse", "running_sum"]
+           "is_dask_array", "is_memory_mapped", "is_sparse", "running_sum"]
 
 import mmap
 
@@ -36,6 +36,11 @@ CHUNK = 4096  # rows read, checked or pushed through a model at once outside tra
 def is_sparse(X):
     """Whether X is a SciPy sparse matrix or array (SciPy is not imported to answer)."""
     return type(X).__module__.startswith("scipy.sparse")
+
+
+def is_dask_array(X):
+    """Whether X is a dask array, recognised by its type's module (dask is not imported)."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "map_blocks")
 
 
 def is_memory_mapped(X):

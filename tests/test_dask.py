@@ -1,4 +1,4 @@
-"""dask arrays: lazy transform and reconstruct equal to the in-memory ones; training streams blocks."""
+"""dask arrays: lazy transform and reconstruct equal the in-memory ones; training streams blocks."""
 import subprocess
 import sys
 

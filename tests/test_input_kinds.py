@@ -159,7 +159,8 @@ BAD = {
     "ragged": ([[1.0, 2.0], [3.0]], "{} could not be read as an array of numbers"),
     "object strings": (object_array([["1.0", "x"], ["2", "3"]]),
                        "{} must contain real numbers; its objects could not be converted"),
-    "object None": (object_array([[1.0, None], [2.0, 3.0]]), "Input {} contains NaN"),  # as NumPy reads it
+    # None becomes NaN, as NumPy (and scikit-learn) read it
+    "object None": (object_array([[1.0, None], [2.0, 3.0]]), "Input {} contains NaN"),
     "object complex": (object_array([[1.0, 1j], [2.0, 3.0]]), "{} must contain real numbers"),
     "sparse NaN": (scipy.sparse.csr_matrix(np.array([[0.0, np.nan], [1.0, 0.0]])),
                    "Input {} contains NaN"),
