@@ -8,7 +8,11 @@ back to x̂. This base owns what does not depend on the encoder's non-linearity:
   encoding and add it back after decoding;
 * ``pre_bias``: the encoder sees x − b′, with b′ started at the mean example;
 * ``fit`` (input checks, the centre, the shared loop with checkpoints),
-  ``transform``, ``reconstruct`` and ``score`` in chunks, ``fit_transform``;
+  ``partial_fit`` (the same loop continued call by call, see
+  :mod:`ksparse.incremental`), ``transform``, ``reconstruct`` and ``score``
+  in chunks, ``fit_transform``;
+* input of every kind, read as needed (:mod:`ksparse.streaming`): dense,
+  memory-mapped, SciPy sparse, CuPy, and dask arrays (:mod:`ksparse.dask_arrays`);
 * :meth:`encoder_layer`, the affine part of the encoder that a fine-tuned
   network (:mod:`ksparse.finetune`) starts from.
 
@@ -20,12 +24,22 @@ __all__ = ["Autoencoder", "EncoderLayer"]
 import collections
 
 from . import functional as F
+from . import incremental
 from .backend import get_xp, to_device
 from .estimator import CHUNK, Estimator
-from .hyperparameters import Bool, Hyper, Int
+from .hyperparameters import Bool, Hyper, Int, Optional
 from .losses import squared_error
-from .training import check_random_state
-from .validation import check_array, check_checkpoint_args, check_is_fitted
+from .streaming import Batches, InitialRows, Rows, column_mean, is_sparse
+from .streaming import is_dask_array as _is_dask
+from .training import check_random_state, start_run
+from .validation import check_checkpoint_args, check_is_fitted
+
+
+def _dask():
+    from . import dask_arrays  # imports dask: only when a dask array is given
+
+    return dask_arrays
+
 
 EncoderLayer = collections.namedtuple("EncoderLayer", ["W", "b", "centre"])
 EncoderLayer.__doc__ = """The affine part z = Wᵀ(x − c) + b of a fitted encoder.
@@ -46,17 +60,25 @@ class Autoencoder(Estimator):
     """Base of the autoencoders: centring, pre-encoder bias, fit, transform, reconstruct, score.
 
     Hyper-parameters ``n_hidden`` (int, default 1000), ``center`` and
-    ``pre_bias`` (bool, default False) join the training ones of
-    :class:`ksparse.estimator.Estimator`.
+    ``pre_bias`` (bool, default False) and ``total_steps`` (int or None,
+    default None: the length of the learning-rate and sparsity schedules;
+    None means epochs × ceil(n_samples / batch_size) in ``fit``, and must be
+    set for ``partial_fit`` when ``lr_end`` or ``k_start`` is) join the
+    training ones of :class:`ksparse.estimator.Estimator`.
     """
 
     hyperparameters = {
         "n_hidden": Hyper(1000, Int(low=1)),
         "center": Hyper(False, Bool()),
         "pre_bias": Hyper(False, Bool()),
+        "total_steps": Hyper(None, Optional(Int(low=1))),
     }
     P_ = None  # only an untied model learns an encoder matrix
     mean_ = None  # only a centring model stores the training mean
+    _run = None  # the training run (optimizer, step, history) that partial_fit continues
+    # A model whose _encode, _reconstruct and _training_step take CSR rows sets this;
+    # sparse rows then reach it undensified (on the CPU, without centre or pre-bias).
+    _accepts_sparse_rows = False
 
     # ---------------------------------------------------------------- training
     def fit(self, X, y=None, *, X_val=None, callbacks=None, checkpoint=None,
@@ -65,11 +87,14 @@ class Autoencoder(Estimator):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like, np.memmap, SciPy sparse, CuPy or dask array, shape (n_samples, n_features)
+            Read one minibatch at a time, never copied whole (see
+            :mod:`ksparse.streaming`; a dask array: :mod:`ksparse.dask_arrays`).
         y : ignored
             Accepted so that scikit-learn pipelines can pass it.
         X_val : array_like, shape (n_val, n_features), optional
-            Its reconstruction loss is recorded after every epoch.
+            Its reconstruction loss is recorded after every epoch (held in
+            memory, dense).
         callbacks : list of callables, optional
             Each called after every epoch as ``callback(model, epoch, logs)``.
         checkpoint : str or os.PathLike, optional
@@ -86,32 +111,93 @@ class Autoencoder(Estimator):
         """
         values = self._validate_hyperparameters()
         check_checkpoint_args(checkpoint, checkpoint_every, resume)
-        X, X_val = self._check_training_data(X, X_val, values["dtype"])
+        if _is_dask(X):
+            return _dask().fit_blocks(self, X, X_val=X_val, callbacks=callbacks,
+                                      checkpoint=checkpoint)
+        rows, val_rows = self._check_training_data(X, X_val, values["dtype"])
         xp = get_xp()
-        X = to_device(X, xp)
-        X_val = None if X_val is None else to_device(X_val, xp)
-        self.mean_ = X.mean(axis=0) if self.center else None  # (n_features,)
-        X, X_val = self._centred(X), None if X_val is None else self._centred(X_val)
-        self.n_features_in_ = X.shape[1]
-        self._set_backend(xp)
         rng = check_random_state(self.random_state)
-        self._init_parameters(X, rng, xp)
-        validation = None if X_val is None else (X_val,)
-        self._train(self._parameters(), (X,), validation=validation, callbacks=callbacks,
-                    rng=rng, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-                    resume=resume)
+        batches = self._initialise(rows, xp, rng)
+        self._run = start_run(self, self._parameters(), rng)
+        self._train(self._run.params, (batches,), validation=self._validation_data(val_rows, xp),
+                    callbacks=callbacks, rng=rng, checkpoint=checkpoint,
+                    checkpoint_every=checkpoint_every, resume=resume, run=self._run)
         return self
 
-    @staticmethod
-    def _check_training_data(X, X_val, dtype):
-        X = check_array(X, "X", dtype=dtype)
-        if X_val is not None:
-            X_val = check_array(X_val, "X_val", dtype=X.dtype)
-            if X_val.shape[1] != X.shape[1]:
-                raise ValueError(
-                    f"X_val has {X_val.shape[1]} features, but X has {X.shape[1]}."
-                )
-        return X, X_val
+    def partial_fit(self, X, y=None, *, mean=None, X_val=None, callbacks=None, checkpoint=None,
+                    resume=False):
+        """One pass of minibatch updates over X, in X's row order, continuing the run.
+
+        The first call initialises the model from its X (and, with
+        ``center``, fixes the centre ``mean_`` at the mean of that X, or at
+        ``mean``); later calls continue with the optimizer state, the step
+        counter behind the schedules, the dead-unit counters and the history
+        (one entry per call). ``fit`` followed by ``partial_fit`` continues
+        fit's run. So ``fit(X)`` equals ``partial_fit`` called on X's
+        shuffled minibatches, bitwise on the CPU, when the first call is
+        given fit's centre (``mean=X.mean(axis=0)``). See :mod:`ksparse.incremental`.
+
+        Parameters
+        ----------
+        X : array_like, np.memmap, SciPy sparse, CuPy or dask array, shape (n_samples, n_features)
+            A dask array is streamed block by block (one pass, blocks in order).
+        y : ignored
+        mean : array_like, shape (n_features,), optional
+            The centre, with ``center=True``, for the call that initialises the model.
+        X_val : array_like, shape (n_val, n_features), optional
+            Its reconstruction loss is recorded after the call.
+        callbacks : list of callables, optional
+            Each called after the call as ``callback(model, pass_index, logs)``.
+        checkpoint : str or os.PathLike, optional
+            Receives the full training state after the call.
+        resume : bool, default=False
+            When this call starts the run (a new model), continue from
+            ``checkpoint`` if it exists instead.
+
+        Returns
+        -------
+        self
+        """
+        return incremental.partial_fit(self, X, mean=mean, X_val=X_val, callbacks=callbacks,
+                                       checkpoint=checkpoint, resume=resume)
+
+    def _check_training_data(self, X, X_val, dtype):
+        """X and X_val as :class:`Rows`, each checked chunk by chunk (nothing copied)."""
+        rows = Rows(X, "X", dtype=dtype)
+        rows.check_finite()
+        if X_val is None:
+            return rows, None
+        val = Rows(X_val, "X_val", dtype=rows.dtype)
+        if val.shape[1] != rows.shape[1]:
+            raise ValueError(f"X_val has {val.shape[1]} features, but X has {rows.shape[1]}.")
+        val.check_finite()
+        return rows, val
+
+    def _sparse_rows(self):
+        """Whether sparse rows can reach the model undensified."""
+        return self._accepts_sparse_rows and not (self.pre_bias or self.center)
+
+    def _initialise(self, rows, xp, rng, mean=None):
+        """Fix the centre and draw the initial parameters; returns the minibatch source.
+
+        ``mean`` (already checked, on ``xp``) is the centre to use instead
+        of the mean of ``rows``.
+        """
+        self.n_features_in_ = rows.shape[1]
+        self._set_backend(xp)
+        batches = Batches(rows, xp, resident=True, keep_sparse=self._sparse_rows())
+        self.mean_ = None
+        if self.center:
+            self.mean_ = column_mean(batches) if mean is None else mean  # (n_features,)
+        batches.mean = self.mean_
+        self._init_parameters(InitialRows(batches), rng, xp)
+        return batches
+
+    def _validation_data(self, val_rows, xp):
+        """Held-out rows as the loop wants them: dense, centred, on the device (or None)."""
+        if val_rows is None:
+            return None
+        return (Batches(val_rows, xp, self.mean_).dense(),)
 
     def _init_parameters(self, X, rng, xp):
         """Gaussian weights with std ``init_std`` drawn on the host, zero hidden bias (§4.2.2).
@@ -158,7 +244,7 @@ class Autoencoder(Estimator):
         """What the encoder sees of centred rows: x − b′ with ``pre_bias``."""
         return F.encoder_input(X, self._parameters(), self.pre_bias)
 
-    def transform(self, X):
+    def transform(self, X, *, sparse_output=False):
         """The code h of every row: the model's features.
 
         For :class:`ksparse.KSparseAutoencoder`, the ``round(alpha * k)``
@@ -167,14 +253,23 @@ class Autoencoder(Estimator):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like, np.memmap, SciPy sparse, CuPy or dask array, shape (n_samples, n_features)
+            Read, checked and encoded :data:`~ksparse.streaming.CHUNK` rows at a time.
+        sparse_output : bool, default=False
+            Return the codes as a SciPy CSR matrix, built chunk by chunk (a
+            k-sparse code is mostly zeros).
 
         Returns
         -------
         H : array, shape (n_samples, n_hidden)
-            NumPy in, NumPy out (CuPy in, CuPy out).
+            NumPy in, NumPy out (CuPy in, CuPy out; memory-mapped or sparse
+            in, NumPy out); a lazy dask array for a dask array.
         """
-        return self._apply_in_chunks(X, lambda c: self._encode(self._centred(c)), "W_")
+        if _is_dask(X):
+            return _dask().map_rows(self, X, "transform", sparse_output=sparse_output)
+        return self._apply_in_chunks(X, lambda c: self._encode(self._centred(c)), "W_",
+                                     keep_sparse=self._sparse_rows(),
+                                     sparse_output=sparse_output)
 
     def fit_transform(self, X, y=None, **fit_params):
         """``fit(X, **fit_params)`` then ``transform(X)``."""
@@ -188,22 +283,40 @@ class Autoencoder(Estimator):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like, np.memmap, SciPy sparse, CuPy or dask array, shape (n_samples, n_features)
 
         Returns
         -------
         X_hat : array, shape (n_samples, n_features)
+            Dense; a lazy dask array for a dask array.
         """
-        offset = 0 if self.mean_ is None else self.mean_  # undo the centring
-        return self._apply_in_chunks(X, lambda c: self._reconstruct(self._centred(c)) + offset,
-                                     "W_")
+        if _is_dask(X):
+            return _dask().map_rows(self, X, "reconstruct")
+        return self._apply_in_chunks(X, self._reconstruct_chunk, "W_",
+                                     keep_sparse=self._sparse_rows())
+
+    def _reconstruct_chunk(self, chunk):
+        X_hat = self._reconstruct(self._centred(chunk))  # (chunk, n_features), a new array
+        if self.mean_ is not None:
+            X_hat += self.mean_  # undo the centring, in place: one chunk-sized array less
+        return X_hat
+
+    def _row_errors(self, X):
+        """‖x − x̂‖² of every row, computed in chunks: shape (n_samples,)."""
+        def errors(chunk):
+            diff = self._reconstruct_chunk(chunk)  # (chunk, n_features)
+            diff -= chunk.toarray() if is_sparse(chunk) else chunk
+            diff *= diff
+            return diff.sum(axis=1)  # (chunk,)
+
+        return self._apply_in_chunks(X, errors, "W_", keep_sparse=self._sparse_rows())
 
     def score(self, X, y=None):
         """Minus the mean squared reconstruction error per row (higher is better).
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like, np.memmap, SciPy sparse, CuPy or dask array, shape (n_samples, n_features)
         y : ignored
 
         Returns
@@ -211,9 +324,9 @@ class Autoencoder(Estimator):
         score : float
             −(1/n) Σ_i ‖x_i − x̂_i‖².
         """
-        X_checked = check_array(X, "X")
-        X_hat = self.reconstruct(X_checked)  # (n_samples, n_features)
-        return -float(squared_error(X_hat, X_checked.astype(X_hat.dtype, copy=False)))
+        if _is_dask(X):
+            return _dask().score_blocks(self, X)
+        return -float(self._row_errors(X).mean())
 
     def encoder_layer(self):
         """The affine part of the fitted encoder, z = Wᵀ(x − c) + b.

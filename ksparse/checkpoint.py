@@ -7,8 +7,12 @@ loss and live-unit mask of a half-finished epoch), the random generator
 state from before the current epoch's shuffle, and the history so far. The
 model's class and hyper-parameters are stored too, so a checkpoint is never
 resumed by a different model.
+
+A checkpoint written by ``partial_fit`` (a stream: no fixed number of
+samples, a pass per call) also holds the centre ``mean_`` that its first
+call fixed, since no later call could recompute it.
 """
-__all__ = ["TrainState", "save_checkpoint", "load_checkpoint"]
+__all__ = ["TrainState", "save_checkpoint", "load_checkpoint", "read_progress"]
 
 import dataclasses
 import json
@@ -62,8 +66,13 @@ def _run_identity(model, n_samples):
 
 
 def save_checkpoint(path, model, params, optimizer, state, history, n_samples):
-    """Write the full training state to ``path`` atomically."""
+    """Write the full training state to ``path`` atomically.
+
+    ``n_samples`` is None for a stream (``partial_fit``).
+    """
     arrays = {f"param/{k}": to_numpy(v) for k, v in params.items()}
+    if n_samples is None and getattr(model, "mean_", None) is not None:
+        arrays["centre"] = to_numpy(model.mean_)
     arrays.update({k: to_numpy(v) for k, v in optimizer.get_state().items()})
     if state.alive is not None:
         arrays["alive"] = to_numpy(state.alive)
@@ -97,7 +106,7 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     ValueError
         When the file is not a checkpoint, is damaged or inconsistent, or was
         written by a different model, different hyper-parameters or a
-        different number of samples.
+        different number of samples (None: a stream, see ``partial_fit``).
     """
     path = os.fspath(path)
     arrays = _read_archive(path)
@@ -107,11 +116,14 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
         # Version 1 predates per-step noise; no model then drew any, so any seed is exact.
         header["state"].setdefault("step_seed", 0)
     _check_run(header, model, n_samples, path)
-    _check_header(header, path, model)
+    _check_header(header, path, model, stream=n_samples is None)
     restored = {name: _expect(arrays, f"param/{name}", p, path) for name, p in params.items()}
     moments = {k: _expect(arrays, k, v, path) for k, v in optimizer.get_state().items()}
     alive = _expect_alive(arrays, params, path)
     extra = {k: _expect(arrays, f"extra/{k}", v, path) for k, v in _extra_state(model).items()}
+    centre = None
+    if n_samples is None and getattr(model, "mean_", None) is not None:
+        centre = _expect(arrays, "centre", model.mean_, path)
     xp = get_array_module(next(iter(params.values())))
     try:
         optimizer.set_state({k: to_device(v, xp) for k, v in moments.items()})
@@ -121,9 +133,33 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
         p[...] = to_device(restored[name], xp)
     if extra:
         model._set_extra_state({k: to_device(v, xp) for k, v in extra.items()})
+    if centre is not None:
+        model.mean_ = to_device(centre, xp)
     state = TrainState(**header["state"])
     state.alive = None if alive is None else to_device(alive, xp)
     return state, header["history"]
+
+
+def read_progress(path):
+    """How far the run saved in ``path`` went, read from its header alone.
+
+    For a ``partial_fit`` checkpoint, ``epoch`` is the number of calls
+    done, so a restartable loop knows which piece of data comes next.
+
+    Returns
+    -------
+    progress : dict
+        ``epoch`` (epochs or partial_fit calls completed), ``step`` (global
+        steps), ``stream`` (True for a partial_fit checkpoint).
+    """
+    path = os.fspath(path)
+    header = _load_json_header(_read_archive(path), path, "ksparse checkpoint")
+    check_format(header, path, FORMAT_NAME, FORMAT_VERSION, "ksparse checkpoint")
+    state, run = header.get("state"), header.get("run")
+    if not isinstance(state, dict) or not isinstance(run, dict):
+        raise ValueError(f"{path} is not a complete ksparse checkpoint.")
+    return {"epoch": state.get("epoch"), "step": state.get("step"),
+            "stream": run.get("n_samples") is None}
 
 
 def _extra_state(model):
@@ -135,7 +171,15 @@ def _check_run(header, model, n_samples, path):
     expected = _run_identity(model, n_samples)
     if "run" not in header:
         raise ValueError(f"{path} is not a complete ksparse checkpoint: it names no run.")
-    if header["run"] != expected:
+    written = header["run"]
+    if isinstance(written, dict) and isinstance(written.get("params"), dict):
+        # A hyper-parameter added since the file was written counts as its default there.
+        declared = getattr(type(model), "_declared", {})
+        missing = {name: value for name, value in expected["params"].items()
+                   if name not in written["params"] and name in declared
+                   and value == _json_safe(declared[name].default)}
+        written = dict(written, params=dict(written["params"], **missing))
+    if written != expected:
         raise ValueError(
             f"{path} belongs to a different run: it was written for {header['run']!r:.500}, "
             f"this run is {expected}. Use another checkpoint path or resume=False."
@@ -145,7 +189,7 @@ def _check_run(header, model, n_samples, path):
 _STATE_FIELDS = {f.name for f in dataclasses.fields(TrainState)} - {"alive"}
 
 
-def _check_header(header, path, model):
+def _check_header(header, path, model, stream=False):
     """Refuse a ``state`` or ``history`` that could not have been written by :func:`train`."""
     state = header.get("state")
     if not isinstance(state, dict) or set(state) != _STATE_FIELDS:
@@ -158,7 +202,10 @@ def _check_header(header, path, model):
         value = state[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{path}: state {name!r} must be an integer >= 0, got {value!r:.80}.")
-    if state["epoch"] > model.epochs:
+    if stream and state["position"] != 0:
+        raise ValueError(f"{path}: a partial_fit checkpoint is written between passes, but its "
+                         f"state 'position' is {state['position']}.")
+    if not stream and state["epoch"] > model.epochs:
         raise ValueError(
             f"{path}: state 'epoch' is {state['epoch']}, beyond this run's {model.epochs} epochs."
         )

@@ -19,15 +19,17 @@ __all__ = ["CHUNK", "Estimator", "TRAINING_HYPERPARAMETERS"]
 
 import inspect
 
-from .backend import get_array_module, to_device
+import numpy as np
+import scipy.sparse
+
+from .backend import get_array_module, to_device, to_numpy
 from .base import ParamsMixin
 from .hyperparameters import Any, Dtype, Hyper, Int, OneOf, Optional, Real, Seed, validate
 from .io import save_model
 from .optim import Adam, MomentumSGD
+from .streaming import CHUNK, Batches, Rows, is_sparse
 from .training import train
-from .validation import check_fitted_input
-
-CHUNK = 4096  # rows pushed through a model at once outside training, to bound memory
+from .validation import check_is_fitted, check_n_features
 
 TRAINING_HYPERPARAMETERS = {
     "learning_rate": Hyper(0.01, Real(0.0, low_open=True)),
@@ -125,14 +127,16 @@ class Estimator(ParamsMixin):
         return MomentumSGD(params, self.momentum)
 
     def _train(self, params, arrays, *, rng, validation=None, callbacks=None, checkpoint=None,
-               checkpoint_every=1, resume=False):
+               checkpoint_every=1, resume=False, run=None):
         """Run the shared loop of :mod:`ksparse.training` on ``params`` (updated in place).
 
         ``rng`` (from ``random_state``) draws the minibatch order; the
-        per-step noise generators derive from its state at the start.
+        per-step noise generators derive from its state at the start (or
+        from ``run``, made by :func:`ksparse.training.start_run`).
         """
         return train(self, params, arrays, validation=validation, callbacks=callbacks, rng=rng,
-                     checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
+                     checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume,
+                     run=run)
 
     def _epoch_logs(self, step, total_steps):
         """Model-specific values recorded after every epoch (none by default)."""
@@ -160,26 +164,51 @@ class Estimator(ParamsMixin):
         self.backend_ = "numpy" if xp.__name__ == "numpy" else "cupy"
 
     # --------------------------------------------------------------- inference
-    def _apply_in_chunks(self, X, func, attribute):
-        """Validate X for the fitted model, run ``func`` on its backend in chunks.
+    def _apply_in_chunks(self, X, func, attribute, *, keep_sparse=False, sparse_output=False):
+        """Run ``func`` on X chunk by chunk on the model's backend; each chunk is checked first.
+
+        X is never converted or moved whole: each chunk of
+        :data:`ksparse.streaming.CHUNK` rows is checked for NaN and infinity,
+        converted to the model's dtype, moved to its backend, and its result
+        written into the output.
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like, np.memmap, CuPy array or SciPy sparse matrix, shape (n_samples, n_features)
         func : callable
             Maps a chunk (on the model's backend, model's dtype) to an array.
         attribute : str
             A fitted array whose absence means "not fitted".
+        keep_sparse : bool
+            Hand sparse chunks to ``func`` as CSR (CPU only) instead of dense.
+        sparse_output : bool
+            Return a SciPy CSR matrix built chunk by chunk (for sparse codes).
 
         Returns
         -------
         out : array
-            The chunks' results stacked, on X's own backend.
+            The chunks' results stacked, on X's own backend (NumPy for
+            memory-mapped and sparse input), or a CSR matrix.
         """
-        X, X_module = check_fitted_input(self, X, attribute)
-        out = [func(X[s : s + CHUNK]) for s in range(0, X.shape[0], CHUNK)]
-        xp = get_array_module(out[0])
-        return to_device(xp.concatenate(out, axis=0), X_module)
+        check_is_fitted(self, attribute)
+        fitted = getattr(self, attribute)
+        rows = Rows(X, "X", dtype=fitted.dtype)
+        check_n_features(self, rows)
+        batches = Batches(rows, get_array_module(fitted), keep_sparse=keep_sparse)
+        X_module = np if rows.sparse else get_array_module(rows.data)
+        parts, out = [], None
+        for start, chunk in rows.chunks(check=True):
+            result = func(batches.prepare(chunk))
+            if sparse_output:
+                parts.append(_to_csr(result))
+                continue
+            result = to_device(result, X_module)
+            if out is None:  # one output array, filled in place: no stack of copies
+                out = X_module.empty((rows.shape[0],) + result.shape[1:], dtype=result.dtype)
+            out[start : start + result.shape[0]] = result
+        if sparse_output:
+            return scipy.sparse.vstack(parts, format="csr")
+        return out
 
     # ---------------------------------------------------------------- storage
     def _fitted_arrays(self):
@@ -211,3 +240,8 @@ class Estimator(ParamsMixin):
     def save(self, path):
         """Write the model to one ``.npz`` file (atomically); see :func:`ksparse.load`."""
         save_model(self, path)
+
+
+def _to_csr(result):
+    """A chunk's result as a SciPy CSR matrix on the host."""
+    return result.tocsr() if is_sparse(result) else scipy.sparse.csr_matrix(to_numpy(result))

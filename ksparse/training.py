@@ -29,10 +29,19 @@ and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
 ``momentum``, ``lr_end`` and ``verbose``. The loop owns everything else:
 the per-epoch reshuffle, the learning-rate schedule, momentum SGD (Eq. 11),
 the non-finite check, dead-unit counts, the history and the callbacks.
+
+:func:`train` runs ``fit``'s epochs. The same steps also run as *passes* of
+a :class:`Run` that lives on between calls (:func:`start_run`,
+:func:`begin_pass`, :func:`pass_steps`, :func:`end_pass`): that is
+``partial_fit`` (:mod:`ksparse.incremental`). The data may be arrays or
+minibatch sources (:mod:`ksparse.streaming`) that read rows only when a
+minibatch asks for them.
 """
-__all__ = ["NonFiniteLossError", "train", "check_random_state", "step_generator", "step_seed"]
+__all__ = ["NonFiniteLossError", "Run", "begin_pass", "check_random_state", "end_pass",
+           "pass_steps", "planned_steps", "start_run", "step_generator", "step_seed", "train"]
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -183,8 +192,44 @@ def _make_optimizer(model, params):
     return make(params) if make is not None else MomentumSGD(params, model.momentum)
 
 
+def _index_module(array):
+    """Where minibatch indices live: the data's own module (a source may say otherwise)."""
+    module = getattr(array, "index_module", None)
+    return module if module is not None else get_array_module(array)
+
+
+def planned_steps(model, n_samples):
+    """Length of the schedules: ``total_steps`` when set, else epochs × ceil(n / batch)."""
+    total = getattr(model, "total_steps", None)
+    if total is not None:
+        return total
+    return model.epochs * math.ceil(n_samples / model.batch_size)
+
+
+@dataclasses.dataclass
+class Run:
+    """A training run between two calls: parameters, optimizer, position and history.
+
+    ``fit`` makes one and runs its epochs; ``partial_fit`` keeps it on the
+    model and continues it call after call, so that the optimizer state, the
+    step counter behind the schedules and the history carry over.
+    """
+
+    params: dict
+    optimizer: object
+    state: TrainState
+    history: list
+    total_steps: object = None  # the schedules' length, once a fit has fixed it
+
+
+def start_run(model, params, rng):
+    """A new run over ``params``: a fresh optimizer at step 0, noise seeded from ``rng``."""
+    state = TrainState(epoch_rng_state=rng.bit_generator.state, step_seed=step_seed(rng))
+    return Run(params, _make_optimizer(model, params), state, [])
+
+
 def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
-          checkpoint=None, checkpoint_every=1, resume=False):
+          checkpoint=None, checkpoint_every=1, resume=False, run=None):
     """Train ``params`` in place with momentum SGD over minibatches of ``arrays``.
 
     Parameters
@@ -194,9 +239,10 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
     params : dict of arrays
         Parameters on the training backend, updated in place.
     arrays : tuple of arrays
-        Training data sharing their first axis, e.g. ``(X,)`` or ``(X, y)``.
-        A model whose step returns gradients for only some parameters
-        trains only those (the others stay frozen).
+        Training data sharing their first axis, e.g. ``(X,)`` or ``(X, y)``;
+        each may be a :class:`ksparse.streaming.Batches` source, indexed
+        like an array. A model whose step returns gradients for only some
+        parameters trains only those (the others stay frozen).
     validation : tuple of arrays, optional
         Held-out data in the same layout, e.g. ``(X_val,)``.
     callbacks : list of callables, optional
@@ -211,6 +257,9 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
     resume : bool
         Continue from ``checkpoint`` when that file exists; the result is
         bitwise identical (on the CPU) to a run that was never interrupted.
+    run : Run, optional
+        The run to use (from :func:`start_run` with the same ``rng``); a new
+        one by default.
 
     Returns
     -------
@@ -220,21 +269,20 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
         ``model.history_`` before the first epoch, so it survives an error.
     """
     n_samples = arrays[0].shape[0]
-    total_steps = model.epochs * math.ceil(n_samples / model.batch_size)
-    optimizer = _make_optimizer(model, params)
-    state = TrainState(epoch_rng_state=rng.bit_generator.state, step_seed=step_seed(rng))
-    history = []
+    total_steps = planned_steps(model, n_samples)
+    run = start_run(model, params, rng) if run is None else run
+    run.total_steps = total_steps
     if resume and checkpoint is not None and os.path.exists(checkpoint):
-        state, history = load_checkpoint(checkpoint, model, params, optimizer, n_samples)
-    model.history_ = history
+        run.state, run.history = load_checkpoint(checkpoint, model, params, run.optimizer,
+                                                 n_samples)
+    model.history_ = run.history
 
     def save():
         if checkpoint is not None:
-            save_checkpoint(checkpoint, model, params, optimizer, state, history, n_samples)
+            save_checkpoint(checkpoint, model, params, run.optimizer, run.state, run.history,
+                            n_samples)
 
-    loop = functools.partial(
-        _loop, model, params, arrays, validation, callbacks, rng, optimizer, state, history, save
-    )
+    loop = functools.partial(_loop, model, run, arrays, validation, callbacks, rng, save)
     with _deferred_interrupts() as interrupted:
         try:
             loop(interrupted, total_steps, checkpoint_every)
@@ -242,27 +290,35 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
             save()
             where = f"; checkpoint saved to {os.fspath(checkpoint)}" if checkpoint else ""
             raise KeyboardInterrupt(
-                f"training interrupted at epoch {state.epoch}, step {state.step}: the "
+                f"training interrupted at epoch {run.state.epoch}, step {run.state.step}: the "
                 f"model keeps the parameters of its last completed step{where}"
             ) from None
-    return history
+    return run.history
 
 
-def _loop(model, params, arrays, validation, callbacks, rng, optimizer, state, history,
-          save, interrupted, total_steps, checkpoint_every):
-    xp = get_array_module(arrays[0])
+def _steps(model, run, arrays, order, start, total_steps, interrupted):
+    """Minibatch updates over ``order[start:]``, ``batch_size`` rows at a time."""
+    for begin in range(start, order.shape[0], model.batch_size):
+        idx = order[begin : begin + model.batch_size]  # (batch,)
+        _step(model, run.params, tuple(a[idx] for a in arrays), run.optimizer, run.state,
+              total_steps)
+        if interrupted["set"]:
+            raise KeyboardInterrupt
+
+
+def _loop(model, run, arrays, validation, callbacks, rng, save, interrupted, total_steps,
+          checkpoint_every):
+    state, history = run.state, run.history
+    xp = _index_module(arrays[0])
     n_samples = arrays[0].shape[0]
     bar = tqdm(total=model.epochs, initial=state.epoch, desc=type(model).__name__,
                disable=not model.verbose)
     while state.epoch < model.epochs:
         rng.bit_generator.state = state.epoch_rng_state
         order = to_device(rng.permutation(n_samples), xp)  # (n_samples,)
-        for start in range(state.position * model.batch_size, n_samples, model.batch_size):
-            idx = order[start : start + model.batch_size]  # (batch,)
-            _step(model, params, tuple(a[idx] for a in arrays), optimizer, state, total_steps)
-            if interrupted["set"]:
-                raise KeyboardInterrupt
-        logs = _epoch_logs(model, params, state, n_samples, validation, total_steps)
+        _steps(model, run, arrays, order, state.position * model.batch_size, total_steps,
+               interrupted)
+        logs = _epoch_logs(model, run.params, state, n_samples, validation, total_steps)
         history.append(logs)
         epoch = state.epoch
         _next_epoch(state, rng)
@@ -273,3 +329,50 @@ def _loop(model, params, arrays, validation, callbacks, rng, optimizer, state, h
         for callback in callbacks or ():
             callback(model, epoch, logs)
     bar.close()
+
+
+# ------------------------------------------------------------- passes (partial_fit)
+def begin_pass(run):
+    """Start a pass of a continued run: its loss and live units are counted afresh."""
+    run.state.position, run.state.loss_sum, run.state.alive = 0, 0.0, None
+
+
+def pass_steps(model, run, arrays, total_steps, order=None):
+    """Minibatch updates over ``arrays`` in ``order`` (default: their own row order).
+
+    Ctrl-C stops at the next step boundary: the model keeps the parameters
+    of its last completed step, and no checkpoint is written.
+    """
+    n_samples = arrays[0].shape[0]
+    order = np.arange(n_samples) if order is None else order  # (n_samples,)
+    order = to_device(order, _index_module(arrays[0]))
+    with _deferred_interrupts() as interrupted:
+        try:
+            _steps(model, run, arrays, order, 0, total_steps, interrupted)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(
+                f"training interrupted at step {run.state.step}: the model keeps the "
+                "parameters of its last completed step; a checkpoint keeps the state from "
+                "before this pass"
+            ) from None
+
+
+def end_pass(model, run, n_samples, total_steps, *, validation=None, callbacks=None,
+             checkpoint=None):
+    """Record the pass in the history (as fit records an epoch), checkpoint, call callbacks.
+
+    Returns
+    -------
+    logs : dict
+    """
+    logs = _epoch_logs(model, run.params, run.state, n_samples, validation, total_steps)
+    run.history.append(logs)
+    model.history_ = run.history
+    run.state.epoch += 1
+    begin_pass(run)
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, model, run.params, run.optimizer, run.state, run.history,
+                        None)
+    for callback in callbacks or ():
+        callback(model, logs["epoch"], logs)
+    return logs

@@ -5,7 +5,12 @@ same errors inside and outside a scikit-learn pipeline. Every check runs
 before any computation starts.
 """
 __all__ = [
+    "as_real_array",
     "check_array",
+    "check_finite",
+    "check_real_dtype",
+    "check_shape",
+    "float_dtype_for",
     "check_dtype",
     "check_int",
     "check_real",
@@ -50,7 +55,90 @@ def _float_dtype_for(array_dtype, dtype):
     return np.dtype(np.float64)
 
 
-def check_array(X, name="X", dtype=None):
+def float_dtype_for(array_dtype, dtype=None):
+    """The float dtype rows of ``array_dtype`` are converted to (``dtype`` when given)."""
+    return _float_dtype_for(np.dtype(array_dtype), dtype)
+
+
+def _is_sparse(X):
+    return type(X).__module__.startswith("scipy.sparse")
+
+
+def as_real_array(X, name="X"):
+    """X as a NumPy (or CuPy) array of real numbers, without copying one that already is.
+
+    An object array of numbers is converted to float64 (as NumPy and
+    scikit-learn do); a nested list is read by :func:`numpy.asarray`.
+
+    Raises
+    ------
+    TypeError
+        For a SciPy sparse matrix (this function is for code that needs a dense array).
+    ValueError
+        Naming ``name``, for complex numbers, strings, ragged rows or objects
+        that are not numbers.
+    """
+    if _is_sparse(X):
+        raise TypeError(
+            f"{name} is a SciPy sparse matrix, but dense data is required here; "
+            f"use {name}.toarray()."
+        )
+    if get_array_module(X) is np and type(X) is not np.ndarray and not isinstance(X, np.memmap):
+        try:
+            X = np.asarray(X)  # lists, np.matrix...; an ndarray or a memmap is kept as it is
+        except (ValueError, TypeError) as exc:  # ragged nested sequences
+            raise ValueError(f"{name} could not be read as an array of numbers: {exc}") from exc
+    check_real_dtype(X.dtype, name)
+    if X.dtype.kind == "O":
+        try:
+            X = X.astype(np.float64)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{name} must contain real numbers; its objects could not be converted "
+                f"to float ({exc})."
+            ) from exc
+    return X
+
+
+def check_real_dtype(dtype, name="X"):
+    """Refuse complex, string and other non-numeric dtypes (objects are left to convert).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``.
+    """
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported for {name}; got dtype {dtype}.")
+    if dtype.kind not in "biufO":
+        raise ValueError(f"{name} must contain real numbers; got dtype {dtype}.")
+
+
+def check_shape(shape, name="X"):
+    """Refuse anything but a 2-D shape with at least one row and one column."""
+    if len(shape) != 2:
+        raise ValueError(
+            f"Expected 2D array, got {len(shape)}D array instead ({name} has shape "
+            f"{tuple(shape)}). Reshape your data either using array.reshape(-1, 1) if your "
+            "data has a single feature or array.reshape(1, -1) if it contains a single sample."
+        )
+    if shape[0] == 0 or shape[1] == 0:
+        raise ValueError(
+            f"Found array with shape={tuple(shape)} for {name}, while a minimum of 1 sample "
+            "and 1 feature is required."
+        )
+
+
+def check_finite(X, name="X"):
+    """Raise naming ``name`` when a (float) array holds NaN or infinity."""
+    xp = get_array_module(X)
+    if X.dtype.kind != "f" or bool(xp.isfinite(X).all()):
+        return
+    what = "NaN" if bool(xp.isnan(X).any()) else "infinity or a value too large"
+    raise ValueError(f"Input {name} contains {what}.")
+
+
+def check_array(X, name="X", dtype=None, chunk=4096):
     """Validate a 2-D array of finite real numbers and convert it to float.
 
     Parameters
@@ -62,35 +150,19 @@ def check_array(X, name="X", dtype=None):
     dtype : numpy.dtype or None
         Target float dtype; None keeps float32/float64 and turns anything
         else into float64.
+    chunk : int
+        Rows checked for finiteness at once (bounds the temporary mask).
 
     Returns
     -------
     X : array, shape (n_samples, n_features)
         On the same array module as the input.
     """
-    xp = get_array_module(X)
-    if xp is np:
-        X = np.asarray(X)
-    if X.dtype.kind == "c":
-        raise TypeError(f"Complex data not supported for {name}; got dtype {X.dtype}.")
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must contain real numbers; got dtype {X.dtype}.")
-    if X.ndim != 2:
-        raise ValueError(
-            f"Expected 2D array, got {X.ndim}D array instead ({name} has shape {X.shape}). "
-            "Reshape your data either using array.reshape(-1, 1) if your data has a "
-            "single feature or array.reshape(1, -1) if it contains a single sample."
-        )
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(
-            f"Found array with shape={X.shape} for {name}, while a minimum of 1 sample "
-            "and 1 feature is required."
-        )
+    X = as_real_array(X, name)
+    check_shape(X.shape, name)
     X = X.astype(_float_dtype_for(X.dtype, dtype), copy=False)
-    finite = xp.isfinite(X)
-    if not bool(finite.all()):
-        what = "NaN" if bool(xp.isnan(X).any()) else "infinity or a value too large"
-        raise ValueError(f"Input {name} contains {what}.")
+    for start in range(0, X.shape[0], chunk):
+        check_finite(X[start : start + chunk], name)
     return X
 
 

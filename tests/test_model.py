@@ -177,8 +177,8 @@ def test_bad_hyperparameters_are_named(X, params, error, match):
         (np.ones((0, 10)), ValueError, "minimum of 1 sample"),
         (np.array([[1.0, np.nan]]), ValueError, "Input X contains NaN"),
         (np.array([[1.0, np.inf]]), ValueError, "Input X contains infinity"),
-        (np.ones((3, 2), dtype=complex), TypeError, "Complex data not supported"),
-        (np.array([["a", "b"]]), TypeError, "X must contain real numbers"),
+        (np.ones((3, 2), dtype=complex), ValueError, "Complex data not supported for X"),
+        (np.array([["a", "b"]]), ValueError, "X must contain real numbers"),
     ],
 )
 def test_bad_X_is_rejected_before_training(data, error, match):
