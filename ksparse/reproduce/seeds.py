@@ -58,13 +58,12 @@ def _summary_row(rows):
 
 
 def run_rows(ctx, jobs):
-    """Compute (or read back) the rows of a table, seed after seed.
+    """Compute (or read back) the rows of a table, every seed of one row before the next row.
 
-    Every seeded job runs for seed 0 first, then seed 1, and so on, so an
-    interrupted run leaves complete seeds behind. Finished rows are cached in
-    ``ctx.results`` under :func:`seed_key`; with more than one seed the
-    per-seed test errors and their :func:`spread` are kept under
-    ``seeds/KEY``.
+    Finished rows are cached in ``ctx.results`` under :func:`seed_key`, so
+    an interrupted run resumes; with more than one seed the per-seed test
+    errors and their :func:`spread` are kept under ``seeds/KEY`` as soon as
+    a row has all its seeds.
 
     Parameters
     ----------
@@ -79,25 +78,27 @@ def run_rows(ctx, jobs):
     rows : list of dict
         One row per job, in order: the single row, or the summary of the seeds.
     """
-    for seed in range(ctx.seeds):
-        for key, job, is_seeded in jobs:
+    rows = []
+    for key, job, is_seeded in jobs:
+        seeds = range(ctx.seeds if is_seeded else 1)
+        for seed in seeds:
             name = seed_key(key, seed)
-            if (is_seeded or seed == 0) and name not in ctx.results:
+            if name not in ctx.results:
                 ctx.remember(name, job(seed))
                 ctx.log(f"{name}: {ctx.results[name]['ours']:.2f} % "
                         f"(paper {ctx.results[name]['paper']})")
-    rows = []
-    for key, _, is_seeded in jobs:
-        if not is_seeded or ctx.seeds == 1:
-            rows.append(ctx.results[key])
+        per_seed = [ctx.results[seed_key(key, s)] for s in seeds]
+        if len(per_seed) == 1:
+            rows.append(per_seed[0])
             continue
-        per_seed = [ctx.results[seed_key(key, s)] for s in range(ctx.seeds)]
         ctx.remember(f"seeds/{key}", dict(
-            spread([r["ours"] for r in per_seed]), seeds=list(range(ctx.seeds)),
+            spread([r["ours"] for r in per_seed]), seeds=list(seeds),
             test_error=[r["ours"] for r in per_seed],
             dead_units=[r.get("dead_units") for r in per_seed],
             seconds=[r.get("seconds") for r in per_seed]))
         rows.append(_summary_row(per_seed))
+        ctx.log(f"{key}: {rows[-1]['ours']:.2f} ± {rows[-1]['sd']:.2f} % over "
+                f"{len(per_seed)} seeds")
     return rows
 
 
