@@ -103,7 +103,7 @@ def _threads_of(library, context):
         return f"threads: {library['threads']}"
     for name in THREAD_VARIABLES:
         if name in context["env"]:
-            return f"{name}={context['env'][name]}"
+            return f"threads: {name}={context['env'][name]}"
     return f"threads: not set (BLAS default, usually {context['cpu_count']})"
 
 
