@@ -79,13 +79,15 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
 def _run_targets(ctx, targets, command):
     title = "Reproducing k-sparse autoencoders (Makhzani & Frey, 2013)"
     title += " — quick settings" if ctx.quick else ""
+    runners = [_runner(target) for target in targets]
+    # Noted before the work (so an interrupted run has it too), once the
+    # targets' imports have loaded every BLAS library the run will use.
+    machines = ctx.note_machine(machine_context())
     sections = []
-    for target in targets:
+    for runner in runners:
         start = time.perf_counter()
-        section = _runner(target)(ctx)
+        section = runner(ctx)
         section["text"] = (section.get("text", "") +
                            f"\n\nWall time of this run: {time.perf_counter() - start:.0f} s.")
         sections.append(section)
-        # Read after the work, once every library the run needs is loaded.
-        machines = ctx.note_machine(machine_context())
         write_report(ctx.path("report.md"), title, sections, command, machines)
