@@ -143,7 +143,7 @@ def test_score_features_refits_the_chosen_classifier_on_train_and_val(rng):
     assert kept.test_error == kept.train_only_test_error == score.train_only_test_error
 
 
-def fake_mnist(rng, n_classes=3):
+def fake_mnist(rng, n_classes=3, noise=0.3):
     """MNIST-shaped blobs: 784 features in [0, 1], a few hundred rows per split."""
     class Data:
         pass
@@ -151,14 +151,24 @@ def fake_mnist(rng, n_classes=3):
     centers = rng.random((n_classes, 784)) < 0.2
     def split(n):
         y = rng.integers(0, n_classes, n)
-        X = np.clip(centers[y] + 0.3 * rng.standard_normal((n, 784)), 0, 1)
+        X = np.clip(centers[y] + noise * rng.standard_normal((n, 784)), 0, 1)
         return X.astype(np.float32), y
     data = Data()
     data.train, data.val, data.test = split(200), split(60), split(60)
     return data
 
 
-def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng, monkeypatch):
+@pytest.fixture
+def one_epoch(monkeypatch):
+    """Quick mode with autoencoders of one epoch: what is checked does not need more."""
+    from ksparse.reproduce import table1
+
+    monkeypatch.setitem(table1.SETTINGS, "quick", dict(
+        table1.SETTINGS["quick"], epochs=1, literal_epochs=1))
+
+
+def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng, monkeypatch,
+                                                                  one_epoch):
     from ksparse.finetune import SparseMLPClassifier
     from ksparse.reproduce.features import codes
     from ksparse.reproduce.table3 import run_table3
@@ -216,3 +226,4 @@ def test_most_used_orders_units_by_how_often_they_are_selected(rng):
     order = most_used(model, X, 5)
     assert len(order) == 5 and len(set(order)) == 5
     assert list(counts[order]) == sorted(counts, reverse=True)[:5]
+

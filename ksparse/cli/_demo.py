@@ -54,6 +54,15 @@ def _add_reproduce(sub):
                      help="fail at once when MNIST is not found locally")
     rep.add_argument("--out", default="ksparse-reproduce",
                      help="output folder (default: %(default)s)")
+    rep.add_argument("--seeds", type=positive_int, default=1, metavar="N",
+                     help="train and score every autoencoder row for seeds 0 … N-1 and report "
+                     "mean ± sd (ddof = 1), min and max; seed 0 is the single run, so its "
+                     "models and rows are reused (default: %(default)s)")
+    rep.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                     help="BLAS/OpenMP threads for the run, set with threadpoolctl; without "
+                     "threadpoolctl installed this is refused: set OPENBLAS_NUM_THREADS=N "
+                     "(or OMP_NUM_THREADS, MKL_NUM_THREADS) before starting instead "
+                     "(default: as the libraries start)")
     rep.add_argument("--quiet", action="store_true", help="no progress output")
     rep.set_defaults(run=_reproduce)
 
@@ -70,8 +79,13 @@ def _check_out_folder(out):
 
 def _reproduce(args):
     from ..reproduce import TARGETS, run
+    from ..reproduce.machine import check_threads
     from ._info import dataset_folder
 
+    try:
+        check_threads(args.threads)
+    except ValueError as exc:
+        raise UserError(f"--threads: {exc}") from exc
     check_data_dir(args.data_dir)
     _check_out_folder(args.out)
     targets = TARGETS if "all" in args.targets else args.targets
@@ -82,7 +96,7 @@ def _reproduce(args):
             raise UserError(f"MNIST was not found (searched: {searched}) and --no-download "
                             "is set; put the four IDX files in one of these folders.")
     report = run(targets, out=args.out, data_dir=args.data_dir, quick=args.quick,
-                 verbose=not args.quiet)
+                 verbose=not args.quiet, seeds=args.seeds, threads=args.threads)
     print(f"report: {report}")
     return 0
 

@@ -2,7 +2,8 @@
 
 Each target computes its rows or figures through a :class:`Context` that
 caches trained models and finished rows under the output folder, then
-:func:`run` writes ``report.md`` there with every section done so far.
+:func:`run` writes ``report.md`` there with every section done so far,
+with the machine context (BLAS, threads, NumPy, backend) the times depend on.
 """
 __all__ = ["TARGETS", "run"]
 
@@ -11,7 +12,8 @@ import shlex
 import sys
 import time
 
-from .context import Context
+from .context import Context, check_seeds
+from .machine import check_threads, machine_context, thread_limit
 from .report import write_report
 
 TARGETS = ("table1", "table3", "fig1", "fig3", "fig4")
@@ -33,7 +35,7 @@ def _runner(target):
 
 
 def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=True,
-        command=None):
+        command=None, seeds=1, threads=None):
     """Run ``targets`` (names from :data:`TARGETS`, or ``"all"``) and write the report.
 
     Parameters
@@ -48,6 +50,12 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
     verbose : bool
     command : str, optional
         Shown at the top of the report.
+    seeds : int, default=1
+        Train and score every autoencoder row for seeds 0 … seeds−1 and
+        report mean ± sd, min and max (figures use seed 0).
+    threads : int, optional
+        BLAS and OpenMP threads for the run (needs threadpoolctl); default:
+        as the libraries start (see the ``*_NUM_THREADS`` variables).
 
     Returns
     -------
@@ -59,16 +67,27 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
         raise ValueError(f"unknown target(s) {unknown}; choose from {TARGETS} or 'all'.")
-    ctx = Context(out, data_dir=data_dir, quick=quick, verbose=verbose)
+    check_seeds(seeds)
+    check_threads(threads)
+    with thread_limit(threads):
+        ctx = Context(out, data_dir=data_dir, quick=quick, verbose=verbose, seeds=seeds)
+        command = command or " ".join(shlex.quote(a) for a in ["ksparse"] + sys.argv[1:])
+        _run_targets(ctx, targets, command)
+    return os.path.join(out, "report.md")
+
+
+def _run_targets(ctx, targets, command):
+    title = "Reproducing k-sparse autoencoders (Makhzani & Frey, 2013)"
+    title += " — quick settings" if ctx.quick else ""
+    runners = [_runner(target) for target in targets]
+    # Noted before the work (so an interrupted run has it too), once the
+    # targets' imports have loaded every BLAS library the run will use.
+    machines = ctx.note_machine(machine_context())
     sections = []
-    for target in targets:
+    for runner in runners:
         start = time.perf_counter()
-        section = _runner(target)(ctx)
+        section = runner(ctx)
         section["text"] = (section.get("text", "") +
                            f"\n\nWall time of this run: {time.perf_counter() - start:.0f} s.")
         sections.append(section)
-        title = "Reproducing k-sparse autoencoders (Makhzani & Frey, 2013)"
-        title += " — quick settings" if quick else ""
-        command = command or " ".join(shlex.quote(a) for a in ["ksparse"] + sys.argv[1:])
-        write_report(os.path.join(out, "report.md"), title, sections, command)
-    return os.path.join(out, "report.md")
+        write_report(ctx.path("report.md"), title, sections, command, machines)

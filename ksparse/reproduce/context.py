@@ -5,14 +5,18 @@ Everything an experiment produces is kept under the output folder:
 training, so an interrupted run resumes mid-training) and ``results.json``
 for finished table rows, so running the same command again skips what is
 done and continues where it stopped. Rows written under an earlier
-``PROTOCOL`` are not read back: they are computed again.
+``PROTOCOL`` are not read back: they are computed again. With several
+seeds, the models and rows of seed s > 0 get their own names (see
+:mod:`ksparse.reproduce.seeds`); seed 0's are those of a single run.
 """
-__all__ = ["Context"]
+__all__ = ["Context", "check_seeds"]
 
 import json
 import os
 import tempfile
 import time
+
+import numpy as np
 
 from ..io import load
 from ..model import KSparseAutoencoder
@@ -37,10 +41,14 @@ class Context:
         Smaller settings that finish in minutes.
     verbose : bool
         Progress bars and progress lines.
+    seeds : int, default=1
+        Seeds 0 … seeds−1 of every row trained from a random initialisation.
     """
 
-    def __init__(self, out, data_dir=None, quick=False, verbose=True):
+    def __init__(self, out, data_dir=None, quick=False, verbose=True, seeds=1):
+        check_seeds(seeds)
         self.out, self.data_dir, self.quick, self.verbose = out, data_dir, quick, verbose
+        self.seeds = int(seeds)
         os.makedirs(os.path.join(out, "models"), exist_ok=True)
         self._mnist = None
         self._results_path = os.path.join(out, "results.json")
@@ -94,6 +102,19 @@ class Context:
         self.remember(f"seconds/{name}", seconds)
         return model, seconds
 
+    def note_machine(self, context):
+        """Record the machine context of this run (kept with those of earlier runs).
+
+        Returns
+        -------
+        machines : list of dict
+            The distinct contexts under which this folder's rows were computed,
+            this run's last.
+        """
+        machines = [m for m in self.results.get("machines", []) if m != context]
+        self.remember("machines", machines + [context])
+        return self.results["machines"]
+
     def remember(self, key, value):
         """Store a finished result (JSON-serialisable) so later runs skip it."""
         self.results[key] = value
@@ -102,6 +123,12 @@ class Context:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(self.results, fh, indent=1)
         os.replace(tmp, self._results_path)
+
+
+def check_seeds(seeds):
+    """Refuse a number of seeds that is not an integer >= 1 (naming ``seeds``)."""
+    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}.")
 
 
 def _current(results):
