@@ -85,6 +85,7 @@ def main(argv=None):
     """
     try:
         args = _build_parser().parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # shown in reports
         _check_backend(args.command)
         return args.run(args)
     except UserError as exc:

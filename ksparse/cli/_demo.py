@@ -4,6 +4,7 @@
 and writes the learned filters (cf. paper Fig. 3); ``reproduce`` runs
 :func:`ksparse.reproduce.run`. Both check their options before any work.
 """
+import shlex
 __all__ = ["add_parsers"]
 
 from ._common import UserError, check_data_dir, nonnegative_int, positive_int
@@ -95,8 +96,10 @@ def _reproduce(args):
             searched = ", ".join(folder for folder, _ in folders)
             raise UserError(f"MNIST was not found (searched: {searched}) and --no-download "
                             "is set; put the four IDX files in one of these folders.")
+    command = " ".join(shlex.quote(a) for a in ["ksparse", *getattr(args, "argv", ())])
     report = run(targets, out=args.out, data_dir=args.data_dir, quick=args.quick,
-                 verbose=not args.quiet, seeds=args.seeds, threads=args.threads)
+                 verbose=not args.quiet, seeds=args.seeds, threads=args.threads,
+                 command=command)
     print(f"report: {report}")
     return 0
 

@@ -9,7 +9,6 @@ __all__ = ["TARGETS", "run"]
 
 import os
 import shlex
-import sys
 import time
 
 from .context import Context, check_seeds
@@ -71,7 +70,7 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
     check_threads(threads)
     with thread_limit(threads):
         ctx = Context(out, data_dir=data_dir, quick=quick, verbose=verbose, seeds=seeds)
-        command = command or " ".join(shlex.quote(a) for a in ["ksparse"] + sys.argv[1:])
+        command = command or " ".join(["ksparse reproduce", *map(shlex.quote, targets)])
         _run_targets(ctx, targets, command)
     return os.path.join(out, "report.md")
 
