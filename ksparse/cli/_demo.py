@@ -4,8 +4,9 @@
 and writes the learned filters (cf. paper Fig. 3); ``reproduce`` runs
 :func:`ksparse.reproduce.run`. Both check their options before any work.
 """
-import shlex
 __all__ = ["add_parsers"]
+
+import shlex
 
 from ._common import UserError, check_data_dir, nonnegative_int, positive_int
 
