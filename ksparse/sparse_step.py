@@ -22,38 +22,17 @@ fast; a C-ordered W works too, at the cost of two transposed copies a step.
 On NumPy the gradient sums are SciPy CSR products; on CuPy they are
 scatter-adds, so the function runs unchanged on either backend.
 """
-__all__ = ["topk_support", "decode_and_backprop", "scatter_rows", "sparse_loss_and_grads"]
+__all__ = ["decode_and_backprop", "scatter_rows", "sparse_loss_and_grads"]
 
 import numpy as np
 import scipy.sparse
 
 from .backend import get_array_module
-from .topk import topk_mask
+from .topk import topk_support
 
 # The decoder gathers the k atoms of a few rows at a time; about this many bytes
 # keeps the gathered block in a core's L2 cache on the CPU.
 _CPU_GATHER_BYTES = 1 << 20
-
-
-def topk_support(z, k):
-    """Γ = supp_k(z) both as column indices and as a mask (ties to the lower index).
-
-    Parameters
-    ----------
-    z : array, shape (n_samples, n_hidden)
-    k : int, 1 <= k <= n_hidden
-
-    Returns
-    -------
-    idx : int array, shape (n_samples, k)
-        The selected units of each row, in increasing order.
-    mask : bool array, shape (n_samples, n_hidden)
-        The same selection as :func:`ksparse.topk.topk_mask`.
-    """
-    xp = get_array_module(z)
-    mask = topk_mask(z, k)  # (n_samples, n_hidden), exactly k per row
-    _, cols = xp.nonzero(mask)  # row-major: the k units of row 0, then row 1, ...
-    return cols.reshape(z.shape[0], k), mask
 
 
 def _sparse_module(xp):
