@@ -19,8 +19,10 @@ atoms contiguous in memory) Wᵀ is a free view and the gradient of W comes
 back in the same order, which the optimizer's in-place update needs to be
 fast; a C-ordered W works too, at the cost of two transposed copies a step.
 
-On NumPy the gradient sums are SciPy CSR products; on CuPy they are
-scatter-adds, so the function runs unchanged on either backend.
+On NumPy the gradient sums are SciPy sparse products; on CuPy, where dense
+products are cheap, the selected activities are scattered into a dense
+matrix for one cuBLAS product, so the function runs unchanged on either
+backend and stays deterministic.
 """
 __all__ = ["decode_and_backprop", "scatter_rows", "sparse_loss_and_grads"]
 
@@ -36,7 +38,7 @@ _CPU_GATHER_BYTES = 1 << 20
 
 
 def _sparse_module(xp):
-    """scipy.sparse for NumPy arrays, None where the scatter-add fallback is used."""
+    """scipy.sparse for NumPy arrays; None for CuPy (dense products instead)."""
     return scipy.sparse if xp is np else None
 
 
@@ -86,7 +88,7 @@ def scatter_rows(idx, weights, rows, n_hidden):
     Parameters
     ----------
     idx : int array, shape (n_rows, k)
-        Unit indices, k per data row.
+        Unit indices, k distinct ones per data row.
     weights : array, shape (n_rows, k)
     rows : array, shape (n_rows, n_features)
     n_hidden : int
@@ -100,14 +102,17 @@ def scatter_rows(idx, weights, rows, n_hidden):
     n_rows, k = idx.shape
     sparse = _sparse_module(xp)
     if sparse is not None:
-        indptr = np.arange(0, n_rows * k + 1, k)  # k entries per data row
-        Z = sparse.csr_matrix((weights.ravel(), idx.ravel(), indptr), shape=(n_rows, n_hidden))
-        # Unit-major storage makes each output row one sequential sum.
-        return Z.T.tocsr() @ rows  # (n_hidden, n_features)
-    out = xp.zeros((n_hidden, rows.shape[1]), dtype=rows.dtype)
-    terms = weights[:, :, None] * rows[:, None, :]  # (n_rows, k, n_features)
-    xp.add.at(out, idx.ravel(), terms.reshape(n_rows * k, -1))
-    return out
+        # Zᵀ in compressed-column form: column i holds the k units of data row i,
+        # so the arrays come straight from idx and weights, with no sorting.
+        indptr = np.arange(0, n_rows * k + 1, k)  # (n_rows + 1,)
+        Z_T = sparse.csc_matrix((weights.ravel(), idx.ravel(), indptr), shape=(n_hidden, n_rows))
+        return Z_T @ rows  # (n_hidden, n_features)
+    # Elsewhere (CuPy): the k weights of a row never collide, so they can be
+    # written into a dense Z and one matrix product does the sums, in a fixed
+    # order (atomic scatter-adds would make the rounding vary between runs).
+    Z = xp.zeros((n_rows, n_hidden), dtype=rows.dtype)  # (n_rows, n_hidden)
+    Z[xp.arange(n_rows)[:, None], idx] = weights
+    return Z.T @ rows  # (n_hidden, n_features)
 
 
 def _atoms(W):

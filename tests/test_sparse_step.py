@@ -67,8 +67,8 @@ def test_weight_gradient_comes_back_in_the_order_of_w(rng, order):
 
 
 @pytest.mark.parametrize("tied", [True, False])
-def test_scatter_add_path_and_one_row_chunks_agree(rng, tied, monkeypatch):
-    """The CuPy code path (scatter-adds, whole-batch gathers), run on NumPy arrays."""
+def test_dense_fallback_and_one_row_chunks_agree(rng, tied, monkeypatch):
+    """The CuPy code path (dense gradient products, whole-batch gathers), run on NumPy arrays."""
     X = rng.standard_normal((6, 5))
     params = make_params(rng, 5, 10, tied)
     monkeypatch.setattr(S, "_sparse_module", lambda xp: None)
