@@ -91,9 +91,17 @@ def print_table(header, rows):
     cells = [header] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for n, row in enumerate(cells):
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        print("  ".join(c.rjust(w) if i else c.ljust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))))
         if n == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def mnist_like(rng, n_samples, n_features=784):
+    """Binary images with MNIST's share of lit pixels (about 19%), as float32."""
+    import numpy as np
+
+    return (rng.random((n_samples, n_features)) < 0.19).astype(np.float32)
 
 
 def machine_line():

@@ -22,8 +22,8 @@ Usage::
 import argparse
 import time
 
-from _bench import blas_description, limit_threads, machine_line, median_ms, print_table, spread
-from _bench import time_interleaved
+from _bench import (blas_description, limit_threads, machine_line, median_ms, mnist_like,
+                    print_table, spread, time_interleaved)
 
 
 def parse_args():
@@ -31,7 +31,8 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=10, help="timed runs of the fast encoders")
     parser.add_argument("--k", type=int, default=25)
-    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: ksparse's search)")
+    parser.add_argument("--data-dir", default=None,
+                        help="MNIST folder (default: ksparse's search)")
     parser.add_argument("--model", default=None, help="a saved KSparseAutoencoder (.npz)")
     parser.add_argument("--epochs", type=int, default=1, help="training epochs without --model")
     parser.add_argument("--omp-samples", type=int, default=10000)
@@ -48,10 +49,7 @@ def load_images(data_dir):
         splits = load_mnist(data_dir, download=False)
         return splits.train[0][:5000], splits.test[0][:10000], "MNIST test images"
     except (DataNotFoundError, OSError) as exc:
-        rng = np.random.default_rng(0)
-        # Binary pixels, on with MNIST's rate (about 19%), so that the paper's
-        # learning rate suits them as it suits MNIST.
-        data = (rng.random((15000, 784)) < 0.19).astype(np.float32)
+        data = mnist_like(np.random.default_rng(0), 15000)  # the paper's learning rate suits it
         return data[:5000], data[5000:], f"RANDOM data: MNIST not found ({exc.__class__.__name__})"
 
 

@@ -69,7 +69,8 @@ def reference_adam(w, grads, lr, beta1, beta2, eps):
 
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_momentum_matches_equation_11_over_several_steps(rng, order):
-    params = {"W": np.asarray(rng.standard_normal((5, 4)), order=order), "b": rng.standard_normal(4)}
+    params = {"W": np.asarray(rng.standard_normal((5, 4)), order=order),
+              "b": rng.standard_normal(4)}
     start = {n: p.copy() for n, p in params.items()}
     grads = [{n: rng.standard_normal(p.shape) for n, p in params.items()} for _ in range(6)]
     lrs = [0.1, 0.05, 0.2, 0.01, 0.3, 0.07]
