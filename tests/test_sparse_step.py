@@ -39,12 +39,13 @@ def test_matches_dense_step_in_float64(rng, tied, pre_bias, k, n_samples):
     assert_same_step(params, X, k, pre_bias, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("pre_bias", [False, True])
 @pytest.mark.parametrize("tied", [True, False])
 @pytest.mark.parametrize("k", [1, 5, 40])
-def test_matches_dense_step_in_float32(rng, tied, pre_bias, k):
+def test_matches_dense_step_in_float32(rng, tied, pre_bias, k, order):
     X = rng.random((33, 20)).astype(np.float32)
-    params = make_params(rng, 20, 40, tied, np.float32)
+    params = make_params(rng, 20, 40, tied, np.float32, order)
     assert_same_step(params, X, k, pre_bias, rtol=2e-5, atol=2e-6)
 
 
