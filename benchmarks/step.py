@@ -19,7 +19,8 @@ keep the weights finite; the cost of a step does not depend on them.
 
 Usage::
 
-    python benchmarks/step.py [--threads 2] [--rounds 60] [--data-dir DIR] [--no-torch] [--phases]
+    python benchmarks/step.py [--threads 2] [--rounds 60] [--data-dir DIR] [--no-torch]
+                              [--clock wall|cpu] [--phases]
 """
 import argparse
 import sys
@@ -37,6 +38,8 @@ def parse_args():
     parser.add_argument("--k", type=int, default=25)
     parser.add_argument("--data-dir", default=None, help="MNIST folder (random data if omitted)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="cpu: process CPU time, robust to other load (with 1 thread)")
     parser.add_argument("--phases", action="store_true",
                         help="also time the phases of the sparse step separately")
     return parser.parse_args()
@@ -148,7 +151,8 @@ def run_phases(data, rng, args):
     rows = []
     for B in args.batch_sizes:
         params = init_params(rng, data.shape[1], args.n_hidden, "F")
-        times = time_interleaved(phase_functions(params, data[:B], args.k), args.rounds)
+        times = time_interleaved(phase_functions(params, data[:B], args.k), args.rounds,
+                                 clock=args.clock)
         rows.append([B] + [f"{median_ms(t):.3f}" for t in times.values()])
     print_table(["batch"] + list(times), rows)
 
@@ -203,11 +207,11 @@ def main():
             batches = [data[i * B : (i + 1) * B] for i in range(min(20, len(data) // B))]
             init = init_params(rng, data.shape[1], args.n_hidden, "C")
             funcs = step_functions(optimizer_name, batches, init, args.k, torch)
-            times = time_interleaved(funcs, args.rounds)
+            times = time_interleaved(funcs, args.rounds, clock=args.clock)
             for stat, rows in tables.items():
                 rows.append([optimizer_name, B] + table_row(times, stat))
     print(f"Training step, {data.shape[1]} -> {args.n_hidden}, k = {args.k}, float32, data: "
-          f"{source}; {args.rounds} interleaved rounds, ratio to the floor")
+          f"{source}; {args.rounds} interleaved rounds, {args.clock} clock, ratio to the floor")
     for stat, title in ((median_ms, "median"), (min_ms, "minimum (least disturbed call)")):
         print(f"\n{title}:")
         print_table(["optimizer", "batch"] + list(times) + ["worst p10/p90"], tables[stat])
