@@ -5,12 +5,25 @@
 
 The optimizer owns one velocity array per parameter and updates parameters
 in place, so a model's fitted attributes always show the current weights.
+Every update is a short sequence of in-place ufuncs (``out=``) through one
+or two scratch arrays per parameter, kept between steps: no temporary array
+is allocated per step, and each line is one pass over the parameter. The
+operations and their order are those of the textbook formulas, so results
+are bitwise those of the plain NumPy expressions.
 """
 __all__ = ["MomentumSGD", "Adam"]
 
 import numpy as np
 
 from .backend import get_array_module
+
+
+def _scratch(buffers, name, param, count):
+    """``count`` work arrays shaped and ordered like ``param``, made on first use."""
+    if name not in buffers:
+        xp = get_array_module(param)
+        buffers[name] = tuple(xp.empty_like(param) for _ in range(count))
+    return buffers[name]
 
 
 class MomentumSGD:
@@ -41,6 +54,7 @@ class MomentumSGD:
         self.velocity = {
             name: get_array_module(p).zeros_like(p) for name, p in params.items()
         }
+        self._buffers = {}  # scratch for η ∇f, one per parameter
 
     def get_state(self):
         """Arrays that, with the parameters, determine all future updates."""
@@ -52,12 +66,18 @@ class MomentumSGD:
             v[...] = state[f"velocity/{name}"]
 
     def step(self, grads, learning_rate):
-        """Apply one update with learning rate η to every parameter in ``grads``."""
+        """Apply one update with learning rate η to every parameter in ``grads``.
+
+        ``grads`` holds arrays of the parameters' dtype; it is not modified.
+        """
         for name, grad in grads.items():
-            v = self.velocity[name]
-            v *= self.momentum
-            v -= learning_rate * grad
-            self.params[name] += v
+            xp = get_array_module(grad)
+            w, v = self.params[name], self.velocity[name]
+            (step,) = _scratch(self._buffers, name, w, 1)
+            xp.multiply(v, self.momentum, out=v)  # m v
+            xp.multiply(grad, learning_rate, out=step)  # η ∇f
+            xp.subtract(v, step, out=v)  # v ← m v − η ∇f
+            xp.add(w, v, out=w)  # w ← w + v
 
 
 class Adam:
@@ -91,6 +111,7 @@ class Adam:
         self.t = 0
         self.m = {name: get_array_module(p).zeros_like(p) for name, p in params.items()}
         self.v = {name: get_array_module(p).zeros_like(p) for name, p in params.items()}
+        self._buffers = {}  # two scratch arrays per parameter
 
     def get_state(self):
         """Moment estimates and the step count, as arrays."""
@@ -119,16 +140,28 @@ class Adam:
         self.t = int(t)
 
     def step(self, grads, learning_rate):
-        """Apply one Adam update to every parameter in ``grads``."""
+        """Apply one Adam update to every parameter in ``grads``.
+
+        ``grads`` holds arrays of the parameters' dtype; it is not modified.
+        """
         self.t += 1
         scale_m = 1.0 / (1.0 - self.beta1**self.t)
         scale_v = 1.0 / (1.0 - self.beta2**self.t)
         for name, grad in grads.items():
             xp = get_array_module(grad)
-            m, v = self.m[name], self.v[name]
-            m *= self.beta1
-            m += (1.0 - self.beta1) * grad
-            v *= self.beta2
-            v += (1.0 - self.beta2) * grad * grad
-            step = (m * scale_m) / (xp.sqrt(v * scale_v) + self.eps)
-            self.params[name] -= learning_rate * step
+            w, m, v = self.params[name], self.m[name], self.v[name]
+            a, c = _scratch(self._buffers, name, w, 2)
+            xp.multiply(m, self.beta1, out=m)  # β₁ m
+            xp.multiply(grad, 1.0 - self.beta1, out=a)
+            xp.add(m, a, out=m)  # m ← β₁ m + (1 − β₁) g
+            xp.multiply(v, self.beta2, out=v)  # β₂ v
+            xp.multiply(grad, 1.0 - self.beta2, out=a)
+            xp.multiply(a, grad, out=a)
+            xp.add(v, a, out=v)  # v ← β₂ v + (1 − β₂) g²
+            xp.multiply(v, scale_v, out=a)
+            xp.sqrt(a, out=a)
+            xp.add(a, self.eps, out=a)  # √v̂ + ε
+            xp.multiply(m, scale_m, out=c)  # m̂
+            xp.divide(c, a, out=c)
+            xp.multiply(c, learning_rate, out=c)
+            xp.subtract(w, c, out=w)  # w ← w − η m̂ / (√v̂ + ε)

@@ -11,7 +11,7 @@ a selection that changed from run to run (or from CPU to GPU) would make
 training irreproducible, and ties are common in practice (ReLU-like zeros,
 quantized inputs, an all-zero row at initialisation).
 """
-__all__ = ["kth_largest", "topk_mask", "topk_indices", "keep_topk"]
+__all__ = ["kth_largest", "topk_mask", "topk_indices", "topk_support", "keep_topk"]
 
 from .backend import get_array_module
 
@@ -88,10 +88,30 @@ def topk_indices(z, k):
     idx : int array, shape (n_samples, k)
         The same selection as :func:`topk_mask`.
     """
+    return topk_support(z, k)[0]
+
+
+def topk_support(z, k):
+    """Γ = supp_k(z) both as column indices and as a mask (ties to the lower index).
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+    k : int, 1 <= k <= n_hidden
+
+    Returns
+    -------
+    idx : int array, shape (n_samples, k)
+        The selected units of each row, in increasing order.
+    mask : bool array, shape (n_samples, n_hidden)
+        The same selection as :func:`topk_mask`.
+    """
     xp = get_array_module(z)
-    mask = topk_mask(z, k)
-    rows, cols = xp.nonzero(mask)  # row-major: k entries per row, in order
-    return cols.reshape(z.shape[0], k)
+    mask = topk_mask(z, k)  # (n_samples, n_hidden), exactly k per row
+    # Flat positions in row-major order: the k units of row 0, then row 1, ...
+    # (one pass over the mask; a 2-D nonzero is several times slower).
+    flat = xp.flatnonzero(mask).reshape(z.shape[0], k)  # (n_samples, k)
+    return flat % z.shape[1], mask
 
 
 def keep_topk(z, k):

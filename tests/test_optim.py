@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from ksparse.optim import MomentumSGD
 
@@ -44,3 +45,70 @@ def test_two_adam_steps_match_a_hand_computation():
     fresh = Adam({"w": w.copy()}, beta1=0.5, beta2=0.75, eps=0.0)
     fresh.set_state(state)
     assert fresh.t == 2 and np.array_equal(fresh.m["w"], opt.m["w"])
+
+
+def reference_momentum(w, grads, lrs, momentum):
+    """Eq. (11) written out with fresh arrays: v ← m v − η g, w ← w + v."""
+    v = np.zeros_like(w)
+    for g, lr in zip(grads, lrs):
+        v = momentum * v - lr * g
+        w = w + v
+    return w, v
+
+
+def reference_adam(w, grads, lr, beta1, beta2, eps):
+    """Adam as printed by Kingma & Ba: bias-corrected moments, ε outside the root."""
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return w
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_momentum_matches_equation_11_over_several_steps(rng, order):
+    params = {"W": np.asarray(rng.standard_normal((5, 4)), order=order),
+              "b": rng.standard_normal(4)}
+    start = {n: p.copy() for n, p in params.items()}
+    grads = [{n: rng.standard_normal(p.shape) for n, p in params.items()} for _ in range(6)]
+    lrs = [0.1, 0.05, 0.2, 0.01, 0.3, 0.07]
+    opt = MomentumSGD(params, momentum=0.8)
+    for g, lr in zip(grads, lrs):
+        opt.step(g, lr)
+    for name in params:
+        w, v = reference_momentum(start[name], [g[name] for g in grads], lrs, 0.8)
+        np.testing.assert_allclose(params[name], w, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(opt.velocity[name], v, rtol=1e-13, atol=1e-15)
+
+
+def test_adam_matches_the_paper_formula_where_eps_matters(rng):
+    from ksparse.optim import Adam
+
+    w0 = rng.standard_normal((3, 7))
+    # Gradients of the order of ε: √v̂ ≈ |g| ≈ ε, so ε changes the step.
+    grads = [rng.standard_normal((3, 7)) * 1e-8 for _ in range(5)]
+    results = {}
+    for eps in (1e-8, 0.0):
+        w = w0.copy()
+        opt = Adam({"w": w}, beta1=0.8, beta2=0.95, eps=eps)
+        for g in grads:
+            opt.step({"w": g}, 0.01)
+        np.testing.assert_allclose(w, reference_adam(w0, grads, 0.01, 0.8, 0.95, eps),
+                                   rtol=1e-13, atol=1e-15)
+        results[eps] = w - w0
+    assert np.abs(results[1e-8] - results[0.0]).max() > 0.1 * np.abs(results[0.0]).max()
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_step_leaves_the_gradients_alone(rng, name):
+    from ksparse.optim import Adam
+
+    params = {"w": rng.standard_normal((4, 3))}
+    opt = MomentumSGD(params, 0.9) if name == "momentum" else Adam(params)
+    g = rng.standard_normal((4, 3))
+    before = g.copy()
+    for _ in range(3):
+        opt.step({"w": g}, 0.1)
+    assert np.array_equal(g, before)

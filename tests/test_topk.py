@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ksparse.topk import keep_topk, kth_largest, topk_indices, topk_mask
+from ksparse.topk import keep_topk, kth_largest, topk_indices, topk_mask, topk_support
 
 
 def reference_mask(z, k):
@@ -63,3 +63,13 @@ def test_keep_topk_zeroes_the_rest(rng):
     assert z_sparse.dtype == np.float32
     assert np.array_equal(z_sparse[mask], z[mask])
     assert np.all(z_sparse[~mask] == 0)
+
+
+def test_topk_support_gives_the_mask_and_its_sorted_indices(rng):
+    z = rng.integers(0, 4, size=(40, 12)).astype(np.float32)  # many ties
+    for k in (1, 5, 12):
+        idx, mask = topk_support(z, k)
+        assert np.array_equal(mask, reference_mask(z, k))
+        assert idx.shape == (40, k) and np.all(np.diff(idx, axis=1) > 0)
+        assert np.array_equal(np.take_along_axis(mask, idx, axis=1), np.ones((40, k), bool))
+        assert np.array_equal(topk_indices(z, k), idx)

@@ -1,0 +1,231 @@
+"""Time one training step of a k-sparse autoencoder: dense, sparse-aware and PyTorch.
+
+784 -> 1000 tied autoencoder, k = 25, float32, one minibatch step (forward,
+backward, optimizer update) per call. Columns, all in one process with the
+same thread count:
+
+floor   ``X @ W`` alone: top-k needs all of Wᵀx, so no step can be cheaper;
+dense   ``ksparse.functional.loss_and_grads`` + the optimizer (W C-ordered);
+sparse  ``ksparse.sparse_step.sparse_loss_and_grads`` + the optimizer, with
+        W Fortran-ordered (its atoms contiguous) and, in the next column,
+        C-ordered;
+torch   the same model in PyTorch on the CPU (``torch.topk``, ``scatter``,
+        autograd, ``torch.optim.SGD`` / ``Adam``), when torch imports.
+
+Ratios are to the floor. Data are random binary pixels (MNIST's 19% lit)
+unless ``--data-dir`` holds MNIST. The learning rates are small (1e-3 for
+momentum, 1e-4 for Adam) so that thousands of steps on the same few batches
+keep the weights finite; the cost of a step does not depend on them.
+
+Usage::
+
+    python benchmarks/step.py [--threads 2] [--rounds 60] [--data-dir DIR] [--no-torch]
+                              [--clock wall|cpu] [--phases]
+"""
+import argparse
+import sys
+
+from _bench import (blas_description, limit_threads, machine_line, median_ms, mnist_like,
+                    print_table, spread, time_interleaved)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
+    parser.add_argument("--rounds", type=int, default=60, help="timed calls per method")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 256])
+    parser.add_argument("--n-hidden", type=int, default=1000)
+    parser.add_argument("--k", type=int, default=25)
+    parser.add_argument("--data-dir", default=None, help="MNIST folder (random data if omitted)")
+    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="cpu: process CPU time, robust to other load (with 1 thread)")
+    parser.add_argument("--phases", action="store_true",
+                        help="also time the phases of the sparse step separately")
+    return parser.parse_args()
+
+
+def load_data(data_dir, rng, n_features=784):
+    """(data, description): MNIST training images, or uniform noise."""
+    if data_dir is not None:
+        from ksparse.datasets import load_mnist
+
+        return load_mnist(data_dir, download=False).train[0][:10000], f"MNIST from {data_dir}"
+    return mnist_like(rng, 10000, n_features), "random binary pixels, 19% on (MNIST-like)"
+
+
+def init_params(rng, n_features, n_hidden, order):
+    import numpy as np
+
+    W = (rng.standard_normal((n_features, n_hidden)) * 0.01).astype(np.float32)
+    return {"W": np.asarray(W, order=order), "b": np.zeros(n_hidden, np.float32),
+            "b_prime": np.zeros(n_features, np.float32)}
+
+
+def make_optimizer(name, params):
+    from ksparse.optim import Adam, MomentumSGD
+
+    return (MomentumSGD(params, 0.9), 1e-3) if name == "momentum" else (Adam(params), 1e-4)
+
+
+def numpy_step(loss_and_grads, params, optimizer_name, batches, k):
+    """A closure running one training step on the next minibatch."""
+    optimizer, lr = make_optimizer(optimizer_name, params)
+    state = {"i": 0}
+
+    def step():
+        X = batches[state["i"] % len(batches)]
+        state["i"] += 1
+        _, grads, _ = loss_and_grads(params, X, k)
+        optimizer.step(grads, lr)
+
+    return step
+
+
+def torch_step(init, optimizer_name, batches, k):
+    import torch
+
+    W = torch.tensor(init["W"], requires_grad=True)
+    b = torch.tensor(init["b"], requires_grad=True)
+    b_prime = torch.tensor(init["b_prime"], requires_grad=True)
+    params = [W, b, b_prime]
+    opt = (torch.optim.SGD(params, lr=1e-3, momentum=0.9) if optimizer_name == "momentum"
+           else torch.optim.Adam(params, lr=1e-4))
+    tensors = [torch.from_numpy(X) for X in batches]
+    state = {"i": 0}
+
+    def step():
+        X = tensors[state["i"] % len(tensors)]
+        state["i"] += 1
+        z = X @ W + b  # (B, n_hidden)
+        values, idx = torch.topk(z, k, dim=1)
+        z_sparse = torch.zeros_like(z).scatter(1, idx, values)
+        diff = z_sparse @ W.T + b_prime - X
+        loss = (diff * diff).sum() / X.shape[0]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def try_torch(n_threads):
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(n_threads)
+    return torch
+
+
+def phase_functions(params, X, k):
+    """The sparse step cut into its phases, each a closure on fixed inputs."""
+    import numpy as np
+
+    from ksparse import sparse_step as S
+    from ksparse.optim import MomentumSGD
+    from ksparse.topk import topk_support
+
+    W, b, b_prime = params["W"], params["b"], params["b_prime"]
+    n_hidden = W.shape[1]
+    z = X @ W + b
+    idx, _ = topk_support(z, k)
+    z_top = np.take_along_axis(z, idx, axis=1)
+    diff, dz_top = S.decode_and_backprop(idx, z_top, W.T, X, b_prime)
+    both, weights = np.concatenate([idx, idx]), np.concatenate([z_top, dz_top])
+    rows = np.concatenate([diff * (2.0 / X.shape[0]), X])
+    _, grads, _ = S.sparse_loss_and_grads(params, X, k)
+    sgd = MomentumSGD({n: p.copy(order="K") for n, p in params.items()}, 0.9)
+    return {
+        "encode X @ W + b": lambda: X @ W + b,
+        "top-k support": lambda: topk_support(z, k),
+        "decode + backprop": lambda: S.decode_and_backprop(idx, z_top, W.T, X, b_prime),
+        "gradient scatter (tied)": lambda: S.scatter_rows(both, weights, rows, n_hidden),
+        "momentum update": lambda: sgd.step(grads, 1e-9),
+        "whole sparse step": lambda: S.sparse_loss_and_grads(params, X, k),
+    }
+
+
+def run_phases(data, rng, args):
+    print(f"\nPhases of the sparse step (momentum), median ms over {args.rounds} rounds:")
+    rows = []
+    for B in args.batch_sizes:
+        params = init_params(rng, data.shape[1], args.n_hidden, "F")
+        times = time_interleaved(phase_functions(params, data[:B], args.k), args.rounds,
+                                 clock=args.clock)
+        rows.append([B] + [f"{median_ms(t):.3f}" for t in times.values()])
+    print_table(["batch"] + list(times), rows)
+
+
+def step_functions(optimizer_name, batches, init, k, torch):
+    """The timed closures of one table row: floor, NumPy steps and PyTorch."""
+    import numpy as np
+
+    from ksparse import functional, sparse_step
+
+    def copy(order):
+        return {name: np.array(p, order=order) for name, p in init.items()}
+
+    W = copy("C")["W"]
+    funcs = {
+        "floor": lambda: batches[0] @ W,
+        "dense": numpy_step(functional.loss_and_grads, copy("C"), optimizer_name, batches, k),
+        "sparse": numpy_step(sparse_step.sparse_loss_and_grads, copy("F"), optimizer_name,
+                             batches, k),
+        "sparse, W C-order": numpy_step(sparse_step.sparse_loss_and_grads, copy("C"),
+                                        optimizer_name, batches, k),
+    }
+    if torch is not None:
+        funcs["torch"] = torch_step(init, optimizer_name, batches, k)
+    return funcs
+
+
+def table_row(times, stat):
+    """``stat`` (ms) and its ratio to the floor's for each method, and the worst spread."""
+    floor = stat(times["floor"])
+    cells = [f"{floor:.3f} ms"] + [f"{stat(t):.3f} ms ({stat(t) / floor:.1f}x)"
+                                   for name, t in times.items() if name != "floor"]
+    spreads = [spread(t) for t in times.values()]
+    return cells + [max(spreads, key=lambda s: abs(float(s.split("/")[1][:-1])))]
+
+
+def min_ms(values):
+    return 1e3 * min(values)
+
+
+def main():
+    args = parse_args()
+    limits = limit_threads(args.threads)  # noqa: F841  (kept alive: it holds the limit)
+    import numpy as np
+
+    torch = None if args.no_torch else try_torch(args.threads)
+    rng = np.random.default_rng(0)
+    data, source = load_data(args.data_dir, rng)
+    tables = {median_ms: [], min_ms: []}
+    for optimizer_name in ("momentum", "adam"):
+        for B in args.batch_sizes:
+            batches = [data[i * B : (i + 1) * B] for i in range(min(20, len(data) // B))]
+            init = init_params(rng, data.shape[1], args.n_hidden, "C")
+            funcs = step_functions(optimizer_name, batches, init, args.k, torch)
+            times = time_interleaved(funcs, args.rounds, clock=args.clock)
+            for stat, rows in tables.items():
+                rows.append([optimizer_name, B] + table_row(times, stat))
+    print(f"Training step, {data.shape[1]} -> {args.n_hidden}, k = {args.k}, float32, data: "
+          f"{source}; {args.rounds} interleaved rounds, {args.clock} clock, ratio to the floor")
+    for stat, title in ((median_ms, "median"), (min_ms, "minimum (least disturbed call)")):
+        print(f"\n{title}:")
+        print_table(["optimizer", "batch"] + list(times) + ["worst p10/p90"], tables[stat])
+    print()
+    print(f"BLAS: {blas_description()}")
+    if torch is None:
+        print("torch: " + ("skipped (--no-torch)" if args.no_torch
+                           else "not importable, column skipped"))
+    else:
+        print(f"torch {torch.__version__}: {torch.get_num_threads()} threads")
+    print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}; {machine_line()}")
+    if args.phases:
+        run_phases(data, rng, args)
+
+
+if __name__ == "__main__":
+    main()
