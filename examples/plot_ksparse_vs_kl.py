@@ -7,9 +7,9 @@ ReLU hidden units, a sigmoid decoder, and λ Σ_j KL(ρ ‖ ρ̂_j) pulling each
 unit's *average* activity ρ̂_j towards a small target ρ = 0.05. The k-sparse
 autoencoder instead keeps exactly the k largest units of *every* example.
 
-You will train both the same way (same loop, same data, same number of
-hidden units), then compare what "sparse" means for each: how many units an
-image uses, how evenly the units share the work, and how well each
+You will learn what "sparse" means for each, by training both the same way
+(same loop, same data, same number of hidden units) and comparing how many
+units an image uses, how evenly the units share the work, and how well each
 reconstructs. The KL model follows the classroom tutorial: 64 hidden units,
 ρ = 0.05, λ = 0.1, Adam, batch 256.
 
