@@ -17,6 +17,7 @@ import tempfile
 import time
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from ..io import load
 from ..model import KSparseAutoencoder
@@ -58,8 +59,9 @@ class Context:
                 self.results = _current(json.load(fh))
 
     def log(self, message):
+        """A progress line, through tqdm so it does not break a running bar; off unless verbose."""
         if self.verbose:
-            print(message, flush=True)
+            tqdm.write(message)
 
     def mnist(self):
         """MNIST with the paper's split, loaded once."""
