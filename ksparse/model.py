@@ -120,6 +120,13 @@ class KSparseAutoencoder(Autoencoder):
         return int(round(alpha * k))
 
     # ---------------------------------------------------------------- training
+    def _init_parameters(self, X, rng, xp):
+        super()._init_parameters(X, rng, xp)
+        if self.step == "sparse":
+            # Same values, atoms contiguous in memory: the sparse step reads and
+            # writes whole atoms (see ksparse.sparse_step), about 20 % faster.
+            self.W_ = xp.asfortranarray(self.W_)
+
     def _k_at(self, step, total_steps):
         return sparsity_level(step, total_steps, self.k, self.k_start)
 
