@@ -240,10 +240,6 @@ class Autoencoder(Estimator):
         """X − mean_ with ``center``; X itself otherwise."""
         return X if self.mean_ is None else X - self.mean_  # (n_samples, n_features)
 
-    def _encoder_input(self, X):
-        """What the encoder sees of centred rows: x − b′ with ``pre_bias``."""
-        return F.encoder_input(X, self._parameters(), self.pre_bias)
-
     def transform(self, X, *, sparse_output=False):
         """The code h of every row: the model's features.
 

@@ -142,7 +142,8 @@ class KSparseAutoencoder(Autoencoder):
     def _encode_sparse(self, X, n_active):
         """supp_{n_active}(Wᵀx + b) of centred rows (x − b′ with the pre-bias)."""
         params = self._parameters()
-        z = F.encode(self._encoder_input(X), F.encoder_weights(params), self.b_)  # (n, n_hidden)
+        X_in = F.encoder_input(X, params, self.pre_bias)  # (n, n_features)
+        z = F.encode(X_in, F.encoder_weights(params), params["b"])  # (n, n_hidden)
         return keep_topk(z, n_active)[0]
 
     def _encode(self, X):

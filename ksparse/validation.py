@@ -17,7 +17,6 @@ __all__ = [
     "check_n_features",
     "check_is_fitted",
     "check_checkpoint_args",
-    "check_fitted_input",
     "NotFittedError",
 ]
 
@@ -26,7 +25,7 @@ import os
 
 import numpy as np
 
-from .backend import get_array_module, to_device
+from .backend import get_array_module
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -221,28 +220,3 @@ def check_checkpoint_args(checkpoint, checkpoint_every, resume):
     check_int(checkpoint_every, "checkpoint_every", low=1)
     if resume and checkpoint is None:
         raise ValueError("resume=True needs checkpoint=PATH to resume from.")
-
-
-def check_fitted_input(model, X, attribute):
-    """Validate X for a fitted model and move it to the model's backend.
-
-    Parameters
-    ----------
-    model : fitted estimator
-    X : array_like, shape (n_samples, n_features)
-    attribute : str
-        A fitted array of ``model``; its dtype and backend are used.
-
-    Returns
-    -------
-    X : array, shape (n_samples, n_features)
-        On the model's backend, in the model's dtype.
-    X_module : module
-        The array module X came from, so results can be returned there.
-    """
-    check_is_fitted(model, attribute)
-    X_module = get_array_module(X)
-    fitted = getattr(model, attribute)
-    X = check_array(X, "X", dtype=fitted.dtype)
-    check_n_features(model, X)
-    return to_device(X, get_array_module(fitted)), X_module

@@ -12,7 +12,7 @@ import numpy as np
 from ..backend import get_array_module, to_numpy
 from ..validation import check_is_fitted
 from ._inputs import check_features, check_labels, label_indices
-from .loss import softmax
+from ..losses import softmax
 
 
 class ClassifierMixin:
