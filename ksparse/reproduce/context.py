@@ -74,27 +74,30 @@ class Context:
     def path(self, *parts):
         return os.path.join(self.out, *parts)
 
-    def autoencoder(self, name, X, X_val=None, **settings):
-        """Train a KSparseAutoencoder under ``name``, or load it when already trained.
+    def autoencoder(self, name, X, X_val=None, estimator=KSparseAutoencoder, **settings):
+        """Train ``estimator(**settings)`` under ``name``, or load it when already trained.
+
+        A saved model is reused only when it is of the same class and has the
+        same settings (``verbose`` aside); otherwise it is trained again.
 
         Returns
         -------
-        model : KSparseAutoencoder
+        model : fitted estimator (a KSparseAutoencoder by default)
         seconds : float
-            Training time (0 when loaded from an earlier run).
+            Training time (that of the earlier run when loaded).
         """
         path = self.path("models", f"{name}.npz")
         settings.setdefault("verbose", self.verbose)
         if os.path.exists(path):
             model = load(path)
-            wanted = KSparseAutoencoder(**settings).get_params()
+            wanted = estimator(**settings).get_params()
             wanted.pop("verbose")
             have = {k: v for k, v in model.get_params().items() if k in wanted}
-            if have == wanted:
+            if type(model) is estimator and have == wanted:
                 self.log(f"{name}: loaded {path}")
                 return model, self.results.get(f"seconds/{name}", 0.0)
-        self.log(f"{name}: training {settings}")
-        model = KSparseAutoencoder(**settings)
+        self.log(f"{name}: training {estimator.__name__} {settings}")
+        model = estimator(**settings)
         start = time.perf_counter()
         checkpoint = self.path("models", f"{name}.ckpt")
         model.fit(X, X_val=X_val, checkpoint=checkpoint, resume=True)

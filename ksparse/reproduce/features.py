@@ -11,7 +11,8 @@ splits together — all 60,000 labelled MNIST training images, the usual
 protocol once the free settings are fixed. The test split is used once, at
 the end. The autoencoders themselves never see the validation images.
 """
-__all__ = ["FeatureScore", "codes", "score_features", "sparse_codes", "choose_alpha"]
+__all__ = ["FeatureScore", "codes", "score_features", "sparse_codes", "choose_alpha",
+           "model_features", "score_model"]
 
 import dataclasses
 
@@ -84,10 +85,53 @@ def sparse_codes(model, X, n_active, scale=None):
     scale : float
     """
     H = scipy.sparse.csr_matrix(to_numpy(codes(model, X, n_active / model.k)))
+    return _unit_rms(H, scale)
+
+
+def _unit_rms(H, scale):
+    """H (dense or CSR) times ``scale``; default scale: 1 / RMS of H's non-zero entries."""
+    values = H.data if scipy.sparse.issparse(H) else H[H != 0]
     if scale is None:
-        scale = 1.0 / float(np.sqrt(np.mean(H.data.astype(np.float64) ** 2)))
-    H.data *= np.asarray(scale, dtype=H.dtype)
-    return H, scale
+        scale = 1.0 / float(np.sqrt(np.mean(values.astype(np.float64) ** 2)))
+    return H * H.dtype.type(scale), scale
+
+
+def model_features(model, X, scale=None):
+    """Every hidden unit of any fitted model as features, scaled like :func:`sparse_codes`.
+
+    Parameters
+    ----------
+    model : fitted estimator with ``transform``
+    X : array, shape (n_samples, n_features)
+    scale : float, optional
+        Multiplier; default: 1 / RMS of the non-zero features.
+
+    Returns
+    -------
+    H : ndarray or scipy.sparse.csr_matrix, shape (n_samples, n_hidden)
+        CSR when fewer than a fifth of the entries are non-zero (a ReLU code
+        often is), so the classifier takes the cheaper product.
+    scale : float
+    """
+    H = to_numpy(model.transform(X))  # (n_samples, n_hidden)
+    if np.count_nonzero(H) < 0.2 * H.size:
+        H = scipy.sparse.csr_matrix(H)
+    return _unit_rms(H, scale)
+
+
+def score_model(model, data, grid=L2_GRID, max_iter=500, refit=True):
+    """:func:`score_features` of :func:`model_features` on ``data``'s three splits.
+
+    The scale is that of the training features, applied to all three splits.
+
+    Returns
+    -------
+    FeatureScore
+    """
+    H_train, scale = model_features(model, data.train[0])
+    splits = [(H_train, data.train[1])]
+    splits += [(model_features(model, X, scale)[0], y) for X, y in (data.val, data.test)]
+    return score_features(*splits, grid=grid, max_iter=max_iter, refit=refit)
 
 
 def score_features(train, val, test, grid=L2_GRID, max_iter=500, refit=True):

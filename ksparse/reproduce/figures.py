@@ -10,7 +10,9 @@ filters they meet, so nothing drives the filters away from noise; the
 fallback uses a sparser code instead (k = 10 from k_start = 40, the
 settings of ``ksparse demo``) and shows the most often selected filters, since with 1000
 units on one photograph many are rarely chosen.
-Fig. 4: log histograms of hidden activities for k = 70 and k = 15.
+Fig. 4: log histograms of hidden activities of a ReLU autoencoder, a dropout
+autoencoder (both trained as in :mod:`ksparse.reproduce.baselines`) and the
+k-sparse autoencoders with k = 70 and k = 15.
 """
 __all__ = ["run_fig1", "run_fig3", "run_fig4"]
 
@@ -18,6 +20,7 @@ import numpy as np
 
 from ..backend import to_numpy
 from ..plotting import plot_activation_histograms, plot_filters
+from .baselines import BASELINES, trained_baseline
 from .table1 import BASE, RECIPE, SETTINGS
 
 
@@ -84,9 +87,11 @@ def run_fig3(ctx):
 
 
 def run_fig4(ctx):
-    """Histograms of hidden activities (k = 70 and 15); returns a report section."""
+    """Histograms of hidden activities (ReLU, dropout, k = 70 and 15); returns a report section."""
     X_test = ctx.mnist().test[0]
     activations = {}
+    for key in ("relu", "dropout"):
+        activations[BASELINES[key][0]] = trained_baseline(ctx, key)[0].transform(X_test)
     for k in (70, 15):
         model = _mnist_model(ctx, k)
         activations[f"k-sparse autoencoder, k = {k}"] = model.transform(X_test)
@@ -94,5 +99,6 @@ def run_fig4(ctx):
     fig.savefig(ctx.path("fig4.png"), dpi=100)
     return {"title": "Figure 4: histograms of hidden activities on the MNIST test set",
             "figures": ["fig4.png"],
-            "text": "Only the k selected units of each image are counted; y is "
-                    "log10(1 + count). The histogram takes any model's activations."}
+            "text": "Non-zero activities only (the k selected units of each image for the "
+                    "k-sparse models, the active ReLUs for the dense ones); y is "
+                    "log10(1 + count)."}

@@ -111,7 +111,8 @@ def seeds_note(ctx, jobs, detail=None, also=""):
     jobs : list of (key, job, is_seeded)
         As given to :func:`run_rows` (which must have run).
     detail : callable, optional
-        ``detail(row)`` adds a few words to each seed's value (e.g. its α).
+        ``detail(row)`` adds a few words to each seed's value (e.g. its α);
+        an empty string adds nothing.
     also : str, optional
         A sentence to add before the list of values.
 
@@ -127,8 +128,9 @@ def seeds_note(ctx, jobs, detail=None, also=""):
         if not is_seeded:
             continue
         rows = [ctx.results[seed_key(key, s)] for s in range(ctx.seeds)]
-        values = ", ".join(f"{r['ours']:.2f}" + (f" ({detail(r)})" if detail else "")
-                           for r in rows)
+        words = [detail(r) if detail else "" for r in rows]
+        values = ", ".join(f"{r['ours']:.2f}" + (f" ({w})" if w else "")
+                           for r, w in zip(rows, words))
         lines.append(f"- {rows[0]['name']}: {values}")
     return (f"Rows trained from a random start show mean ± sd over seeds 0–{ctx.seeds - 1} "
             f"({ctx.seeds} seeds: the random_state of the model's initialisation and "

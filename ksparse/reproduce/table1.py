@@ -7,12 +7,16 @@ k = 40, 25, 10 with our recipe: the same optimizer on centred inputs
 sparsity schedule from k = 100 and α chosen on the validation split.
 With several seeds (:mod:`ksparse.reproduce.seeds`) every autoencoder row
 is trained and scored for each, α chosen on validation for each seed.
+Then the paper's baselines (:mod:`ksparse.reproduce.baselines`): an RBM, a
+dropout, a denoising and a dropout + denoising autoencoder, all 1000 of
+their hidden units scored by the same protocol.
 """
 __all__ = ["PAPER", "SETTINGS", "run_table1"]
 
 import re
 import time
 
+from .baselines import baseline_jobs
 from .features import choose_alpha, score_features
 from .report import Row
 from .seeds import run_rows, seeded, seeds_note
@@ -80,6 +84,11 @@ def alpha_of(row):
     return float(re.search(r"α = ([0-9.e+-]+)", row["settings"]).group(1))
 
 
+def _alpha_detail(row):
+    """"α = …" for a k-sparse row, nothing for a baseline (all its units are features)."""
+    return f"α = {alpha_of(row):g}" if "α = " in row["settings"] else ""
+
+
 def _jobs(ctx, mode):
     """(key, job(seed) -> row dict, trained from a random start?) for every row."""
     def autoencoder(name, label, k, recipe, epochs):
@@ -97,7 +106,7 @@ def _jobs(ctx, mode):
         jobs.append(("table1/k25-adam", autoencoder(
             "mnist-k25-adam", "k = 25, centred inputs, Adam", 25, ADAM, mode["adam_epochs"]),
             True))
-    return jobs
+    return jobs + baseline_jobs(ctx, mode["l2_grid"])
 
 
 def run_table1(ctx):
@@ -105,7 +114,7 @@ def run_table1(ctx):
     mode = SETTINGS["quick" if ctx.quick else "full"]
     jobs = _jobs(ctx, mode)
     rows = run_rows(ctx, jobs)
-    note = seeds_note(ctx, jobs, detail=lambda row: f"α = {alpha_of(row):g}",
+    note = seeds_note(ctx, jobs, detail=_alpha_detail,
                       also="α is chosen on the validation split for each seed.")
     return {
         "title": "Table 1: MNIST, 1000 hidden units, features + softmax regression",
@@ -116,5 +125,7 @@ def run_table1(ctx):
                 "trained on the 50,000; the chosen classifier is then trained again on all "
                 "60,000 and tested once (its error when trained on the 50,000 alone is in "
                 "the settings). Dead units: never among the k largest in the last "
-                "training epoch." + (f"\n\n{note}" if note else ""),
+                "training epoch (for the dense baselines: zero on every training image of "
+                "the last epoch; none for the RBM, whose units are probabilities)."
+                + (f"\n\n{note}" if note else ""),
     }
