@@ -120,6 +120,11 @@ class KSparseAutoencoder(Autoencoder):
         return int(round(alpha * k))
 
     # ---------------------------------------------------------------- training
+    @property
+    def _accepts_sparse_rows(self):
+        # The sparse step and the encoder take CSR rows: X W stays sparse × dense.
+        return self.step == "sparse"
+
     def _init_parameters(self, X, rng, xp):
         super()._init_parameters(X, rng, xp)
         if self.step == "sparse":

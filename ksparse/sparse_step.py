@@ -23,6 +23,11 @@ On NumPy the gradient sums are SciPy sparse products; on CuPy, where dense
 products are cheap, the selected activities are scattered into a dense
 matrix for one cuBLAS product, so the function runs unchanged on either
 backend and stays deterministic.
+
+On NumPy X may also be a SciPy CSR matrix (bag-of-words, one-hot data):
+the encoder product is then sparse × dense, the encoder's gradient a
+product of two sparse matrices, and X is densified only a few rows at a
+time, where the decoder compares x̂ with x.
 """
 __all__ = ["decode_and_backprop", "scatter_rows", "sparse_loss_and_grads"]
 
@@ -42,6 +47,12 @@ def _sparse_module(xp):
     return scipy.sparse if xp is np else None
 
 
+def _dense_rows(X, rows):
+    """X[rows] as a dense array (X dense, or CSR on the CPU)."""
+    block = X[rows]
+    return block.toarray() if scipy.sparse.issparse(block) else block
+
+
 def decode_and_backprop(idx, z_top, atoms, X, b_prime):
     """Decode from the k selected atoms of each row and project the error back on them.
 
@@ -55,8 +66,8 @@ def decode_and_backprop(idx, z_top, atoms, X, b_prime):
         Their activities z_Γ.
     atoms : array, shape (n_hidden, n_features)
         Wᵀ, one atom per row.
-    X : array, shape (n_samples, n_features)
-        Reconstruction targets.
+    X : array or CSR matrix, shape (n_samples, n_features)
+        Reconstruction targets (a CSR matrix is densified a few rows at a time).
     b_prime : array, shape (n_features,)
 
     Returns
@@ -69,14 +80,14 @@ def decode_and_backprop(idx, z_top, atoms, X, b_prime):
     xp = get_array_module(atoms)
     n_samples, k = idx.shape
     scale = 2.0 / n_samples  # ∂E/∂x̂ = 2 (x̂ − x) / n_samples
-    diff = xp.empty_like(X)  # (n_samples, n_features)
+    diff = xp.empty(X.shape, dtype=z_top.dtype)  # (n_samples, n_features)
     dz_top = xp.empty_like(z_top)  # (n_samples, k)
     step = n_samples if xp is not np else max(1, _CPU_GATHER_BYTES // atoms[:k].nbytes)
     for start in range(0, n_samples, step):
         rows = slice(start, start + step)
         A = atoms[idx[rows]]  # (rows, k, n_features)
         x_hat = (z_top[rows, None, :] @ A)[:, 0, :] + b_prime  # (rows, n_features)
-        d = x_hat - X[rows]  # (rows, n_features)
+        d = x_hat - _dense_rows(X, rows)  # (rows, n_features)
         diff[rows] = d
         dz_top[rows] = (A @ (d * scale)[:, :, None])[:, :, 0]  # (rows, k)
     return diff, dz_top
@@ -91,6 +102,7 @@ def scatter_rows(idx, weights, rows, n_hidden):
         Unit indices, k distinct ones per data row.
     weights : array, shape (n_rows, k)
     rows : array, shape (n_rows, n_features)
+        Or, on the CPU, a CSR matrix.
     n_hidden : int
 
     Returns
@@ -106,7 +118,8 @@ def scatter_rows(idx, weights, rows, n_hidden):
         # so the arrays come straight from idx and weights, with no sorting.
         indptr = np.arange(0, n_rows * k + 1, k)  # (n_rows + 1,)
         Z_T = sparse.csc_matrix((weights.ravel(), idx.ravel(), indptr), shape=(n_hidden, n_rows))
-        return Z_T @ rows  # (n_hidden, n_features)
+        out = Z_T @ rows  # (n_hidden, n_features); sparse × sparse for CSR rows
+        return out.toarray() if sparse.issparse(out) else out
     # Elsewhere (CuPy): the k weights of a row never collide, so they can be
     # written into a dense Z and one matrix product does the sums, in a fixed
     # order (atomic scatter-adds would make the rounding vary between runs).
@@ -136,6 +149,7 @@ def sparse_loss_and_grads(params, X, k, pre_bias=False):
         ``W`` (n_features, n_hidden), ``b`` (n_hidden,), ``b_prime``
         (n_features,), and ``P`` (n_hidden, n_features) for an untied encoder.
     X : array, shape (n_samples, n_features)
+        Or, on the CPU and without the pre-bias, a SciPy CSR matrix.
     k : int
         Number of hidden units kept per row.
     pre_bias : bool
@@ -173,7 +187,10 @@ def sparse_loss_and_grads(params, X, k, pre_bias=False):
     db_prime = dX_hat.sum(axis=0)  # (n_features,)
     if pre_bias:
         db_prime = db_prime - W_enc @ db  # b′ also shifts the encoder's input
-    if P is None:
+    if P is None and scipy.sparse.issparse(X_in):
+        dW_T = (scatter_rows(idx, z_top, dX_hat, n_hidden)  # decoder term
+                + scatter_rows(idx, dz_top, X_in, n_hidden))  # encoder term, sparse × sparse
+    elif P is None:
         # Decoder and encoder terms of the tied gradient in one sparse product.
         both = xp.concatenate([idx, idx])  # (2 n_samples, k)
         weights = xp.concatenate([z_top, dz_top])  # (2 n_samples, k)

@@ -57,10 +57,13 @@ def test_sparse_and_dense_input_give_the_same_model(name, fmt, X_sparse, small_c
 
 def test_sparse_output_holds_the_codes(X_sparse, small_chunks):
     model = MODELS["ksparse"](alpha=2.0).fit(X_sparse)
-    H = model.transform(scipy.sparse.csr_matrix(X_sparse), sparse_output=True)
+    H = model.transform(X_sparse, sparse_output=True)
     assert scipy.sparse.issparse(H) and H.format == "csr" and H.shape == (90, 12)
     np.testing.assert_array_equal(H.toarray(), model.transform(X_sparse))
     assert (H.getnnz(axis=1) <= 6).all()  # round(alpha * k) = 6 units per row at most
+    # From CSR rows the encoder product is sparse × dense: other summation order.
+    H_csr = model.transform(scipy.sparse.csr_matrix(X_sparse), sparse_output=True)
+    np.testing.assert_allclose(H_csr.toarray(), H.toarray(), rtol=1e-5, atol=1e-6)
 
 
 def test_sparse_rows_reach_a_model_that_accepts_them_undensified(X_sparse, monkeypatch):
@@ -81,6 +84,29 @@ def test_sparse_rows_reach_a_model_that_accepts_them_undensified(X_sparse, monke
     H = probe.transform(scipy.sparse.csr_matrix(X_sparse))
     assert seen == [True]  # the encoder product was sparse × dense
     np.testing.assert_allclose(H, model.transform(X_sparse), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_sparse_minibatches_reach_the_sparse_step_undensified(X_sparse, monkeypatch, tied):
+    import ksparse.model
+
+    seen = []
+    real = ksparse.model.sparse_loss_and_grads
+    def spy(params, X, k, pre_bias):
+        seen.append(type(X))
+        return real(params, X, k, pre_bias)
+    monkeypatch.setattr(ksparse.model, "sparse_loss_and_grads", spy)
+    S = scipy.sparse.csr_matrix(X_sparse)
+    sparse = MODELS["ksparse"](tied=tied).fit(S)
+    assert len(seen) == 2 * 6 and all(t is type(S) for t in seen)  # 2 epochs of 6 batches
+    dense = MODELS["ksparse"](tied=tied).fit(X_sparse)
+    assert all(t is np.ndarray for t in seen[12:])  # dense input stays dense
+    for key, value in fitted_arrays(dense).items():
+        np.testing.assert_allclose(getattr(sparse, key), value, rtol=1e-5, atol=1e-6)
+    centred = MODELS["ksparse"](tied=tied, center=True)  # x − μ is dense: densified per batch
+    seen.clear()
+    centred.fit(S)
+    assert all(t is np.ndarray for t in seen) and len(seen) == 12
 
 
 @pytest.fixture

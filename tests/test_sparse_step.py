@@ -49,6 +49,22 @@ def test_matches_dense_step_in_float32(rng, tied, pre_bias, k, order):
     assert_same_step(params, X, k, pre_bias, rtol=2e-5, atol=2e-6)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("tied", [True, False])
+def test_csr_rows_give_the_step_of_their_dense_array(rng, tied, order):
+    import scipy.sparse
+
+    X = rng.random((20, 9)) * (rng.random((20, 9)) < 0.3)  # 70 % zeros, one row often empty
+    params = make_params(rng, 9, 12, tied, order=order)
+    loss, grads, mask = F.loss_and_grads(params, X, 3)  # the dense reference, dense X
+    loss_s, grads_s, mask_s = S.sparse_loss_and_grads(params, scipy.sparse.csr_matrix(X), 3)
+    assert np.array_equal(mask_s, mask)
+    np.testing.assert_allclose(loss_s, loss, rtol=1e-12)
+    for name, grad in grads.items():
+        assert isinstance(grads_s[name], np.ndarray) and grads_s[name].shape == grad.shape
+        np.testing.assert_allclose(grads_s[name], grad, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
 @pytest.mark.parametrize("tied", [True, False])
 def test_ties_are_broken_as_in_the_dense_step(rng, tied):
     # Small integers give many equal activities in a row.
