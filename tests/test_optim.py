@@ -112,3 +112,29 @@ def test_step_leaves_the_gradients_alone(rng, name):
     for _ in range(3):
         opt.step({"w": g}, 0.1)
     assert np.array_equal(g, before)
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+@pytest.mark.parametrize("orders", [("C", "C"), ("F", "F"), ("F", "C"), ("strided", "C")])
+def test_blocked_update_is_bitwise_the_whole_array_update(rng, monkeypatch, name, orders):
+    import ksparse.optim as optim
+
+    layout = "C" if orders[0] == "strided" else orders[0]
+    w0 = np.asarray(rng.standard_normal((9, 13)), np.float32, order=layout)
+    grads = [np.asarray(rng.standard_normal((9, 13)), np.float32, order=orders[1])
+             for _ in range(4)]
+    results = []
+    for block in (10**9, 7):  # one pass over everything; 17 blocks of 7 entries (last 5)
+        monkeypatch.setattr(optim, "BLOCK", block)
+        w = w0.copy(order="K")
+        if orders[0] == "strided":  # a view into a larger array: updated in place too
+            w = np.zeros((9, 26), np.float32)[:, ::2]
+            w[...] = w0
+        opt = optim.MomentumSGD({"w": w}, 0.9) if name == "momentum" else optim.Adam({"w": w})
+        for g in grads:
+            opt.step({"w": g}, 0.01)
+        results.append(w)
+    assert np.array_equal(results[0], results[1])
+    reference = (reference_momentum(w0, grads, [0.01] * 4, 0.9)[0] if name == "momentum"
+                 else reference_adam(w0, grads, 0.01, 0.9, 0.999, 1e-8))
+    np.testing.assert_allclose(results[1], reference, rtol=1e-5, atol=1e-6)
