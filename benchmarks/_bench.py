@@ -116,3 +116,12 @@ def machine_line():
     """CPU count and load average, to judge the noise of a run."""
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return f"{os.cpu_count()} CPUs, load average {load}"
+
+
+def rss_anon():
+    """This process's anonymous resident memory in bytes (Linux; 0 where /proc has no such line)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0

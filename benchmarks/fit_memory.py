@@ -17,16 +17,10 @@ import threading
 import time
 import tracemalloc
 
+from _bench import rss_anon
+
 import ksparse
 from ksparse.datasets import load_mnist
-
-
-def rss_anon():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def peak_while(func):

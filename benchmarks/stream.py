@@ -35,6 +35,8 @@ import tracemalloc
 
 import numpy as np
 
+from _bench import rss_anon
+
 import ksparse
 
 N_FEATURES = 784
@@ -59,26 +61,18 @@ class PeakAnon:
     """Largest RssAnon of this process while the block runs, sampled from /proc/self/status."""
 
     def __enter__(self):
-        self.peak, self._stop = _rss_anon(), threading.Event()
+        self.peak, self._stop = rss_anon(), threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
 
     def _sample(self):
         while not self._stop.wait(0.02):
-            self.peak = max(self.peak, _rss_anon())
+            self.peak = max(self.peak, rss_anon())
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-
-
-def _rss_anon():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def max_rss():

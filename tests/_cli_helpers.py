@@ -1,5 +1,6 @@
 """Tiny data, a tiny model and checks shared by the command-line tests (no network, no /work)."""
 import numpy as np
+import pytest
 
 from ksparse.cli import main
 
@@ -16,6 +17,18 @@ def go_offline(tmp_path, monkeypatch):
         raise AssertionError("the command line tried to download")
 
     monkeypatch.setattr("urllib.request.urlopen", no_network)
+
+
+@pytest.fixture(autouse=True)
+def offline(tmp_path, monkeypatch):
+    """Every test of a module that imports this fixture runs offline (see :func:`go_offline`)."""
+    go_offline(tmp_path, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """The tiny data, labels and model of :func:`make_files`, made once per module."""
+    return make_files(tmp_path_factory.mktemp("cli"))
 
 
 def make_files(folder):

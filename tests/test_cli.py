@@ -12,21 +12,12 @@ import sys
 import numpy as np
 import pytest
 import scipy.sparse
-from _cli_helpers import K, N_FEATURES, N_HIDDEN, go_offline, make_files, topk_codes, user_error
+from _cli_helpers import K, N_FEATURES, N_HIDDEN, topk_codes, user_error
+from _cli_helpers import files, offline  # noqa: F401 (fixtures: tiny files; no network)
 from test_datasets_idx import make_mnist
 
 import ksparse
 from ksparse.cli import main
-
-@pytest.fixture(autouse=True)
-def offline(tmp_path, monkeypatch):
-    go_offline(tmp_path, monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    return make_files(tmp_path_factory.mktemp("cli"))
-
 
 @pytest.fixture(scope="module")
 def fake_mnist(tmp_path_factory):

@@ -7,20 +7,11 @@ import os
 
 import numpy as np
 import pytest
-from _cli_helpers import N_FEATURES, go_offline, make_files, user_error
+from _cli_helpers import N_FEATURES, user_error
+from _cli_helpers import files, offline  # noqa: F401 (fixtures: tiny files; no network)
 
 import ksparse
 from ksparse.cli import main
-
-
-@pytest.fixture(autouse=True)
-def offline(tmp_path, monkeypatch):
-    go_offline(tmp_path, monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    return make_files(tmp_path_factory.mktemp("cli"))
 
 
 @pytest.fixture(scope="module")

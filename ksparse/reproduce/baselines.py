@@ -41,8 +41,7 @@ EPOCHS = {"full": 50, "quick": 2}
 
 def baseline_model(key, epochs, seed=0, verbose=False):
     """The unfitted baseline ``key`` of :data:`BASELINES`, as the reproduction trains it."""
-    _, estimator, settings, _ = BASELINES[key]
-    return estimator(**SHARED, **settings, epochs=epochs, random_state=seed, verbose=verbose)
+    return BASELINES[key][1](**_settings(key, epochs, seed), verbose=verbose)
 
 
 def _settings(key, epochs, seed):

@@ -89,11 +89,13 @@ def sparse_codes(model, X, n_active, scale=None):
 
 
 def _unit_rms(H, scale):
-    """H (dense or CSR) times ``scale``; default scale: 1 / RMS of H's non-zero entries."""
-    values = H.data if scipy.sparse.issparse(H) else H[H != 0]
+    """H (dense or CSR, a fresh array) scaled in place; default: 1 / RMS of its non-zeros."""
+    values = H.data if scipy.sparse.issparse(H) else H[H != 0]  # (n_nonzero,)
     if scale is None:
         scale = 1.0 / float(np.sqrt(np.mean(values.astype(np.float64) ** 2)))
-    return H * H.dtype.type(scale), scale
+    target = H.data if scipy.sparse.issparse(H) else H
+    target *= H.dtype.type(scale)  # in place: no second feature matrix
+    return H, scale
 
 
 def model_features(model, X, scale=None):
