@@ -24,6 +24,7 @@ import os
 import numpy as np
 
 __all__ = [
+    "waits_for_device",
     "BACKENDS",
     "cupy_available",
     "default_rng",
@@ -157,6 +158,16 @@ def get_array_module(*arrays):
         if type(a).__module__.split(".")[0] == "cupy":
             return _import_cupy()
     return np
+
+
+def waits_for_device(xp):
+    """True when reading a result of ``xp`` on the host waits for queued device work (CuPy).
+
+    Code that runs every training step asks this before a data-dependent
+    branch or a result whose size depends on the data (``any``,
+    ``nonzero``): on a GPU it takes the branch-free form instead.
+    """
+    return xp is not np
 
 
 def to_numpy(a):

@@ -62,6 +62,7 @@ class TrainState:
 def _run_identity(model, n_samples):
     params = {k: _json_safe(v) for k, v in model.get_params().items()}
     params.pop("verbose", None)  # showing a progress bar does not change results
+    params.pop("check_every", None)  # nor does when the non-finite check reads the steps
     return {"class": type(model).__name__, "params": params, "n_samples": n_samples}
 
 

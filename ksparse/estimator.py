@@ -41,6 +41,9 @@ TRAINING_HYPERPARAMETERS = {
     "dtype": Hyper(None, Dtype()),
     "random_state": Hyper(None, Seed()),
     "verbose": Hyper(True, Any()),
+    # Steps between host reads of the non-finite check (ksparse.finite_check);
+    # None: every step on the CPU, every 50 on a GPU.
+    "check_every": Hyper(None, Optional(Int(low=1))),
 }
 
 
@@ -91,7 +94,8 @@ class Estimator(ParamsMixin):
     docstring). The shared training hyper-parameters are
     ``learning_rate``, ``momentum``, ``lr_end``, ``epochs``,
     ``batch_size``, ``optimizer`` ('momentum': Eq. 11 of the paper;
-    'adam'), ``dtype``, ``random_state`` and ``verbose``.
+    'adam'), ``dtype``, ``random_state``, ``verbose`` and ``check_every``
+    (steps between reads of the non-finite check, :mod:`ksparse.finite_check`).
     """
 
     hyperparameters = TRAINING_HYPERPARAMETERS

@@ -67,6 +67,12 @@ class KSparseAutoencoder(Autoencoder):
         Seeds the initial weights and the minibatch order.
     verbose : bool, default=True
         Show a progress bar over epochs.
+    check_every : int or None, default=None
+        Steps between host reads of the check that stops training on a NaN
+        or infinite loss or gradient (:mod:`ksparse.finite_check`); in
+        between, updates run ahead and a non-finite step is rolled back.
+        None: every step with NumPy, every 50 with CuPy (no host transfer
+        per step). The parameters and the error are the same either way.
 
     Attributes
     ----------

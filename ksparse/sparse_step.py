@@ -29,12 +29,12 @@ the encoder product is then sparse × dense, the encoder's gradient a
 product of two sparse matrices, and X is densified only a few rows at a
 time, where the decoder compares x̂ with x.
 """
-__all__ = ["decode_and_backprop", "scatter_rows", "sparse_loss_and_grads"]
+__all__ = ["decode_and_backprop", "scatter_rows", "sparse_loss_and_grads", "unit_sums"]
 
 import numpy as np
 import scipy.sparse
 
-from .backend import get_array_module
+from .backend import get_array_module, waits_for_device
 from .topk import topk_support
 
 # The decoder gathers the k atoms of a few rows at a time; about this many bytes
@@ -128,6 +128,29 @@ def scatter_rows(idx, weights, rows, n_hidden):
     return Z.T @ rows  # (n_hidden, n_features)
 
 
+def unit_sums(idx, weights, n_hidden):
+    """The weights summed per unit: ``out[h] = Σ_{(i, j) : idx[i, j] = h} weights[i, j]``.
+
+    Parameters
+    ----------
+    idx : int array, shape (n_rows, k)
+    weights : array, shape (n_rows, k)
+    n_hidden : int
+
+    Returns
+    -------
+    out : array, shape (n_hidden,)
+    """
+    xp = get_array_module(weights)
+    if not waits_for_device(xp):
+        return xp.bincount(idx.ravel(), weights=weights.ravel(), minlength=n_hidden)
+    # CuPy's bincount reads the largest index on the host; a dense scatter
+    # and a column sum need no transfer (and no atomics: a fixed order).
+    dense = xp.zeros((idx.shape[0], n_hidden), dtype=weights.dtype)  # (n_rows, n_hidden)
+    dense[xp.arange(idx.shape[0])[:, None], idx] = weights
+    return dense.sum(axis=0)
+
+
 def _atoms(W):
     """Wᵀ as a C-ordered (n_hidden, n_features) array: a view when W is Fortran-ordered."""
     xp = get_array_module(W)
@@ -182,8 +205,7 @@ def sparse_loss_and_grads(params, X, k, pre_bias=False):
     diff, dz_top = decode_and_backprop(idx, z_top, atoms, X, b_prime)
     loss = (diff * diff).sum() / n_samples
     dX_hat = diff * (2.0 / n_samples)  # (n_samples, n_features)
-    db = xp.bincount(idx.ravel(), weights=dz_top.ravel(), minlength=n_hidden)  # (n_hidden,)
-    db = db.astype(b.dtype, copy=False)
+    db = unit_sums(idx, dz_top, n_hidden).astype(b.dtype, copy=False)  # (n_hidden,)
     db_prime = dX_hat.sum(axis=0)  # (n_features,)
     if pre_bias:
         db_prime = db_prime - W_enc @ db  # b′ also shifts the encoder's input

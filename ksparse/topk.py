@@ -11,23 +11,34 @@ a selection that changed from run to run (or from CPU to GPU) would make
 training irreproducible, and ties are common in practice (ReLU-like zeros,
 quantized inputs, an all-zero row at initialisation).
 """
-__all__ = ["kth_largest", "topk_mask", "topk_indices", "topk_support", "keep_topk"]
+__all__ = ["METHODS", "kth_largest", "topk_mask", "topk_indices", "topk_support", "keep_topk"]
 
-from .backend import get_array_module
+from .backend import get_array_module, waits_for_device
+from .topk_threshold import kth_largest_by_bisection
+
+METHODS = ("partition", "threshold")
 
 
-def kth_largest(z, k):
+def kth_largest(z, k, method="partition"):
     """The k-th largest value of each row.
 
     Parameters
     ----------
     z : array, shape (n_samples, n_hidden)
     k : int, 1 <= k <= n_hidden
+    method : {'partition', 'threshold'}
+        'partition': one introselect per row (``partition``). 'threshold':
+        the paper's per-row threshold refined until k entries remain
+        (:mod:`ksparse.topk_threshold`); the same values.
 
     Returns
     -------
     threshold : array, shape (n_samples, 1)
     """
+    if method == "threshold":
+        return kth_largest_by_bisection(z, k)
+    if method != "partition":
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
     xp = get_array_module(z)
     n_hidden = z.shape[1]
     # partition runs the same introselect as argpartition but returns values,
@@ -36,7 +47,7 @@ def kth_largest(z, k):
     return part[:, n_hidden - k : n_hidden - k + 1]  # (n_samples, 1)
 
 
-def topk_mask(z, k):
+def topk_mask(z, k, method="partition"):
     """Boolean mask of the k largest entries of each row, ties to the lower index.
 
     Parameters
@@ -44,6 +55,8 @@ def topk_mask(z, k):
     z : array, shape (n_samples, n_hidden)
         Hidden activities; must not contain NaN.
     k : int, 1 <= k <= n_hidden
+    method : {'partition', 'threshold'}
+        How the k-th largest value is found (see :func:`kth_largest`).
 
     Returns
     -------
@@ -56,7 +69,11 @@ def topk_mask(z, k):
     the remaining ``k - #{z > t}`` places go to the entries equal to t in
     increasing index order (a running count along the row).
     """
-    threshold = kth_largest(z, k)  # (n_samples, 1)
+    threshold = kth_largest(z, k, method)  # (n_samples, 1)
+    if waits_for_device(get_array_module(z)):
+        # Asking whether any row has ties would wait for the GPU; the exact
+        # rule costs little there, so it runs on every row.
+        return _resolve_ties(z, threshold, k)
     mask = z >= threshold  # (n_samples, n_hidden), k or more per row
     excess = mask.sum(axis=1) > k  # (n_samples,), rows with ties at t
     if excess.any():
@@ -108,6 +125,11 @@ def topk_support(z, k):
     """
     xp = get_array_module(z)
     mask = topk_mask(z, k)  # (n_samples, n_hidden), exactly k per row
+    if waits_for_device(xp):
+        # nonzero's result size would be read on the host; sorting the selected
+        # column numbers (the others pushed to the end) needs no transfer.
+        columns = xp.where(mask, xp.arange(z.shape[1]), z.shape[1])  # (n_samples, n_hidden)
+        return xp.sort(columns, axis=1)[:, :k], mask
     # Flat positions in row-major order: the k units of row 0, then row 1, ...
     # (one pass over the mask; a 2-D nonzero is several times slower).
     flat = xp.flatnonzero(mask).reshape(z.shape[0], k)  # (n_samples, k)

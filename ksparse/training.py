@@ -26,9 +26,11 @@ A model plugs into :func:`train` by providing
     optional: arrays of training state that checkpoints must carry;
 
 and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
-``momentum``, ``lr_end`` and ``verbose``. The loop owns everything else:
-the per-epoch reshuffle, the learning-rate schedule, momentum SGD (Eq. 11),
-the non-finite check, dead-unit counts, the history and the callbacks.
+``momentum``, ``lr_end``, ``verbose`` and ``check_every``. The loop owns
+everything else: the per-epoch reshuffle, the learning-rate schedule,
+momentum SGD (Eq. 11), the non-finite check (every step, or every
+``check_every`` steps with a rollback: :mod:`ksparse.finite_check`),
+dead-unit counts, the history and the callbacks.
 
 :func:`train` runs ``fit``'s epochs. The same steps also run as *passes* of
 a :class:`Run` that lives on between calls (:func:`start_run`,
@@ -56,6 +58,7 @@ from tqdm.auto import tqdm
 
 from .backend import get_array_module, to_device, to_numpy
 from .checkpoint import TrainState, load_checkpoint, save_checkpoint
+from .finite_check import FiniteCheck, check_every_for
 from .optim import MomentumSGD
 from .schedules import learning_rate_at
 
@@ -95,12 +98,20 @@ def step_generator(seed, step):
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(step,)))
 
 
-def _check_finite(loss, grads, epoch, step):
-    """The loss as a Python float; raises before the update when it or any gradient is not finite."""
+def _step_values(loss, grads):
+    """``[loss, sum of every gradient entry]`` on the step's device: finite only if all are."""
     xp = get_array_module(loss)
-    # A sum is finite only if every entry is; both scalars reach the host in one transfer.
     grad_total = sum(g.sum() for g in grads.values())
-    loss_value, grad_value = (float(v) for v in to_numpy(xp.stack([loss, grad_total])))
+    return xp.stack([loss, grad_total])  # (2,)
+
+
+def _check_finite(values, epoch, step):
+    """The loss as a Python float; raises before the update when it or any gradient is not finite.
+
+    ``values`` is :func:`_step_values` of the step: both scalars reach the
+    host in one transfer.
+    """
+    loss_value, grad_value = (float(v) for v in to_numpy(values))
     if not (math.isfinite(loss_value) and math.isfinite(grad_value)):
         raise NonFiniteLossError(
             f"Non-finite loss or gradient at epoch {epoch}, step {step} "
@@ -137,24 +148,42 @@ def _deferred_interrupts():
         signal.signal(signal.SIGINT, previous)
 
 
-def _step(model, params, batch, optimizer, state, total_steps):
-    """One minibatch update; advances ``state``."""
+def _step(model, run, batch, total_steps, deferred=False):
+    """One minibatch update; advances ``run.state``.
+
+    The step's loss and gradients are checked before the update, or, when
+    ``deferred``, left on the device for ``run.check`` to read with others.
+    """
+    state = run.state
     with np.errstate(over="ignore", invalid="ignore"):  # reported by the check
         rng = step_generator(state.step_seed, state.step)
         loss, grads, aux = model._training_step(
-            params, *batch, step=state.step, total_steps=total_steps, rng=rng
+            run.params, *batch, step=state.step, total_steps=total_steps, rng=rng
         )
-        loss_value = _check_finite(loss, grads, state.epoch, state.step)
-    eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
-    optimizer.step(grads, eta)
-    after = getattr(model, "_after_step", None)
-    if after is not None:
-        after(params, aux)
-    state.loss_sum += loss_value * batch[0].shape[0]
+        values = _step_values(loss, grads)  # (2,)
+        if deferred:
+            run.check.record(run, model, values, batch)
+        else:
+            state.loss_sum += _check_finite(values, state.epoch, state.step) * batch[0].shape[0]
+        eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
+        run.optimizer.step(grads, eta)
+        after = getattr(model, "_after_step", None)
+        if after is not None:
+            after(run.params, aux)
     if "active" in aux:
         state.alive = aux["active"] if state.alive is None else state.alive | aux["active"]
     state.step += 1
     state.position += 1
+
+
+def _settle(model, run, total_steps):
+    """Read the deferred checks; replay the window step by step if one was not finite.
+
+    The replay raises :class:`NonFiniteLossError` at the first non-finite
+    step, before its update (see :mod:`ksparse.finite_check`).
+    """
+    for batch in run.check.settle(run, model):
+        _step(model, run, batch, total_steps)
 
 
 def _epoch_logs(model, params, state, n_samples, validation, total_steps):
@@ -220,12 +249,14 @@ class Run:
     state: TrainState
     history: list
     total_steps: object = None  # the schedules' length, once a fit has fixed it
+    check: FiniteCheck = None  # reads the steps' losses and gradients for NaN and inf
 
 
 def start_run(model, params, rng):
     """A new run over ``params``: a fresh optimizer at step 0, noise seeded from ``rng``."""
     state = TrainState(epoch_rng_state=rng.bit_generator.state, step_seed=step_seed(rng))
-    return Run(params, _make_optimizer(model, params), state, [])
+    check = FiniteCheck(check_every_for(model, params))
+    return Run(params, _make_optimizer(model, params), state, [], check=check)
 
 
 def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
@@ -278,6 +309,7 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
     model.history_ = run.history
 
     def save():
+        _settle(model, run, total_steps)  # a checkpoint never holds an unchecked step
         if checkpoint is not None:
             save_checkpoint(checkpoint, model, params, run.optimizer, run.state, run.history,
                             n_samples)
@@ -297,13 +329,25 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
 
 
 def _steps(model, run, arrays, order, start, total_steps, interrupted):
-    """Minibatch updates over ``order[start:]``, ``batch_size`` rows at a time."""
+    """Minibatch updates over ``order[start:]``, ``batch_size`` rows at a time.
+
+    Every step is checked for non-finite values by the time this returns.
+    """
+    deferred = run.check.deferred
     for begin in range(start, order.shape[0], model.batch_size):
         idx = order[begin : begin + model.batch_size]  # (batch,)
-        _step(model, run.params, tuple(a[idx] for a in arrays), run.optimizer, run.state,
-              total_steps)
+        try:
+            _step(model, run, tuple(a[idx] for a in arrays), total_steps, deferred)
+        except Exception:
+            # The NaN of an unchecked step can make a later one fail (top-k of
+            # NaN); the window is read first, so that error is the one raised.
+            _settle(model, run, total_steps)
+            raise
+        if run.check.due or interrupted["set"]:
+            _settle(model, run, total_steps)
         if interrupted["set"]:
             raise KeyboardInterrupt
+    _settle(model, run, total_steps)
 
 
 def _loop(model, run, arrays, validation, callbacks, rng, save, interrupted, total_steps,

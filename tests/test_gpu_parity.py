@@ -206,3 +206,39 @@ def test_saved_on_cpu_loads_on_gpu(tmp_path, dtype):
         codes = loaded.transform(to_device(X, cp))  # CuPy in, CuPy out
         assert on_gpu(codes)
         assert_close(codes, model.transform(X), PASS_TOL[dtype])
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_threshold_top_k_agrees_with_the_cpu(ties):
+    rng = np.random.default_rng(2)
+    z = rng.standard_normal((200, 40)).astype(np.float32)
+    z = np.round(z) if ties else z
+    mask = topk_mask(z, 5)
+    with gpu() as cp:
+        mask_g = topk_mask(to_device(z, cp), 5, method="threshold")
+        np.testing.assert_array_equal(to_numpy(mask_g), mask)
+
+
+def test_the_device_side_finiteness_check_stops_at_the_first_bad_step():
+    X = np.random.default_rng(6).standard_normal((200, 16)).astype(np.float32)
+
+    def poisoned(check_every):
+        model = KSparseAutoencoder(**fit_settings(epochs=2, check_every=check_every))
+        inner = model._training_step
+
+        def step(params, *batch, **kwargs):
+            loss, grads, aux = inner(params, *batch, **kwargs)
+            return (loss * np.nan if kwargs["step"] == 11 else loss), grads, aux
+
+        model._training_step = step
+        with pytest.raises(ksparse.NonFiniteLossError, match=r"step 11\b") as info:
+            model.fit(X)
+        return model, str(info.value)
+
+    with gpu():
+        per_step, message = poisoned(1)
+        deferred, deferred_message = poisoned(None)  # the GPU default: read every 50 steps
+    assert deferred_message == message
+    for name in ("W_", "b_", "b_prime_"):
+        assert_close(getattr(deferred, name), to_numpy(getattr(per_step, name)),
+                     PASS_TOL[np.float32])
