@@ -45,10 +45,7 @@ __all__ = ["NonFiniteLossError", "Run", "begin_pass", "check_random_state", "end
 import contextlib
 import dataclasses
 import functools
-import hashlib
-import json
 import math
-import numbers
 import os
 import signal
 import threading
@@ -60,42 +57,12 @@ from .backend import get_array_module, to_device, to_numpy
 from .checkpoint import TrainState, load_checkpoint, save_checkpoint
 from .finite_check import FiniteCheck, check_every_for
 from .optim import MomentumSGD
+from .random_streams import check_random_state, step_generator, step_seed
 from .schedules import learning_rate_at
 
 
 class NonFiniteLossError(FloatingPointError):
     """Training produced a NaN or infinite loss or gradient."""
-
-
-def check_random_state(random_state):
-    """Turn None, an int or a NumPy Generator into a NumPy Generator."""
-    if random_state is None or isinstance(random_state, numbers.Integral):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    raise TypeError(
-        f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}."
-    )
-
-
-def step_seed(rng):
-    """Entropy for the per-step generators of a run, read from ``rng`` without drawing from it.
-
-    A digest of the generator's state when the run starts: the same
-    ``random_state`` gives the same seed, and the minibatch order drawn
-    from ``rng`` is unchanged.
-
-    Returns
-    -------
-    seed : int, 0 <= seed < 2**128
-    """
-    state = json.dumps(rng.bit_generator.state, sort_keys=True).encode("utf-8")
-    return int.from_bytes(hashlib.sha256(state).digest()[:16], "little")
-
-
-def step_generator(seed, step):
-    """The generator that step ``step`` of the run with ``seed`` draws its noise from."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(step,)))
 
 
 def _step_values(loss, grads):
