@@ -7,8 +7,9 @@ same thread count:
 floor   ``X @ W`` alone: top-k needs all of Wᵀx, so no step can be cheaper;
 dense   ``ksparse.functional.loss_and_grads`` + the optimizer (W C-ordered);
 sparse  ``ksparse.sparse_step.sparse_loss_and_grads`` + the optimizer, with
-        W Fortran-ordered (its atoms contiguous) and, in the next column,
-        C-ordered;
+        W Fortran-ordered (its atoms contiguous) and, in the next columns,
+        on centred minibatches (x − mean, as ``fit`` with ``center=True``
+        prepares each one) and with W C-ordered;
 torch   the same model in PyTorch on the CPU (``torch.topk``, ``scatter``,
         autograd, ``torch.optim.SGD`` / ``Adam``), when torch imports.
 
@@ -68,13 +69,14 @@ def make_optimizer(name, params):
     return (MomentumSGD(params, 0.9), 1e-3) if name == "momentum" else (Adam(params), 1e-4)
 
 
-def numpy_step(loss_and_grads, params, optimizer_name, batches, k):
-    """A closure running one training step on the next minibatch."""
+def numpy_step(loss_and_grads, params, optimizer_name, batches, k, mean=None):
+    """A closure running one training step on the next minibatch (centred when ``mean``)."""
     optimizer, lr = make_optimizer(optimizer_name, params)
     state = {"i": 0}
 
     def step():
         X = batches[state["i"] % len(batches)]
+        X = X if mean is None else X - mean  # (B, n_features)
         state["i"] += 1
         _, grads, _ = loss_and_grads(params, X, k)
         optimizer.step(grads, lr)
@@ -172,6 +174,8 @@ def step_functions(optimizer_name, batches, init, k, torch):
         "dense": numpy_step(functional.loss_and_grads, copy("C"), optimizer_name, batches, k),
         "sparse": numpy_step(sparse_step.sparse_loss_and_grads, copy("F"), optimizer_name,
                              batches, k),
+        "sparse, centred": numpy_step(sparse_step.sparse_loss_and_grads, copy("F"),
+                                      optimizer_name, batches, k, mean=np.mean(batches, axis=(0, 1))),
         "sparse, W C-order": numpy_step(sparse_step.sparse_loss_and_grads, copy("C"),
                                         optimizer_name, batches, k),
     }

@@ -4,6 +4,8 @@ For z = X W + b of a 784 -> 1000 encoder (float32) and k = 25, in one process
 with the same thread count:
 
 mask          ``ksparse.topk.topk_mask`` (threshold by partition, exact ties);
+threshold     ``topk_mask(method="threshold")``: the paper's per-row threshold,
+              refined by bisection on the float keys (32 rounds in float32);
 support       ``ksparse.topk.topk_support`` (mask and sorted (B, k) indices);
 argpartition  ``np.argpartition`` + the values (ties in no defined order);
 torch.topk    values and indices, when torch imports.
@@ -41,8 +43,9 @@ def methods(z, k, torch):
         idx = np.argpartition(z, n_hidden - k, axis=1)[:, n_hidden - k :]  # (B, k)
         return idx, np.take_along_axis(z, idx, axis=1)
 
-    funcs = {"mask": lambda: topk_mask(z, k), "support": lambda: topk_support(z, k),
-             "argpartition": argpartition}
+    funcs = {"mask": lambda: topk_mask(z, k),
+             "threshold": lambda: topk_mask(z, k, method="threshold"),
+             "support": lambda: topk_support(z, k), "argpartition": argpartition}
     if torch is not None:
         zt = torch.from_numpy(z)
         funcs["torch.topk"] = lambda: torch.topk(zt, k, dim=1)
