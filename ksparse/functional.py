@@ -87,7 +87,7 @@ def decode_backward(dX_hat, z_sparse, W):
     return dW, db_prime, dz_sparse
 
 
-def loss_and_grads(params, X, k, pre_bias=False):
+def loss_and_grads(params, X, k, pre_bias=False, target=None):
     """One forward and backward pass of a k-sparse autoencoder.
 
     Parameters
@@ -101,11 +101,14 @@ def loss_and_grads(params, X, k, pre_bias=False):
     pre_bias : bool
         Encode x − b′ instead of x (the decoder bias doubles as a learned
         input centre, as in modern TopK autoencoders; not in the paper).
+    target : array, shape (n_samples, n_features), optional
+        What x̂ should reconstruct; X itself by default. A denoising step
+        encodes corrupted rows X and compares x̂ with the clean ones.
 
     Returns
     -------
     loss : 0-d array
-        Mean over the batch of ‖x − x̂‖².
+        Mean over the batch of ‖t − x̂‖², t the target (x by default).
     grads : dict of arrays
         Same keys and shapes as ``params``.
     mask : bool array, shape (n_samples, n_hidden)
@@ -134,9 +137,10 @@ def loss_and_grads(params, X, k, pre_bias=False):
     z = encode(X_in, W_enc, b)  # (n_samples, n_hidden)
     z_sparse, mask = select(z, k)  # (n_samples, n_hidden) twice
     X_hat = decode(z_sparse, W, b_prime)  # (n_samples, n_features)
-    loss = squared_error(X_hat, X)
+    T = X if target is None else target  # (n_samples, n_features)
+    loss = squared_error(X_hat, T)
 
-    dX_hat = squared_error_backward(X_hat, X)  # (n_samples, n_features)
+    dX_hat = squared_error_backward(X_hat, T)  # (n_samples, n_features)
     dW, db_prime, dz_sparse = decode_backward(dX_hat, z_sparse, W)
     dz = select_backward(dz_sparse, mask)  # (n_samples, n_hidden)
     dW_enc, db = encode_backward(dz, X_in)  # (n_features, n_hidden), (n_hidden,)

@@ -18,6 +18,7 @@ __all__ = [
     "Int",
     "OneOf",
     "Optional",
+    "RATE",
     "Real",
     "Seed",
     "validate",
@@ -157,3 +158,7 @@ def validate(model, declarations):
     for name, hyper in declarations.items():
         values[name] = hyper.check(name, getattr(model, name), values)
     return values
+
+
+#: A dropout or corruption rate: a fraction of entries zeroed, 0 <= rate < 1.
+RATE = Real(0.0, 1.0, high_open=True)

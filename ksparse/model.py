@@ -11,8 +11,10 @@ __all__ = ["KSparseAutoencoder"]
 
 from . import functional as F
 from .autoencoder import Autoencoder
-from .hyperparameters import Bool, Hyper, Int, OneOf, Optional, Real
+from .backend import get_array_module, to_device
+from .hyperparameters import RATE, Bool, Hyper, Int, OneOf, Optional, Real
 from .io import register_model
+from .layers import dropout_mask
 from .schedules import sparsity_level
 from .sparse_step import sparse_loss_and_grads
 from .topk import keep_topk
@@ -61,6 +63,11 @@ class KSparseAutoencoder(Autoencoder):
         the k selected units of each row after the encoder product and is
         about twice as fast; 'dense' (:func:`ksparse.functional.loss_and_grads`)
         is the readable reference written with full matrices.
+    input_dropout : float in [0, 1), default=0.0
+        Denoising (not in the paper): each training step encodes its rows
+        with this fraction of the entries set to zero (the others scaled by
+        1/(1 − rate), after centring) and reconstructs the clean rows. A
+        regulariser for the features; inference always sees clean input.
     dtype : None, 'float32' or 'float64', default=None
         None follows the input (float32 stays float32, others become float64).
     random_state : None, int or numpy.random.Generator, default=None
@@ -111,6 +118,7 @@ class KSparseAutoencoder(Autoencoder):
         "init_std": Hyper(0.01, Real(0.0, low_open=True)),
         "k_start": Hyper(None, Optional(Int(low="k", high="n_hidden"))),
         "step": Hyper("sparse", OneOf(("sparse", "dense"))),
+        "input_dropout": Hyper(0.0, RATE),
     }
 
     def _check_hyperparameters(self, values):
@@ -129,7 +137,7 @@ class KSparseAutoencoder(Autoencoder):
     @property
     def _accepts_sparse_rows(self):
         # The sparse step and the encoder take CSR rows: X W stays sparse × dense.
-        return self.step == "sparse"
+        return self.step == "sparse" and self.input_dropout == 0
 
     def _init_parameters(self, X, rng, xp):
         super()._init_parameters(X, rng, xp)
@@ -143,7 +151,12 @@ class KSparseAutoencoder(Autoencoder):
 
     def _training_step(self, params, X, *, step, total_steps, rng):
         pass_ = sparse_loss_and_grads if self.step == "sparse" else F.loss_and_grads
-        loss, grads, mask = pass_(params, X, self._k_at(step, total_steps), self.pre_bias)
+        X_in = X  # (batch, n_features)
+        if self.input_dropout:  # denoising: encode corrupted rows, reconstruct the clean ones
+            keep = dropout_mask(X.shape, self.input_dropout, rng, X.dtype)
+            X_in = X * to_device(keep, get_array_module(X))
+        loss, grads, mask = pass_(params, X_in, self._k_at(step, total_steps), self.pre_bias,
+                                  target=X)
         return loss, grads, {"active": mask.any(axis=0)}
 
     def _epoch_logs(self, step, total_steps):

@@ -163,7 +163,7 @@ def _layout_like(G_T, W):
     return G_T.T if W.flags.f_contiguous else xp.ascontiguousarray(G_T.T)
 
 
-def sparse_loss_and_grads(params, X, k, pre_bias=False):
+def sparse_loss_and_grads(params, X, k, pre_bias=False, target=None):
     """One forward and backward pass, touching only the k selected units after encoding.
 
     Parameters
@@ -177,11 +177,13 @@ def sparse_loss_and_grads(params, X, k, pre_bias=False):
         Number of hidden units kept per row.
     pre_bias : bool
         Encode x − b′ instead of x.
+    target : array, shape (n_samples, n_features), optional
+        What x̂ should reconstruct (dense, or CSR like X); X itself by default.
 
     Returns
     -------
     loss : 0-d array
-        Mean over the batch of ‖x − x̂‖².
+        Mean over the batch of ‖t − x̂‖², t the target (x by default).
     grads : dict of arrays
         Same keys and shapes as ``params``; ``grads["W"]`` in W's memory order.
     mask : bool array, shape (n_samples, n_hidden)
@@ -202,7 +204,8 @@ def sparse_loss_and_grads(params, X, k, pre_bias=False):
     z_top = xp.take_along_axis(z, idx, axis=1)  # (n_samples, k)
 
     atoms = _atoms(W)  # (n_hidden, n_features)
-    diff, dz_top = decode_and_backprop(idx, z_top, atoms, X, b_prime)
+    T = X if target is None else target  # (n_samples, n_features)
+    diff, dz_top = decode_and_backprop(idx, z_top, atoms, T, b_prime)
     loss = (diff * diff).sum() / n_samples
     dX_hat = diff * (2.0 / n_samples)  # (n_samples, n_features)
     db = unit_sums(idx, dz_top, n_hidden).astype(b.dtype, copy=False)  # (n_hidden,)

@@ -12,12 +12,10 @@ __all__ = ["ReLUAutoencoder", "DenoisingAutoencoder", "DropoutAutoencoder"]
 
 from ..autoencoder import Autoencoder
 from ..backend import get_array_module, to_device
-from ..hyperparameters import Bool, Hyper, OneOf, Real
+from ..hyperparameters import RATE, Bool, Hyper, OneOf, Real
 from ..io import register_model
 from ..layers import dropout_mask
 from .dense import dense_forward, dense_loss_and_grads
-
-_RATE = Real(0.0, 1.0, high_open=True)
 
 
 @register_model
@@ -64,8 +62,8 @@ dtype, random_state, verbose
         "decoder": Hyper("linear", OneOf(("linear", "sigmoid"))),
         "tied": Hyper(True, Bool()),
         "init_std": Hyper(0.01, Real(0.0, low_open=True)),
-        "input_dropout": Hyper(0.0, _RATE),
-        "hidden_dropout": Hyper(0.0, _RATE),
+        "input_dropout": Hyper(0.0, RATE),
+        "hidden_dropout": Hyper(0.0, RATE),
     }
 
     def _options(self):
