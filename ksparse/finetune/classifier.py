@@ -94,11 +94,8 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
     random_state : None, int or numpy.random.Generator, default=None
     verbose : bool, default=True
     check_every : int or None, default=None
-        Steps between host reads of the check that stops training on a NaN
-        or infinite loss or gradient (:mod:`ksparse.finite_check`); in
-        between, updates run ahead and a non-finite step is rolled back.
-        None: every step with NumPy, every 50 with CuPy (no host transfer
-        per step). The parameters and the error are the same either way.
+        Steps between reads of the non-finite check, as for
+        :class:`ksparse.KSparseAutoencoder` (:mod:`ksparse.finite_check`).
 
     Attributes
     ----------
