@@ -143,8 +143,9 @@ def fit_settings(**kwargs):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("options", [dict(), dict(tied=False), dict(optimizer="adam")],
-                         ids=["tied", "untied", "adam"])
+@pytest.mark.parametrize("options", [dict(), dict(tied=False), dict(optimizer="adam"),
+                                     dict(input_dropout=0.2)],
+                         ids=["tied", "untied", "adam", "denoising"])
 def test_one_epoch_of_training_agrees(dtype, options):
     X = np.random.default_rng(5).standard_normal((200, 16)).astype(dtype)
     cpu = KSparseAutoencoder(**fit_settings(**options)).fit(X, X_val=X[:40])
