@@ -73,9 +73,10 @@ class FiniteCheck:
 
     Attributes
     ----------
-    pending : list of (array of shape (2,), int, tuple)
+    pending : list of (array of shape (2,), int, object)
         For every step since the last read: its loss and gradient sum (on
-        the device), its number of rows and its minibatch.
+        the device), its number of rows and where its minibatch came from
+        (the caller's ``source``: indices into the data, not a copy of it).
     """
 
     def __init__(self, every):
@@ -88,16 +89,18 @@ class FiniteCheck:
         """True when updates run ahead of the check."""
         return self.every > 1
 
-    def record(self, run, model, values, batch):
+    def record(self, run, model, values, n_rows, source):
         """Note a step that is about to update ``run``; copy the run first when a window opens.
 
-        ``values`` is the step's ``stack([loss, gradient sum])``, left on its device.
+        ``values`` is the step's ``stack([loss, gradient sum])``, left on its
+        device; ``source`` is what the caller needs to build the minibatch
+        again for a replay.
         """
         if not self.pending:
             self._snapshot = _Snapshot(
                 params=_copy(run.params), optimizer=_copy(run.optimizer.get_state()),
                 extra=_copy(_extra_state(model)), state=dataclasses.replace(run.state))
-        self.pending.append((values, batch[0].shape[0], batch))
+        self.pending.append((values, n_rows, source))
 
     @property
     def due(self):
@@ -112,8 +115,8 @@ class FiniteCheck:
         replay : list of tuple
             Empty when every pending step was finite (their losses are then
             added to ``run.state.loss_sum``). Otherwise the run is back at
-            the start of the window, and these are the window's minibatches
-            for the caller to run again with the per-step check.
+            the start of the window, and these are the ``source`` of the
+            window's steps, for the caller to run again with the per-step check.
         """
         pending, self.pending = self.pending, []
         if not pending:
@@ -126,7 +129,7 @@ class FiniteCheck:
             self._snapshot = None
             return []
         self._restore(run, model)
-        return [batch for _, _, batch in pending]
+        return [source for _, _, source in pending]
 
     def _restore(self, run, model):
         snap, self._snapshot = self._snapshot, None

@@ -115,13 +115,14 @@ def _deferred_interrupts():
         signal.signal(signal.SIGINT, previous)
 
 
-def _step(model, run, batch, total_steps, deferred=False):
-    """One minibatch update; advances ``run.state``.
+def _step(model, run, arrays, idx, total_steps, deferred=False):
+    """One update on the minibatch ``idx`` of ``arrays``; advances ``run.state``.
 
     The step's loss and gradients are checked before the update, or, when
     ``deferred``, left on the device for ``run.check`` to read with others.
     """
     state = run.state
+    batch = tuple(a[idx] for a in arrays)
     with np.errstate(over="ignore", invalid="ignore"):  # reported by the check
         rng = step_generator(state.step_seed, state.step)
         loss, grads, aux = model._training_step(
@@ -129,7 +130,7 @@ def _step(model, run, batch, total_steps, deferred=False):
         )
         values = _step_values(loss, grads)  # (2,)
         if deferred:
-            run.check.record(run, model, values, batch)
+            run.check.record(run, model, values, batch[0].shape[0], (arrays, idx))
         else:
             state.loss_sum += _check_finite(values, state.epoch, state.step) * batch[0].shape[0]
         eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
@@ -149,8 +150,8 @@ def _settle(model, run, total_steps):
     The replay raises :class:`NonFiniteLossError` at the first non-finite
     step, before its update (see :mod:`ksparse.finite_check`).
     """
-    for batch in run.check.settle(run, model):
-        _step(model, run, batch, total_steps)
+    for arrays, idx in run.check.settle(run, model):
+        _step(model, run, arrays, idx, total_steps)
 
 
 def _epoch_logs(model, params, state, n_samples, validation, total_steps):
@@ -304,7 +305,7 @@ def _steps(model, run, arrays, order, start, total_steps, interrupted):
     for begin in range(start, order.shape[0], model.batch_size):
         idx = order[begin : begin + model.batch_size]  # (batch,)
         try:
-            _step(model, run, tuple(a[idx] for a in arrays), total_steps, deferred)
+            _step(model, run, arrays, idx, total_steps, deferred)
         except Exception:
             # The NaN of an unchecked step can make a later one fail (top-k of
             # NaN); the window is read first, so that error is the one raised.
