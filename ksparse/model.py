@@ -151,12 +151,12 @@ class KSparseAutoencoder(Autoencoder):
 
     def _training_step(self, params, X, *, step, total_steps, rng):
         pass_ = sparse_loss_and_grads if self.step == "sparse" else F.loss_and_grads
-        X_in = X  # (batch, n_features)
+        X_in, denoise = X, {}  # (batch, n_features)
         if self.input_dropout:  # denoising: encode corrupted rows, reconstruct the clean ones
             keep = dropout_mask(X.shape, self.input_dropout, rng, X.dtype)
-            X_in = X * to_device(keep, get_array_module(X))
+            X_in, denoise = X * to_device(keep, get_array_module(X)), {"target": X}
         loss, grads, mask = pass_(params, X_in, self._k_at(step, total_steps), self.pre_bias,
-                                  target=X)
+                                  **denoise)
         return loss, grads, {"active": mask.any(axis=0)}
 
     def _epoch_logs(self, step, total_steps):
