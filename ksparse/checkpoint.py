@@ -77,7 +77,7 @@ def save_checkpoint(path, model, params, optimizer, state, history, n_samples):
     arrays.update({k: to_numpy(v) for k, v in optimizer.get_state().items()})
     if state.alive is not None:
         arrays["alive"] = to_numpy(state.alive)
-    arrays.update({f"extra/{k}": to_numpy(v) for k, v in _extra_state(model).items()})
+    arrays.update({f"extra/{k}": to_numpy(v) for k, v in extra_state(model).items()})
     fields = dataclasses.asdict(state)
     fields.pop("alive")
     header = {
@@ -121,7 +121,7 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     restored = {name: _expect(arrays, f"param/{name}", p, path) for name, p in params.items()}
     moments = {k: _expect(arrays, k, v, path) for k, v in optimizer.get_state().items()}
     alive = _expect_alive(arrays, params, path)
-    extra = {k: _expect(arrays, f"extra/{k}", v, path) for k, v in _extra_state(model).items()}
+    extra = {k: _expect(arrays, f"extra/{k}", v, path) for k, v in extra_state(model).items()}
     centre = None
     if n_samples is None and getattr(model, "mean_", None) is not None:
         centre = _expect(arrays, "centre", model.mean_, path)
@@ -163,7 +163,8 @@ def read_progress(path):
             "stream": run.get("n_samples") is None}
 
 
-def _extra_state(model):
+def extra_state(model):
+    """The arrays of a model's training state beyond parameters and optimizer (may be empty)."""
     get = getattr(model, "_extra_state", None)
     return {} if get is None else get()
 

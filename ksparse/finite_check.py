@@ -27,6 +27,7 @@ import dataclasses
 import numpy as np
 
 from .backend import get_array_module, to_numpy
+from .checkpoint import extra_state
 
 # Steps between host reads on a GPU when ``check_every`` is left to None:
 # long enough to hide the transfer, short enough to keep a replay cheap.
@@ -99,7 +100,7 @@ class FiniteCheck:
         if not self.pending:
             self._snapshot = _Snapshot(
                 params=_copy(run.params), optimizer=_copy(run.optimizer.get_state()),
-                extra=_copy(_extra_state(model)), state=dataclasses.replace(run.state))
+                extra=_copy(extra_state(model)), state=dataclasses.replace(run.state))
         self.pending.append((values, n_rows, source))
 
     @property
@@ -140,8 +141,3 @@ class FiniteCheck:
             model._set_extra_state(snap.extra)
         for field in dataclasses.fields(snap.state):
             setattr(run.state, field.name, getattr(snap.state, field.name))
-
-
-def _extra_state(model):
-    get = getattr(model, "_extra_state", None)
-    return {} if get is None else get()

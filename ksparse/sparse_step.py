@@ -120,12 +120,20 @@ def scatter_rows(idx, weights, rows, n_hidden):
         Z_T = sparse.csc_matrix((weights.ravel(), idx.ravel(), indptr), shape=(n_hidden, n_rows))
         out = Z_T @ rows  # (n_hidden, n_features); sparse × sparse for CSR rows
         return out.toarray() if sparse.issparse(out) else out
-    # Elsewhere (CuPy): the k weights of a row never collide, so they can be
-    # written into a dense Z and one matrix product does the sums, in a fixed
-    # order (atomic scatter-adds would make the rounding vary between runs).
-    Z = xp.zeros((n_rows, n_hidden), dtype=rows.dtype)  # (n_rows, n_hidden)
-    Z[xp.arange(n_rows)[:, None], idx] = weights
-    return Z.T @ rows  # (n_hidden, n_features)
+    # Elsewhere (CuPy): one matrix product with the dense Z does the sums in a
+    # fixed order (atomic scatter-adds would make the rounding vary between runs).
+    return _dense_codes(idx, weights.astype(rows.dtype, copy=False), n_hidden).T @ rows
+
+
+def _dense_codes(idx, weights, n_hidden):
+    """Z with ``Z[i, idx[i, j]] = weights[i, j]`` and zeros elsewhere, shape (n_rows, n_hidden).
+
+    The k units of a row are distinct, so the writes never collide.
+    """
+    xp = get_array_module(weights)
+    Z = xp.zeros((idx.shape[0], n_hidden), dtype=weights.dtype)  # (n_rows, n_hidden)
+    Z[xp.arange(idx.shape[0])[:, None], idx] = weights
+    return Z
 
 
 def unit_sums(idx, weights, n_hidden):
@@ -146,9 +154,7 @@ def unit_sums(idx, weights, n_hidden):
         return xp.bincount(idx.ravel(), weights=weights.ravel(), minlength=n_hidden)
     # CuPy's bincount reads the largest index on the host; a dense scatter
     # and a column sum need no transfer (and no atomics: a fixed order).
-    dense = xp.zeros((idx.shape[0], n_hidden), dtype=weights.dtype)  # (n_rows, n_hidden)
-    dense[xp.arange(idx.shape[0])[:, None], idx] = weights
-    return dense.sum(axis=0)
+    return _dense_codes(idx, weights, n_hidden).sum(axis=0)
 
 
 def _atoms(W):

@@ -123,6 +123,7 @@ def _step(model, run, arrays, idx, total_steps, deferred=False):
     """
     state = run.state
     batch = tuple(a[idx] for a in arrays)
+    n_rows = batch[0].shape[0]
     with np.errstate(over="ignore", invalid="ignore"):  # reported by the check
         rng = step_generator(state.step_seed, state.step)
         loss, grads, aux = model._training_step(
@@ -130,9 +131,9 @@ def _step(model, run, arrays, idx, total_steps, deferred=False):
         )
         values = _step_values(loss, grads)  # (2,)
         if deferred:
-            run.check.record(run, model, values, batch[0].shape[0], (arrays, idx))
+            run.check.record(run, model, values, n_rows, (arrays, idx))
         else:
-            state.loss_sum += _check_finite(values, state.epoch, state.step) * batch[0].shape[0]
+            state.loss_sum += _check_finite(values, state.epoch, state.step) * n_rows
         eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
         run.optimizer.step(grads, eta)
         after = getattr(model, "_after_step", None)

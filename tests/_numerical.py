@@ -1,4 +1,7 @@
-"""Central finite differences: the independent reference for every hand-written gradient."""
+"""Shared numerical helpers of the tests: central finite differences, random autoencoder parameters.
+
+Finite differences are the independent reference for every hand-written gradient.
+"""
 import numpy as np
 
 
@@ -17,3 +20,15 @@ def numerical_gradient(f, array, eps=1e-6):
         array[i] = old
         grad[i] = (plus - minus) / (2 * eps)
     return grad
+
+
+def autoencoder_params(rng, n_features, n_hidden, tied=True, dtype=np.float64, order="C"):
+    """Random ``W``, ``b``, ``b_prime`` (and ``P`` when untied) of a k-sparse autoencoder."""
+    params = {
+        "W": np.asarray(rng.standard_normal((n_features, n_hidden)) * 0.5, dtype, order=order),
+        "b": (rng.standard_normal(n_hidden) * 0.1).astype(dtype),
+        "b_prime": (rng.standard_normal(n_features) * 0.1).astype(dtype),
+    }
+    if not tied:
+        params["P"] = (rng.standard_normal((n_hidden, n_features)) * 0.5).astype(dtype)
+    return params

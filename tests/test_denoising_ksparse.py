@@ -13,15 +13,7 @@ from ksparse import KSparseAutoencoder
 from ksparse import functional as F
 from ksparse import sparse_step as S
 
-from _numerical import numerical_gradient
-
-
-def make_params(rng, n_features=6, n_hidden=9, tied=True):
-    params = {"W": rng.standard_normal((n_features, n_hidden)), "b": rng.standard_normal(n_hidden),
-              "b_prime": rng.standard_normal(n_features)}
-    if not tied:
-        params["P"] = rng.standard_normal((n_hidden, n_features))
-    return params
+from _numerical import autoencoder_params, numerical_gradient
 
 
 def loss_by_hand(params, X_in, T, k, pre_bias):
@@ -41,7 +33,7 @@ def loss_by_hand(params, X_in, T, k, pre_bias):
 @pytest.mark.parametrize("tied", [True, False])
 @pytest.mark.parametrize("pre_bias", [False, True])
 def test_gradient_with_a_separate_target_matches_finite_differences(rng, pass_, tied, pre_bias):
-    params = make_params(rng, tied=tied)
+    params = autoencoder_params(rng, 6, 9, tied=tied)
     T = rng.standard_normal((5, 6))
     X_in = T * (rng.random(T.shape) > 0.3)  # corrupted copy of the target
     loss, grads, _ = pass_(params, X_in, 3, pre_bias, target=T)
@@ -52,7 +44,7 @@ def test_gradient_with_a_separate_target_matches_finite_differences(rng, pass_, 
 
 
 def test_the_target_changes_the_gradient_only_through_the_decoder(rng):
-    params = make_params(rng)
+    params = autoencoder_params(rng, 6, 9)
     X = rng.standard_normal((5, 6))
     _, same, mask = S.sparse_loss_and_grads(params, X, 3)
     _, other, other_mask = S.sparse_loss_and_grads(params, X, 3, target=X + 1.0)

@@ -6,16 +6,7 @@ from ksparse import functional as F
 from ksparse import sparse_step as S
 from ksparse.optim import Adam, MomentumSGD
 
-
-def make_params(rng, n_features, n_hidden, tied, dtype=np.float64, order="C"):
-    params = {
-        "W": np.asarray(rng.standard_normal((n_features, n_hidden)) * 0.5, dtype, order=order),
-        "b": (rng.standard_normal(n_hidden) * 0.1).astype(dtype),
-        "b_prime": (rng.standard_normal(n_features) * 0.1).astype(dtype),
-    }
-    if not tied:
-        params["P"] = (rng.standard_normal((n_hidden, n_features)) * 0.5).astype(dtype)
-    return params
+from _numerical import autoencoder_params as make_params
 
 
 def assert_same_step(params, X, k, pre_bias, rtol, atol):

@@ -14,6 +14,8 @@ import ksparse.topk as topk
 from ksparse.topk import kth_largest, topk_mask, topk_support
 from ksparse.topk_threshold import float_keys, kth_largest_by_bisection
 
+from _numerical import autoencoder_params
+
 DTYPES = [np.float32, np.float64]
 
 
@@ -83,11 +85,15 @@ def test_an_unknown_method_is_refused(rng):
         float_keys(np.arange(4))
 
 
-@pytest.fixture
-def device_form(monkeypatch):
+def take_device_forms(monkeypatch):
     """Make topk and sparse_step take the branch-free forms they take on a GPU."""
     for module in (topk, sparse_step):
         monkeypatch.setattr(module, "waits_for_device", lambda xp: True)
+
+
+@pytest.fixture
+def device_form(monkeypatch):
+    take_device_forms(monkeypatch)
 
 
 @pytest.mark.parametrize("k", [1, 4, 11])
@@ -112,12 +118,10 @@ def test_the_gpu_form_of_the_unit_sums_equals_add_at(rng, device_form):
 
 @pytest.mark.parametrize("pre_bias", [False, True])
 def test_the_gpu_form_of_the_sparse_step_gives_the_same_gradients(rng, monkeypatch, pre_bias):
-    params = {"W": rng.standard_normal((7, 10)), "b": rng.standard_normal(10),
-              "b_prime": rng.standard_normal(7)}
+    params = autoencoder_params(rng, 7, 10)
     X = rng.standard_normal((16, 7))
     loss, grads, mask = sparse_step.sparse_loss_and_grads(params, X, 3, pre_bias)
-    for module in (topk, sparse_step):
-        monkeypatch.setattr(module, "waits_for_device", lambda xp: True)
+    take_device_forms(monkeypatch)
     loss_d, grads_d, mask_d = sparse_step.sparse_loss_and_grads(params, X, 3, pre_bias)
     np.testing.assert_array_equal(mask_d, mask)
     assert float(loss_d) == pytest.approx(float(loss), rel=1e-12)
