@@ -151,12 +151,12 @@ class KSparseAutoencoder(Autoencoder):
 
     def _training_step(self, params, X, *, step, total_steps, rng):
         pass_ = sparse_loss_and_grads if self.step == "sparse" else F.loss_and_grads
-        X_in, denoise = X, {}  # (batch, n_features)
+        X_in, target = X, None  # (batch, n_features); None: reconstruct the input itself
         if self.input_dropout:  # denoising: encode corrupted rows, reconstruct the clean ones
             keep = dropout_mask(X.shape, self.input_dropout, rng, X.dtype)
-            X_in, denoise = X * to_device(keep, get_array_module(X)), {"target": X}
+            X_in, target = X * to_device(keep, get_array_module(X)), X
         loss, grads, mask = pass_(params, X_in, self._k_at(step, total_steps), self.pre_bias,
-                                  **denoise)
+                                  target=target)
         return loss, grads, {"active": mask.any(axis=0)}
 
     def _epoch_logs(self, step, total_steps):

@@ -92,9 +92,9 @@ def test_sparse_minibatches_reach_the_sparse_step_undensified(X_sparse, monkeypa
 
     seen = []
     real = ksparse.model.sparse_loss_and_grads
-    def spy(params, X, k, pre_bias):
+    def spy(params, X, k, pre_bias, target=None):
         seen.append(type(X))
-        return real(params, X, k, pre_bias)
+        return real(params, X, k, pre_bias, target=target)
     monkeypatch.setattr(ksparse.model, "sparse_loss_and_grads", spy)
     S = scipy.sparse.csr_matrix(X_sparse)
     sparse = MODELS["ksparse"](tied=tied).fit(S)

@@ -36,9 +36,11 @@ def test_the_chosen_step_is_the_one_that_runs(rng, monkeypatch, step, used):
 
     calls = []
     real_sparse, real_dense = M.sparse_loss_and_grads, M.F.loss_and_grads
-    monkeypatch.setattr(M, "sparse_loss_and_grads",
-                        lambda *a: calls.append("sparse_loss_and_grads") or real_sparse(*a))
-    monkeypatch.setattr(M.F, "loss_and_grads", lambda *a: calls.append("dense") or real_dense(*a))
+
+    def counted(name, real):
+        return lambda *a, **kw: calls.append(name) or real(*a, **kw)
+    monkeypatch.setattr(M, "sparse_loss_and_grads", counted("sparse_loss_and_grads", real_sparse))
+    monkeypatch.setattr(M.F, "loss_and_grads", counted("dense", real_dense))
     X = rng.random((40, 6)).astype(np.float32)
     KSparseAutoencoder(n_hidden=8, k=2, epochs=1, batch_size=20, step=step, verbose=False).fit(X)
     assert calls == [used, used]

@@ -6,7 +6,7 @@ from ksparse import functional as F
 from ksparse import sparse_step as S
 from ksparse.optim import Adam, MomentumSGD
 
-from _numerical import autoencoder_params as make_params
+from _numerical import autoencoder_params
 
 
 def assert_same_step(params, X, k, pre_bias, rtol, atol):
@@ -26,7 +26,7 @@ def assert_same_step(params, X, k, pre_bias, rtol, atol):
 @pytest.mark.parametrize("n_samples", [1, 9])
 def test_matches_dense_step_in_float64(rng, tied, pre_bias, k, n_samples):
     X = rng.standard_normal((n_samples, 7))
-    params = make_params(rng, 7, 11, tied)  # k = 11 keeps every unit
+    params = autoencoder_params(rng, 7, 11, tied)  # k = 11 keeps every unit
     assert_same_step(params, X, k, pre_bias, rtol=1e-12, atol=1e-12)
 
 
@@ -36,7 +36,7 @@ def test_matches_dense_step_in_float64(rng, tied, pre_bias, k, n_samples):
 @pytest.mark.parametrize("k", [1, 5, 40])
 def test_matches_dense_step_in_float32(rng, tied, pre_bias, k, order):
     X = rng.random((33, 20)).astype(np.float32)
-    params = make_params(rng, 20, 40, tied, np.float32, order)
+    params = autoencoder_params(rng, 20, 40, tied, np.float32, order)
     assert_same_step(params, X, k, pre_bias, rtol=2e-5, atol=2e-6)
 
 
@@ -46,7 +46,7 @@ def test_csr_rows_give_the_step_of_their_dense_array(rng, tied, order):
     import scipy.sparse
 
     X = rng.random((20, 9)) * (rng.random((20, 9)) < 0.3)  # 70 % zeros, one row often empty
-    params = make_params(rng, 9, 12, tied, order=order)
+    params = autoencoder_params(rng, 9, 12, tied, order=order)
     loss, grads, mask = F.loss_and_grads(params, X, 3)  # the dense reference, dense X
     loss_s, grads_s, mask_s = S.sparse_loss_and_grads(params, scipy.sparse.csr_matrix(X), 3)
     assert np.array_equal(mask_s, mask)
@@ -60,7 +60,7 @@ def test_csr_rows_give_the_step_of_their_dense_array(rng, tied, order):
 def test_ties_are_broken_as_in_the_dense_step(rng, tied):
     # Small integers give many equal activities in a row.
     X = rng.integers(0, 2, size=(12, 5)).astype(np.float64)
-    params = {name: np.round(p * 2) for name, p in make_params(rng, 5, 8, tied).items()}
+    params = {name: np.round(p * 2) for name, p in autoencoder_params(rng, 5, 8, tied).items()}
     z = X @ (params["W"] if tied else params["P"].T) + params["b"]
     assert any(len(np.unique(row)) < row.size for row in z)  # the test has ties to break
     for k in (1, 3, 7):
@@ -69,7 +69,7 @@ def test_ties_are_broken_as_in_the_dense_step(rng, tied):
 
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_weight_gradient_comes_back_in_the_order_of_w(rng, order):
-    params = make_params(rng, 6, 9, tied=True, dtype=np.float32, order=order)
+    params = autoencoder_params(rng, 6, 9, tied=True, dtype=np.float32, order=order)
     _, grads, _ = S.sparse_loss_and_grads(params, rng.random((4, 6)).astype(np.float32), 3)
     assert grads["W"].flags[f"{order}_CONTIGUOUS"]
 
@@ -78,7 +78,7 @@ def test_weight_gradient_comes_back_in_the_order_of_w(rng, order):
 def test_dense_fallback_and_one_row_chunks_agree(rng, tied, monkeypatch):
     """The CuPy code path (dense gradient products, whole-batch gathers), run on NumPy arrays."""
     X = rng.standard_normal((6, 5))
-    params = make_params(rng, 5, 10, tied)
+    params = autoencoder_params(rng, 5, 10, tied)
     monkeypatch.setattr(S, "_sparse_module", lambda xp: None)
     assert_same_step(params, X, 3, True, rtol=1e-12, atol=1e-12)
     monkeypatch.setattr(S, "_CPU_GATHER_BYTES", 1)  # one row per gathered block
@@ -131,7 +131,7 @@ def test_training_by_hand_ends_at_the_same_parameters(tied, pre_bias, optimizer)
         make, lr = (lambda p: MomentumSGD(p, 0.9)), 0.01
     else:
         make, lr = Adam, 1e-3
-    init = make_params(rng, 12, 30, tied, np.float32)
+    init = autoencoder_params(rng, 12, 30, tied, np.float32)
     dense = train_by_hand(F.loss_and_grads, make, {n: p.copy() for n, p in init.items()},
                           X, 4, pre_bias, lr)
     sparse = train_by_hand(S.sparse_loss_and_grads, make, {n: p.copy() for n, p in init.items()},
