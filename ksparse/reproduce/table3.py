@@ -133,10 +133,8 @@ def _plot_curves(ctx, curves):
     return "table3_curves.png"
 
 
-def run_table3(ctx):
-    """Compute (or read back) the rows of Table 3; returns a report section."""
-    mode = SETTINGS["quick" if ctx.quick else "full"]
-
+def _jobs(ctx, mode):
+    """The seeded jobs of Table 3 for :func:`~.seeds.run_rows`: (key, job(seed), True) per row."""
     def job(key, row_of):
         def compute(seed):
             row, curve = row_of(ctx, mode, seed)
@@ -144,7 +142,12 @@ def run_table3(ctx):
             return row
         return key, compute, True
 
-    jobs = [job("table3/shallow", _shallow_row), job("table3/deep", _deep_row)]
+    return [job("table3/shallow", _shallow_row), job("table3/deep", _deep_row)]
+
+
+def run_table3(ctx):
+    """Compute (or read back) the rows of Table 3; returns a report section."""
+    jobs = _jobs(ctx, SETTINGS["quick" if ctx.quick else "full"])
     rows = run_rows(ctx, jobs)
     curves = {name: ctx.results.get(f"curves/table3/{name}", []) for name in ("shallow", "deep")}
     figures = [_plot_curves(ctx, curves)] if all(curves.values()) else []
