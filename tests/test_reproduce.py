@@ -210,6 +210,36 @@ def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng,
     assert again["rows"] == section["rows"]
 
 
+def test_table3_row_times_count_each_training_once(tmp_path, rng, monkeypatch, one_epoch):
+    from types import SimpleNamespace
+
+    from ksparse import KSparseAutoencoder
+    from ksparse.reproduce.table3 import run_table3
+
+    import ksparse.reproduce.context as context
+    import ksparse.reproduce.table3 as table3
+
+    # A fake clock that moves only while a model trains: 100 s for every
+    # autoencoder fit, 10 s for every layer-wise fine-tuning.
+    now = [0.0]
+    clock = SimpleNamespace(perf_counter=lambda: now[0])
+    monkeypatch.setattr(table3, "time", clock)
+    monkeypatch.setattr(context, "time", clock)
+    def advancing(real, seconds):
+        def run(*args, **kwargs):
+            result = real(*args, **kwargs)
+            now[0] += seconds
+            return result
+        return run
+    monkeypatch.setattr(KSparseAutoencoder, "fit", advancing(KSparseAutoencoder.fit, 100.0))
+    monkeypatch.setattr(table3, "layerwise_finetune", advancing(table3.layerwise_finetune, 10.0))
+    ctx = Context(str(tmp_path), quick=True, verbose=False)
+    ctx._mnist = fake_mnist(rng)
+    shallow, deep = run_table3(ctx)["rows"]
+    assert shallow["seconds"] == 100 + 10  # layer 1 trained for this row
+    assert deep["seconds"] == 100 + 100 + 10  # layer 1's recorded time, layer 2 trained here
+
+
 def ksparse_load(path):
     import ksparse
 
