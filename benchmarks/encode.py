@@ -4,7 +4,7 @@ Both find k-sparse codes (k = 25) on the same 784 x 1000 dictionary, in one
 process with the same thread count:
 
 transform        ``KSparseAutoencoder.transform`` (input checks, chunks, top-k);
-encoder + top-k  ``X @ W + b`` and ``ksparse.topk.keep_topk`` alone;
+encoder + top-k  ``X @ W + b`` and ``ksparse.nn.supp_k.keep_topk`` alone;
 OMP              ``sklearn.linear_model.OrthogonalMatchingPursuit`` with
                  ``n_nonzero_coefs=k`` (Gram matrix precomputed), fitted to
                  the images as targets; timed once, on ``--omp-samples``
@@ -81,7 +81,7 @@ def main():
     limits = limit_threads(args.threads)  # noqa: F841  (kept alive: it holds the limit)
     import numpy as np
 
-    from ksparse.topk import keep_topk
+    from ksparse.nn.supp_k import keep_topk
 
     train, X, source = load_images(args.data_dir)
     model, how = get_model(args, train)

@@ -5,8 +5,8 @@ backward, optimizer update) per call. Columns, all in one process with the
 same thread count:
 
 floor   ``X @ W`` alone: top-k needs all of Wᵀx, so no step can be cheaper;
-dense   ``ksparse.functional.loss_and_grads`` + the optimizer (W C-ordered);
-sparse  ``ksparse.sparse_step.sparse_loss_and_grads`` + the optimizer, with
+dense   ``ksparse.models.k_sparse.loss_and_grads`` + the optimizer (W C-ordered);
+sparse  ``ksparse.fast.sparse_step.sparse_loss_and_grads`` + the optimizer, with
         W Fortran-ordered (its atoms contiguous) and, in the next columns,
         on centred minibatches (x − mean, as ``fit`` with ``center=True``
         prepares each one) and with W C-ordered;
@@ -26,8 +26,16 @@ Usage::
 import argparse
 import sys
 
-from _bench import (blas_description, limit_threads, machine_line, median_ms, mnist_like,
-                    print_table, spread, time_interleaved)
+from _bench import (
+    blas_description,
+    limit_threads,
+    machine_line,
+    median_ms,
+    mnist_like,
+    print_table,
+    spread,
+    time_interleaved,
+)
 
 
 def parse_args():
@@ -64,7 +72,7 @@ def init_params(rng, n_features, n_hidden, order):
 
 
 def make_optimizer(name, params):
-    from ksparse.optim import Adam, MomentumSGD
+    from ksparse.nn.optim import Adam, MomentumSGD
 
     return (MomentumSGD(params, 0.9), 1e-3) if name == "momentum" else (Adam(params), 1e-4)
 
@@ -124,9 +132,9 @@ def phase_functions(params, X, k):
     """The sparse step cut into its phases, each a closure on fixed inputs."""
     import numpy as np
 
-    from ksparse import sparse_step as S
-    from ksparse.optim import MomentumSGD
-    from ksparse.topk import topk_support
+    from ksparse.fast import sparse_step as S
+    from ksparse.nn.optim import MomentumSGD
+    from ksparse.nn.supp_k import topk_support
 
     W, b, b_prime = params["W"], params["b"], params["b_prime"]
     n_hidden = W.shape[1]
@@ -163,7 +171,8 @@ def step_functions(optimizer_name, batches, init, k, torch):
     """The timed closures of one table row: floor, NumPy steps and PyTorch."""
     import numpy as np
 
-    from ksparse import functional, sparse_step
+    from ksparse.fast import sparse_step
+    from ksparse.models import k_sparse as functional
 
     def copy(order):
         return {name: np.array(p, order=order) for name, p in init.items()}

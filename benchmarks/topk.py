@@ -3,10 +3,10 @@
 For z = X W + b of a 784 -> 1000 encoder (float32) and k = 25, in one process
 with the same thread count:
 
-mask          ``ksparse.topk.topk_mask`` (threshold by partition, exact ties);
+mask          ``ksparse.nn.supp_k.topk_mask`` (threshold by partition, exact ties);
 threshold     ``topk_mask(method="threshold")``: the paper's per-row threshold,
               refined by bisection on the float keys (32 rounds in float32);
-support       ``ksparse.topk.topk_support`` (mask and sorted (B, k) indices);
+support       ``ksparse.nn.supp_k.topk_support`` (mask and sorted (B, k) indices);
 argpartition  ``np.argpartition`` + the values (ties in no defined order);
 torch.topk    values and indices, when torch imports.
 
@@ -35,7 +35,7 @@ def parse_args():
 def methods(z, k, torch):
     import numpy as np
 
-    from ksparse.topk import topk_mask, topk_support
+    from ksparse.nn.supp_k import topk_mask, topk_support
 
     n_hidden = z.shape[1]
 

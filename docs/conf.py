@@ -108,7 +108,7 @@ def api_members():
             else:
                 elsewhere.append(f"{home}.{name}")
         parent, _, short = module_name.rpartition(".")
-        # ksparse.sparse_coding.iti is a module and, in its package, a function:
+        # ksparse.theory.iti is a module and, in its package, a function:
         # the module's page must then not claim the name.
         shadowed = bool(parent) and getattr(importlib.import_module(parent), short) is not module
         members[module_name] = {"here": here, "elsewhere": elsewhere, "shadowed": shadowed}

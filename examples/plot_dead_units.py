@@ -138,8 +138,12 @@ for name, m in models.items():
 # ----------------------
 # Choose the explanation that fits what you saw, and set ``answer`` to its
 # letter.
-from ksparse.exercises import (DEAD_UNITS_CHOICES, DEAD_UNITS_QUESTION,
-                               check_dead_units_cause, check_dead_units_fix)
+from ksparse.exercises import (
+    DEAD_UNITS_CHOICES,
+    DEAD_UNITS_QUESTION,
+    check_dead_units_cause,
+    check_dead_units_fix,
+)
 
 print(DEAD_UNITS_QUESTION)
 for letter, text in DEAD_UNITS_CHOICES.items():

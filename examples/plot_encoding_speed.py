@@ -28,7 +28,7 @@ import numpy as np
 import ksparse
 from ksparse.backend import to_numpy
 from ksparse.classroom import example_size, load_digits, pick
-from ksparse.sparse_coding import normalize_columns, omp
+from ksparse.theory import normalize_columns, omp
 
 digits = load_digits(n_train=pick(small=2000, classroom=10000, paper=50000),
                      n_test=pick(small=300, classroom=3000, paper=10000))

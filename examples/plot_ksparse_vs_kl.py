@@ -27,7 +27,7 @@ import numpy as np
 import ksparse
 from ksparse.backend import to_numpy
 from ksparse.classroom import example_size, load_digits, pick
-from ksparse.plotting_models import plot_mean_activation, plot_model_reconstructions
+from ksparse.plotting.models import plot_mean_activation, plot_model_reconstructions
 
 digits = load_digits(n_train=pick(small=3000, classroom=20000, paper=50000),
                      n_test=pick(small=1000, classroom=5000, paper=10000))

@@ -42,7 +42,7 @@ import ksparse
 from ksparse.backend import to_numpy
 from ksparse.classroom import example_size, pick
 from ksparse.datasets.synthetic import make_sparse_signals
-from ksparse.sparse_coding import (
+from ksparse.theory import (
     check_theorem_3_1,
     format_table,
     gaussian_dictionary,

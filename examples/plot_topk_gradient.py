@@ -136,8 +136,7 @@ fig.tight_layout()
 # array of the same shape with exactly k True entries per row, at the k
 # largest values. Watch out for ties (a row of zeros, say): exactly k, not
 # "every entry ≥ the k-th value".
-from ksparse.exercises import (check_b_prime_gradient, check_pre_bias_gradient,
-                               check_topk_mask)
+from ksparse.exercises import check_b_prime_gradient, check_pre_bias_gradient, check_topk_mask
 
 
 def my_topk_mask(z, k):

@@ -9,12 +9,12 @@ from .backend import get_backend, set_backend, use_backend
 from .classify import SoftmaxRegression
 from .finetune import SparseMLPClassifier
 from .io import load
-from .model import KSparseAutoencoder
 from .models import (
     RBM,
     DenoisingAutoencoder,
     DropoutAutoencoder,
     KLSparseAutoencoder,
+    KSparseAutoencoder,
     ReLUAutoencoder,
     TopKAutoencoder,
 )

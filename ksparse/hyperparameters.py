@@ -2,7 +2,7 @@
 
 Every ksparse model lists its hyper-parameters once, in a class attribute
 ``hyperparameters`` mapping each name to a :class:`Hyper` (its default and
-its constraint). :class:`ksparse.estimator.Estimator` merges the
+its constraint). :class:`ksparse.base.Estimator` merges the
 declarations of a class and its bases, builds ``__init__`` from them (it
 only stores the arguments, as scikit-learn asks) and validates them all at
 the start of ``fit``, before any work, with messages that name the
@@ -117,7 +117,7 @@ class Seed:
     """None, an int or a NumPy Generator (``random_state``)."""
 
     def __call__(self, name, value, values):
-        from .training import check_random_state  # the loop owns the rule
+        from .validation import check_random_state
 
         check_random_state(value)
         return value

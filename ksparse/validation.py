@@ -5,6 +5,7 @@ same errors inside and outside a scikit-learn pipeline. Every check runs
 before any computation starts.
 """
 __all__ = [
+    "check_random_state",
     "as_real_array",
     "check_array",
     "check_finite",
@@ -220,3 +221,14 @@ def check_checkpoint_args(checkpoint, checkpoint_every, resume):
     check_int(checkpoint_every, "checkpoint_every", low=1)
     if resume and checkpoint is None:
         raise ValueError("resume=True needs checkpoint=PATH to resume from.")
+
+
+def check_random_state(random_state):
+    """Turn None, an int or a NumPy Generator into a NumPy Generator."""
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    raise TypeError(
+        f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}."
+    )

@@ -49,7 +49,7 @@ def make_files(folder):
 
 
 def topk_codes(model, X, n_active):
-    """Codes of a tied model without centring, by a full sort (independent of ksparse.topk)."""
+    """Codes of a tied model without centring, by a full sort (independent of ksparse.nn.supp_k)."""
     z = X.astype(np.float64) @ model.W_ + model.b_  # (n_samples, n_hidden)
     keep = np.argsort(-z, axis=1, kind="stable")[:, :n_active]  # (n_samples, n_active)
     H = np.zeros_like(z)

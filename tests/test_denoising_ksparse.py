@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-import ksparse.model
+import ksparse.models.k_sparse
 from ksparse import KSparseAutoencoder
-from ksparse import functional as F
-from ksparse import sparse_step as S
+from ksparse.models import k_sparse as F
+from ksparse.fast import sparse_step as S
 
 from _numerical import autoencoder_params, numerical_gradient
 
@@ -65,7 +65,7 @@ def pinned_mask(monkeypatch):
         handed.append(keep)
         return keep
 
-    monkeypatch.setattr(ksparse.model, "dropout_mask", mask)
+    monkeypatch.setattr(ksparse.models.k_sparse, "dropout_mask", mask)
     return handed
 
 

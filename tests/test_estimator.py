@@ -6,8 +6,8 @@ import pytest
 
 import ksparse
 from ksparse import KSparseAutoencoder, SoftmaxRegression, SparseMLPClassifier
-from ksparse.estimator import TRAINING_HYPERPARAMETERS
-from ksparse.training import step_generator, step_seed
+from ksparse.base import TRAINING_HYPERPARAMETERS
+from ksparse.training.random_streams import step_generator, step_seed
 
 MODELS = [KSparseAutoencoder, SoftmaxRegression, SparseMLPClassifier]
 

@@ -6,7 +6,7 @@ from _numerical import numerical_gradient
 from ksparse import KSparseAutoencoder
 from ksparse.finetune import SparseMLPClassifier, layerwise_finetune
 from ksparse.finetune import network as N
-from ksparse.topk import topk_mask
+from ksparse.nn.supp_k import topk_mask
 
 
 def make_params(rng, sizes, n_classes):
@@ -243,7 +243,7 @@ def test_string_labels_and_feature_count(rng):
 
 
 def test_selection_is_topk_mask(rng):
-    """The hidden layer keeps the same units as ksparse.topk (ties included)."""
+    """The hidden layer keeps the same units as ksparse.nn.supp_k (ties included)."""
     params = make_params(rng, (3, 6), 2)
     X = np.zeros((2, 3))  # every z equals the bias: one selection for both rows
     params["b1"] = np.array([1.0, 2.0, 2.0, 0.0, 2.0, -1.0])

@@ -1,4 +1,4 @@
-"""The non-finite check read every N steps (``check_every``, :mod:`ksparse.finite_check`).
+"""The non-finite check read every N steps (``check_every``, :mod:`ksparse.training.finite_check`).
 
 The reference is the per-step check (``check_every=1``): it reads every
 step's loss and gradient sum before the update. With ``check_every=N`` the
@@ -12,8 +12,8 @@ import signal
 import numpy as np
 import pytest
 
-import ksparse.finite_check as finite_check
-import ksparse.training as training
+import ksparse.training.finite_check as finite_check
+import ksparse.training.loop as training
 from ksparse import RBM, KSparseAutoencoder, NonFiniteLossError, TopKAutoencoder
 
 SMALL = dict(n_hidden=6, epochs=3, batch_size=4, random_state=0, verbose=False)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from _numerical import numerical_gradient
 
-from ksparse import functional as F
+from ksparse.models import k_sparse as F
 
 
 def make_params(rng, n_features, n_hidden, tied):

@@ -23,9 +23,11 @@ import pytest
 
 import ksparse
 from ksparse import KSparseAutoencoder
-from ksparse import functional as F
+from ksparse.models import k_sparse as F
+from ksparse.nn import affine, squared_error
+from ksparse.nn.encoder_decoder import decode
 from ksparse.backend import cupy_available, get_array_module, to_device, to_numpy, use_backend
-from ksparse.topk import topk_mask
+from ksparse.nn.supp_k import topk_mask
 
 pytestmark = pytest.mark.skipif(
     not cupy_available(), reason="CuPy with a usable GPU is not available (KSPARSE gpu extra)"
@@ -76,18 +78,18 @@ def margin_ok(z, k, gap):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_forward_pass_agrees(dtype):
     params, X = tie_free_problem(dtype)
-    z = F.encode(X, params["W"], params["b"])  # (n, n_hidden)
-    x_hat = F.decode(z, params["W"], params["b_prime"])
+    z = affine(X, params["W"], params["b"])  # (n, n_hidden)
+    x_hat = decode(z, params["W"], params["b_prime"])
     with gpu() as cp:
         Xg = to_device(X, cp)
         Wg, bg, bpg = (to_device(params[n], cp) for n in ("W", "b", "b_prime"))
-        zg = F.encode(Xg, Wg, bg)
-        x_hat_g = F.decode(zg, Wg, bpg)
+        zg = affine(Xg, Wg, bg)
+        x_hat_g = decode(zg, Wg, bpg)
         assert zg.dtype == dtype and x_hat_g.dtype == dtype
         assert_close(zg, z, PASS_TOL[dtype])
         assert_close(x_hat_g, x_hat, PASS_TOL[dtype])
-        loss_g = float(F.squared_error(x_hat_g, Xg))
-    assert loss_g == pytest.approx(float(F.squared_error(x_hat, X)), rel=PASS_TOL[dtype][0])
+        loss_g = float(squared_error(x_hat_g, Xg))
+    assert loss_g == pytest.approx(float(squared_error(x_hat, X)), rel=PASS_TOL[dtype][0])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-import ksparse.streaming
+import ksparse.inputs.streaming
 from ksparse import KSparseAutoencoder
 from ksparse.models import RBM, ReLUAutoencoder, TopKAutoencoder
-from ksparse.streaming import Batches, Rows, column_mean
+from ksparse.inputs.streaming import Batches, Rows, column_mean
 from ksparse.validation import check_array
 
 FIT = dict(epochs=2, batch_size=16, random_state=0, verbose=False)
@@ -25,7 +25,7 @@ MODELS = {
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of 7 rows, so that tiny data exercises the chunk boundaries."""
-    monkeypatch.setattr(ksparse.streaming, "CHUNK", 7)
+    monkeypatch.setattr(ksparse.inputs.streaming, "CHUNK", 7)
 
 
 @pytest.fixture
@@ -88,14 +88,14 @@ def test_sparse_rows_reach_a_model_that_accepts_them_undensified(X_sparse, monke
 
 @pytest.mark.parametrize("tied", [True, False])
 def test_sparse_minibatches_reach_the_sparse_step_undensified(X_sparse, monkeypatch, tied):
-    import ksparse.model
+    import ksparse.models.k_sparse
 
     seen = []
-    real = ksparse.model.sparse_loss_and_grads
+    real = ksparse.models.k_sparse.sparse_loss_and_grads
     def spy(params, X, k, pre_bias, target=None):
         seen.append(type(X))
         return real(params, X, k, pre_bias, target=target)
-    monkeypatch.setattr(ksparse.model, "sparse_loss_and_grads", spy)
+    monkeypatch.setattr(ksparse.models.k_sparse, "sparse_loss_and_grads", spy)
     S = scipy.sparse.csr_matrix(X_sparse)
     sparse = MODELS["ksparse"](tied=tied).fit(S)
     assert len(seen) == 2 * 6 and all(t is type(S) for t in seen)  # 2 epochs of 6 batches
@@ -144,7 +144,7 @@ def peak_bytes(func):
 def test_memory_mapped_input_is_never_copied(memmap_file, center, monkeypatch):
     # Chunks of 512 rows (82 kB) against a file of 12,000 rows (1.92 MB): what is held
     # at once must scale with the chunk, never with the file.
-    monkeypatch.setattr(ksparse.streaming, "CHUNK", 512)
+    monkeypatch.setattr(ksparse.inputs.streaming, "CHUNK", 512)
     M, _ = memmap_file
     size = M.nbytes
     model = KSparseAutoencoder(n_hidden=8, k=2, center=center, pre_bias=center, epochs=1,

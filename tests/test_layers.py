@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ksparse import layers as L
+from ksparse import nn as L
 from _numerical import numerical_gradient
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ksparse import losses
+from ksparse import nn as losses
 from _numerical import numerical_gradient
 
 

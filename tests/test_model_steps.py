@@ -32,15 +32,15 @@ def test_step_option_is_validated():
 @pytest.mark.parametrize("step, used", [("sparse", "sparse_loss_and_grads"),
                                         ("dense", "dense")])
 def test_the_chosen_step_is_the_one_that_runs(rng, monkeypatch, step, used):
-    import ksparse.model as M
+    import ksparse.models.k_sparse as M
 
     calls = []
-    real_sparse, real_dense = M.sparse_loss_and_grads, M.F.loss_and_grads
+    real_sparse, real_dense = M.sparse_loss_and_grads, M.loss_and_grads
 
     def counted(name, real):
         return lambda *a, **kw: calls.append(name) or real(*a, **kw)
     monkeypatch.setattr(M, "sparse_loss_and_grads", counted("sparse_loss_and_grads", real_sparse))
-    monkeypatch.setattr(M.F, "loss_and_grads", counted("dense", real_dense))
+    monkeypatch.setattr(M, "loss_and_grads", counted("dense", real_dense))
     X = rng.random((40, 6)).astype(np.float32)
     KSparseAutoencoder(n_hidden=8, k=2, epochs=1, batch_size=20, step=step, verbose=False).fit(X)
     assert calls == [used, used]

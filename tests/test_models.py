@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ksparse
-from ksparse.layers import dropout_mask
+from ksparse.nn import dropout_mask
 from ksparse.models import (
     RBM,
     DenoisingAutoencoder,
@@ -21,8 +21,8 @@ from ksparse.models import (
 )
 from ksparse.models.dense import dense_forward, dense_loss_and_grads
 from ksparse.models.rbm import cd_gradients, free_energy
-from ksparse.models.topk_recipe import geometric_median, topk_recipe_loss_and_grads
-from ksparse.training import step_generator
+from ksparse.models.topk import geometric_median, topk_recipe_loss_and_grads
+from ksparse.training.random_streams import step_generator
 from _numerical import numerical_gradient
 
 
@@ -56,8 +56,8 @@ def test_dense_autoencoder_gradients_match_finite_differences(rng, options, with
                                                                             np.float64))
     penalty = None
     if with_kl:
-        penalty = (lambda H: ksparse.losses.kl_penalty(H, 0.3, 0.5),
-                   lambda H: ksparse.losses.kl_penalty_backward(H, 0.3, 0.5))
+        penalty = (lambda H: ksparse.nn.kl_penalty(H, 0.3, 0.5),
+                   lambda H: ksparse.nn.kl_penalty_backward(H, 0.3, 0.5))
     loss, grads, _ = dense_loss_and_grads(params, X, options, masks, penalty)
     for name, array in params.items():
         numeric = numerical_gradient(

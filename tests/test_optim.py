@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ksparse.optim import MomentumSGD
+from ksparse.nn.optim import MomentumSGD
 
 
 def test_two_momentum_steps_match_equation_11_by_hand():
@@ -27,7 +27,7 @@ def test_parameters_are_updated_in_place():
 
 
 def test_two_adam_steps_match_a_hand_computation():
-    from ksparse.optim import Adam
+    from ksparse.nn.optim import Adam
 
     w = np.array([1.0, -1.0])
     opt = Adam({"w": w}, beta1=0.5, beta2=0.75, eps=0.0)
@@ -84,7 +84,7 @@ def test_momentum_matches_equation_11_over_several_steps(rng, order):
 
 
 def test_adam_matches_the_paper_formula_where_eps_matters(rng):
-    from ksparse.optim import Adam
+    from ksparse.nn.optim import Adam
 
     w0 = rng.standard_normal((3, 7))
     # Gradients of the order of ε: √v̂ ≈ |g| ≈ ε, so ε changes the step.
@@ -103,7 +103,7 @@ def test_adam_matches_the_paper_formula_where_eps_matters(rng):
 
 @pytest.mark.parametrize("name", ["momentum", "adam"])
 def test_step_leaves_the_gradients_alone(rng, name):
-    from ksparse.optim import Adam
+    from ksparse.nn.optim import Adam
 
     params = {"w": rng.standard_normal((4, 3))}
     opt = MomentumSGD(params, 0.9) if name == "momentum" else Adam(params)
@@ -117,7 +117,7 @@ def test_step_leaves_the_gradients_alone(rng, name):
 @pytest.mark.parametrize("name", ["momentum", "adam"])
 @pytest.mark.parametrize("orders", [("C", "C"), ("F", "F"), ("F", "C"), ("strided", "C")])
 def test_blocked_update_is_bitwise_the_whole_array_update(rng, monkeypatch, name, orders):
-    import ksparse.optim as optim
+    import ksparse.nn.optim as optim
 
     layout = "C" if orders[0] == "strided" else orders[0]
     w0 = np.asarray(rng.standard_normal((9, 13)), np.float32, order=layout)

@@ -1,4 +1,4 @@
-"""Adam's ε sits outside the square root (ksparse.optim.Adam), checked by hand over two steps.
+"""Adam's ε sits outside the square root (ksparse.nn.optim.Adam), checked by hand over two steps.
 
 The existing hand check of Adam uses ε = 0, where the placement of ε cannot
 show; here ε = 1e-2 is of the size of √v̂, so √v̂ + ε and √(v̂ + ε) differ
@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from ksparse.optim import Adam
+from ksparse.nn.optim import Adam
 
 
 def hand_adam(w, grads, lr, beta1, beta2, eps):

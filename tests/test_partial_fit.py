@@ -6,7 +6,7 @@ import pytest
 
 import ksparse
 from ksparse import KSparseAutoencoder
-from ksparse.checkpoint import read_progress
+from ksparse.training.checkpoint import read_progress
 from ksparse.models import RBM, DropoutAutoencoder, TopKAutoencoder
 
 
@@ -29,7 +29,7 @@ MODELS = {
     "ksparse": lambda **kw: KSparseAutoencoder(n_hidden=12, k=3, k_start=8, lr_end=0.001, **kw),
     "dropout": lambda **kw: DropoutAutoencoder(n_hidden=10, input_dropout=0.2, **kw),
     # b′ starts at zero: a start computed from the data would come from the first call's rows,
-    # summed in that call's order (see ksparse.incremental).
+    # summed in that call's order (see ksparse.inputs.incremental).
     "topk": lambda **kw: TopKAutoencoder(n_hidden=12, k=3, dead_steps=2, pre_bias=False, **kw),
     "rbm": lambda **kw: RBM(n_hidden=10, persistent=True, **kw),
 }

@@ -1,9 +1,9 @@
-"""Figures of ksparse.plotting_models for a k-sparse model and for a model written here."""
+"""Figures of ksparse.plotting.models for a k-sparse model and for a model written here."""
 import numpy as np
 import pytest
 
 from ksparse import KSparseAutoencoder
-from ksparse.plotting_models import (
+from ksparse.plotting.models import (
     model_codes,
     model_reconstructions,
     plot_code_scatter,

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from ksparse import KSparseAutoencoder
-from ksparse import functional as F
-from ksparse.sparse_coding import iti, max_unique_sparsity, mutual_coherence
-from ksparse.topk import kth_largest, topk_mask
+from ksparse.models import k_sparse as F
+from ksparse.theory import iti, max_unique_sparsity, mutual_coherence
+from ksparse.nn.supp_k import kth_largest, topk_mask
 
 # Hypothesis examples per test, listed here so the total is easy to read off.
 N_TOPK = 300

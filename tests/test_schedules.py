@@ -1,6 +1,6 @@
 import pytest
 
-from ksparse.schedules import learning_rate_at, linear_schedule, sparsity_level
+from ksparse.nn.schedules import learning_rate_at, linear_schedule, sparsity_level
 
 
 def test_sparsity_schedule_first_step_midpoint_and_end():

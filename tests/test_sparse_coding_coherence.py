@@ -1,11 +1,11 @@
-"""Tests for ksparse.sparse_coding.coherence and .dictionaries (paper §3.3, Eq. 8)."""
+"""Tests for ksparse.theory.coherence and .dictionaries (paper §3.3, Eq. 8)."""
 import math
 
 import numpy as np
 import pytest
 
 from ksparse.backend import cupy_available, to_numpy, use_backend
-from ksparse.sparse_coding import (
+from ksparse.theory import (
     dct_basis,
     gaussian_dictionary,
     hadamard,

@@ -4,7 +4,7 @@ import pytest
 
 import ksparse
 from ksparse.datasets.synthetic import make_sparse_signals
-from ksparse.sparse_coding import (
+from ksparse.theory import (
     encoder_vs_iti,
     format_table,
     gaussian_dictionary,

@@ -4,7 +4,7 @@ import pytest
 
 from ksparse.backend import cupy_available, to_numpy, use_backend
 from ksparse.datasets.synthetic import make_sparse_signals
-from ksparse.sparse_coding import iht, iti, normalize_columns, omp, solve_on_support, two_ortho_dictionary
+from ksparse.theory import iht, iti, normalize_columns, omp, solve_on_support, two_ortho_dictionary
 
 GPU = pytest.mark.skipif(not cupy_available(), reason="no usable GPU")
 

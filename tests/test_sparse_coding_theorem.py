@@ -4,8 +4,8 @@ import pytest
 
 from ksparse.backend import cupy_available, to_numpy, use_backend
 from ksparse.datasets.synthetic import make_sparse_signals
-from ksparse.sparse_coding import check_theorem_3_1, two_ortho_dictionary
-from ksparse.topk import topk_mask
+from ksparse.theory import check_theorem_3_1, two_ortho_dictionary
+from ksparse.nn.supp_k import topk_mask
 
 GPU = pytest.mark.skipif(not cupy_available(), reason="no usable GPU")
 

@@ -1,10 +1,10 @@
-"""The sparse-aware step against the dense reference step (ksparse.functional)."""
+"""The sparse-aware step against the dense reference step (ksparse.models.k_sparse)."""
 import numpy as np
 import pytest
 
-from ksparse import functional as F
-from ksparse import sparse_step as S
-from ksparse.optim import Adam, MomentumSGD
+from ksparse.models import k_sparse as F
+from ksparse.fast import sparse_step as S
+from ksparse.nn.optim import Adam, MomentumSGD
 
 from _numerical import autoencoder_params
 

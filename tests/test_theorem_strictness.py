@@ -1,6 +1,6 @@
 """The sharp condition of Theorem 3.1 is strict: equality does not count (§3.3).
 
-:mod:`ksparse.sparse_coding.theorem` states the sharp form as
+:mod:`ksparse.theory.theorem` states the sharp form as
 z_k > (2k − 1) μ z₁ and the printed condition as k μ ≤ z_k / (2 z₁). On the
 identity ∪ Hadamard dictionary for n = 16 every inner product is 0 or ±1/4,
 so μ = 1/4 exactly and both sides can be made exactly equal in binary
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from ksparse.sparse_coding import check_theorem_3_1
+from ksparse.theory import check_theorem_3_1
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ksparse.topk import keep_topk, kth_largest, topk_indices, topk_mask, topk_support
+from ksparse.nn.supp_k import keep_topk, kth_largest, topk_indices, topk_mask, topk_support
 
 
 def reference_mask(z, k):

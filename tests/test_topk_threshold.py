@@ -9,10 +9,14 @@ for a device.
 import numpy as np
 import pytest
 
-import ksparse.sparse_step as sparse_step
-import ksparse.topk as topk
-from ksparse.topk import kth_largest, topk_mask, topk_support
-from ksparse.topk_threshold import float_keys, kth_largest_by_bisection
+import ksparse.fast.sparse_step as sparse_step
+import ksparse.nn.supp_k as topk
+from ksparse.nn.supp_k import kth_largest, topk_mask, topk_support
+from ksparse.fast.topk_threshold import (
+    float_keys,
+    kth_largest_by_bisection,
+    topk_mask_by_bisection,
+)
 
 from _numerical import autoencoder_params
 
@@ -59,7 +63,7 @@ def test_bisection_finds_the_kth_largest_value_exactly(rng, dtype, k):
     got = kth_largest_by_bisection(z, k)
     assert got.dtype == z.dtype and got.shape == (40, 1)
     np.testing.assert_array_equal(got, expected)
-    np.testing.assert_array_equal(kth_largest(z, k, method="threshold"), expected)
+    np.testing.assert_array_equal(kth_largest(z, k), expected)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -67,20 +71,18 @@ def test_bisection_finds_the_kth_largest_value_exactly(rng, dtype, k):
 def test_threshold_top_k_equals_the_reference_without_ties(rng, dtype, k):
     z = rng.standard_normal((50, 100)).astype(dtype)
     assert np.unique(z).size == z.size  # tie-free
-    np.testing.assert_array_equal(topk_mask(z, k, method="threshold"), reference_mask(z, k))
+    np.testing.assert_array_equal(topk_mask_by_bisection(z, k), reference_mask(z, k))
 
 
 @pytest.mark.parametrize("k", [1, 3, 7])
 def test_threshold_top_k_keeps_the_tie_rule(rng, k):
     z = rng.integers(-2, 3, (60, 12)).astype(np.float32)  # five values: ties everywhere
-    mask = topk_mask(z, k, method="threshold")
+    mask = topk_mask_by_bisection(z, k)
     np.testing.assert_array_equal(mask, reference_mask(z, k))
     assert (mask.sum(axis=1) == k).all()
 
 
-def test_an_unknown_method_is_refused(rng):
-    with pytest.raises(ValueError, match="method must be one of"):
-        topk_mask(rng.standard_normal((2, 5)), 2, method="sort")
+def test_float_keys_refuse_other_dtypes():
     with pytest.raises(TypeError, match="float32 or float64"):
         float_keys(np.arange(4))
 

@@ -10,9 +10,9 @@ __all__ = ["ClassifierMixin"]
 import numpy as np
 
 from ..backend import get_array_module, to_numpy
+from ..nn.cross_entropy import softmax
 from ..validation import check_is_fitted
 from ._inputs import check_features, check_labels, label_indices
-from ..losses import softmax
 
 
 class ClassifierMixin:

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.optimize
 from tqdm.auto import tqdm
 
-from ..layers import affine
+from ..nn.affine import affine
 from .loss import (
     cross_entropy,
     cross_entropy_backward,

@@ -1,7 +1,7 @@
 """The penalised softmax loss of the classifiers (§4.4–4.6), built from the libraries.
 
-Softmax, cross-entropy and the L2 penalty live in :mod:`ksparse.losses`
-(and importable from here), the affine layer in :mod:`ksparse.layers`.
+Softmax, cross-entropy, the L2 penalty and the affine layer live in
+:mod:`ksparse.nn`.
 
 The loss is a mean over the batch, so its size, its gradient and a sensible
 learning rate do not depend on the batch size. ``X`` may also be a SciPy
@@ -9,15 +9,13 @@ sparse matrix on the CPU.
 """
 __all__ = ["softmax_loss_and_grads"]
 
-from ..layers import affine, affine_backward
-from ..losses import (
+from ..nn.affine import affine, affine_backward
+from ..nn.cross_entropy import (
     cross_entropy,
     cross_entropy_backward,
-    l2_penalty,
-    l2_penalty_backward,
     log_softmax,
-    softmax,  # noqa: F401  (still importable from here)
 )
+from ..nn.l2 import l2_penalty, l2_penalty_backward
 
 
 def softmax_loss_and_grads(params, X, y, l2=0.0):

@@ -14,11 +14,10 @@ __all__ = ["SoftmaxRegression"]
 import numpy as np
 
 from ..backend import get_array_module, get_xp, to_device, to_numpy
-from ..estimator import Estimator
+from ..base import Estimator
 from ..hyperparameters import Bool, Hyper, Int, OneOf, Real
-from ..io import register_model
-from ..training import check_random_state
-from ..validation import check_is_fitted, check_n_features
+from ..io.model_files import register_model
+from ..validation import check_is_fitted, check_n_features, check_random_state
 from ._base import ClassifierMixin
 from ._inputs import check_features, is_sparse
 from ._lbfgs import fit_lbfgs

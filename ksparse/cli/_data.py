@@ -204,7 +204,7 @@ def load_labels(path, n_rows):
 
 def load_model(path, need=("transform", "reconstruct")):
     """A fitted model from ``path`` (see :func:`ksparse.load`) with the methods ``need``."""
-    from ..io import load
+    from ..io.model_files import load
 
     if not os.path.exists(path):
         raise UserError(f"MODEL {path} does not exist.")

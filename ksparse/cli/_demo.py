@@ -111,7 +111,7 @@ def _demo(args):
     if args.patches < 2:
         raise UserError(f"--patches must be at least 2, got {args.patches}.")
     _check_out_folder(args.out)
-    from ..demo import run_demo  # imported after the checks: it pulls in matplotlib
+    from ..classroom.demo import run_demo
 
     result = run_demo(
         out=args.out, n_patches=args.patches, n_hidden=args.hidden, k=args.k,

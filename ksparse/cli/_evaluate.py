@@ -101,7 +101,7 @@ def dead_units(model, X, quiet):
 
 def softmax_test_error(model, labelled, l2, quiet):
     """Error of a softmax regression trained on the codes of ``train``, on ``test``."""
-    from ..classify import SoftmaxRegression
+    from ..classify.softmax import SoftmaxRegression
 
     (X_train, y_train), (X_test, y_test) = labelled
     clf = SoftmaxRegression(l2=l2, verbose=not quiet)

@@ -3,7 +3,7 @@
 ``filters`` is the grid of paper Figs. 1-3 (the columns of W, as images);
 ``histogram`` the activation histogram of Fig. 4; ``reconstructions``,
 ``scatter`` and ``mean-activation`` are the figures of
-:mod:`ksparse.plotting_models`. Drawing uses matplotlib's Agg backend, so no
+:mod:`ksparse.plotting.models`. Drawing uses matplotlib's Agg backend, so no
 screen is needed.
 """
 __all__ = ["add_parsers"]
@@ -77,9 +77,12 @@ def _inputs(args):
 
 
 def _figure(args, model, X, y, shape):
-    from ..plotting import plot_activation_histograms, plot_filters
-    from ..plotting_models import plot_code_scatter, plot_mean_activation
-    from ..plotting_models import plot_model_reconstructions
+    from ..plotting.filters import plot_activation_histograms, plot_filters
+    from ..plotting.models import (
+        plot_code_scatter,
+        plot_mean_activation,
+        plot_model_reconstructions,
+    )
 
     name = type(model).__name__
     if args.what == "filters":

@@ -5,7 +5,7 @@ file, with the sparsity levels it guarantees: Theorem 3.1's (one
 thresholding step recovers the support when k μ ≤ z_k / (2 z₁), so for every
 code with equal magnitudes when k μ ≤ 1/2) and the Donoho–Elad uniqueness
 bound k < (1 + 1/μ)/2. ``theorem`` runs the Monte Carlo check of
-:func:`ksparse.sparse_coding.theorem_experiment`.
+:func:`ksparse.theory.theorem_experiment`.
 """
 __all__ = ["add_parsers", "theorem_max_k"]
 
@@ -14,8 +14,14 @@ import math
 
 import numpy as np
 
-from ._common import UserError, check_output, nonnegative_int, positive_float, positive_int
-from ._common import write_atomically
+from ._common import (
+    UserError,
+    check_output,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    write_atomically,
+)
 from ._data import load_array, load_model
 
 _KINDS = ("hadamard", "dct", "gaussian")
@@ -86,7 +92,11 @@ def _host(array):
 
 
 def run_coherence(args):
-    from ..sparse_coding import max_unique_sparsity, mutual_coherence, uniqueness_bound
+    from ..theory.coherence import (
+        max_unique_sparsity,
+        mutual_coherence,
+        uniqueness_bound,
+    )
 
     W = _dictionary_file(args.source, "MODEL_OR_MATRIX")
     mu = mutual_coherence(W)
@@ -109,7 +119,7 @@ def run_coherence(args):
 
 def _theorem_dictionary(args):
     """(name, W) for ``--dictionary``, with the sizes checked before anything is built."""
-    from ..sparse_coding import gaussian_dictionary, two_ortho_dictionary
+    from ..theory.dictionaries import gaussian_dictionary, two_ortho_dictionary
 
     kind = args.dictionary
     if kind not in _KINDS:
@@ -133,7 +143,7 @@ def _theorem_dictionary(args):
 
 
 def run_theorem(args):
-    from ..sparse_coding import format_table, theorem_experiment
+    from ..theory.experiment import format_table, theorem_experiment
 
     if args.out is not None:
         check_output(args.out, suffixes=(".png", ".pdf", ".svg"))
@@ -169,7 +179,7 @@ def _recovery_figure(result):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from ..sparse_coding import recovery_curve
+    from ..theory.experiment import recovery_curve
 
     fig = Figure(figsize=(6, 4), layout="constrained")
     FigureCanvasAgg(fig)

@@ -9,8 +9,14 @@ __all__ = ["add_parsers"]
 import os
 import re
 
-from ._common import UserError, check_output, nonnegative_int, positive_float, positive_int
-from ._common import user_input
+from ._common import (
+    UserError,
+    check_output,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    user_input,
+)
 from ._data import add_data_options, load_data
 
 # Option of each hyper-parameter, so that the model's messages name what the user typed.
@@ -64,7 +70,7 @@ def add_parsers(sub):
 
 
 def _model(args):
-    from ..model import KSparseAutoencoder
+    from ..models.k_sparse import KSparseAutoencoder
 
     model = KSparseAutoencoder(
         n_hidden=args.hidden, k=args.k, alpha=args.alpha, tied=not args.untied,

@@ -25,7 +25,11 @@ from ksparse.datasets._fetch import (
     not_found_error,
     write_atomically,
 )
-from ksparse.datasets.patches import ZCAWhitener, extract_patches, local_contrast_normalize
+from ksparse.datasets.patches import (
+    ZCAWhitener,
+    extract_patches,
+    local_contrast_normalize,
+)
 
 __all__ = ["CIFAR10_URL", "load_cifar10", "load_cifar10_patches", "read_cifar_binary"]
 

@@ -1,6 +1,6 @@
 """Slow, obvious reference implementations the checks compare against.
 
-Written separately from :mod:`ksparse.topk` and :mod:`ksparse.functional`
+Written separately from :mod:`ksparse.nn.supp_k` and :mod:`ksparse.nn.encoder_decoder`
 (full sorts, explicit loops over examples) so that a check does not trust
 the code it teaches. Float64, NumPy only. The paper's model (§2.2):
 z = Wᵀx + b, Γ = supp_k(z), x̂ = W z_Γ + b′, E = (1/n) Σᵢ ‖xᵢ − x̂ᵢ‖².

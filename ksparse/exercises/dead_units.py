@@ -9,7 +9,7 @@ checked by training the student's model on glyph digits
 import textwrap
 
 from ..classroom.digits import make_glyph_digits
-from ..training import NonFiniteLossError
+from ..training.loop import NonFiniteLossError
 from ._result import StudentError, attempt, failed, passed
 
 __all__ = ["DEAD_UNITS_CHOICES", "DEAD_UNITS_QUESTION", "check_dead_units_cause",
@@ -101,7 +101,7 @@ def check_dead_units_fix(make_model, random_state=0):
         Passed when at most 10 of the 100 units are dead in the last epoch
         (the literal recipe leaves about 60).
     """
-    from ..model import KSparseAutoencoder
+    from ..models.k_sparse import KSparseAutoencoder
 
     try:
         model = attempt(make_model, **_SETTING)

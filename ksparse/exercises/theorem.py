@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..sparse_coding import gaussian_dictionary, two_ortho_dictionary
+from ..theory.dictionaries import gaussian_dictionary, two_ortho_dictionary
 from ._result import StudentError, attempt, failed, passed
 
 __all__ = ["check_theorem_k", "theorem_dictionaries"]

@@ -13,13 +13,12 @@ import numbers
 import numpy as np
 
 from ..backend import get_array_module, get_xp, to_device
+from ..base import CHUNK, Estimator
 from ..classify._base import ClassifierMixin
-from ..estimator import CHUNK, Estimator
 from ..hyperparameters import Bool, Custom, Hyper, Int, Optional, Real
-from ..io import register_model
-from ..losses import cross_entropy, log_softmax
-from ..training import check_random_state
-from ..validation import check_int
+from ..io.model_files import register_model
+from ..nn.cross_entropy import cross_entropy, log_softmax
+from ..validation import check_int, check_random_state
 from . import network
 from .pretrained import input_centre_of, layers_from_autoencoders
 
@@ -95,7 +94,7 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
     verbose : bool, default=True
     check_every : int or None, default=None
         Steps between reads of the non-finite check, as for
-        :class:`ksparse.KSparseAutoencoder` (:mod:`ksparse.finite_check`).
+        :class:`ksparse.KSparseAutoencoder` (:mod:`ksparse.training.finite_check`).
 
     Attributes
     ----------

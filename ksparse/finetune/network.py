@@ -20,8 +20,9 @@ Parameters live in one dict: ``W1``, ``b1``, …, ``WL``, ``bL`` and
 """
 __all__ = ["n_hidden_layers", "forward", "backward", "loss_and_grads"]
 
-from ..layers import affine, affine_backward, topk, topk_backward
-from ..losses import cross_entropy, cross_entropy_backward, log_softmax
+from ..nn.affine import affine, affine_backward
+from ..nn.cross_entropy import cross_entropy, cross_entropy_backward, log_softmax
+from ..nn.supp_k import topk, topk_backward
 
 
 def n_hidden_layers(params):

@@ -22,7 +22,7 @@ def encoder_of(autoencoder, position, fold=True):
     Parameters
     ----------
     autoencoder : fitted autoencoder
-        Anything with ``encoder_layer()`` (every :class:`ksparse.autoencoder.Autoencoder`).
+        Anything with ``encoder_layer()`` (every :class:`ksparse.models.autoencoder.Autoencoder`).
     position : int
         Its index in the list, for error messages.
     fold : bool

@@ -1,6 +1,6 @@
 """The baselines the paper compares with, the classroom's sparse autoencoder, and the TopK recipe.
 
-All of them are :class:`ksparse.autoencoder.Autoencoder` subclasses trained
+All of them are :class:`ksparse.models.autoencoder.Autoencoder` subclasses trained
 by the same loop as :class:`ksparse.KSparseAutoencoder`, with the same
 estimator API (fit / transform / reconstruct / score / save / load,
 checkpoints and bitwise resume):
@@ -13,12 +13,17 @@ checkpoints and bitwise resume):
 * :class:`RBM`, a binary restricted Boltzmann machine trained by CD-k (Table 1);
 * :class:`TopKAutoencoder`, the modern TopK recipe (unit-norm decoder, AuxK).
 """
+from .autoencoder import Autoencoder, EncoderLayer
+from .dense import DenoisingAutoencoder, DropoutAutoencoder, ReLUAutoencoder
+from .k_sparse import KSparseAutoencoder
 from .kl import KLSparseAutoencoder
 from .rbm import RBM
-from .relu import DenoisingAutoencoder, DropoutAutoencoder, ReLUAutoencoder
-from .topk_recipe import TopKAutoencoder
+from .topk import TopKAutoencoder
 
 __all__ = [
+    "Autoencoder",
+    "EncoderLayer",
+    "KSparseAutoencoder",
     "DenoisingAutoencoder",
     "DropoutAutoencoder",
     "KLSparseAutoencoder",

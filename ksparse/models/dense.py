@@ -1,7 +1,7 @@
 """Forward and backward pass of an autoencoder with dense non-linear hidden units.
 
 The ReLU, dropout, denoising and KL-sparse autoencoders are one network
-built from :mod:`ksparse.layers`; only their options differ. With examples
+built from :mod:`ksparse.nn`; only their options differ. With examples
 as rows and M_in, M_h the dropout masks (all ones when off):
 
     x̃   = (x − b′ if pre_bias else x) ⊙ M_in     (input corruption)
@@ -12,21 +12,29 @@ as rows and M_in, M_h the dropout masks (all ones when off):
 
 with Ω an optional penalty on the hidden activities (the KL penalty). The
 denoising autoencoder reconstructs the clean x from the corrupted x̃.
-"""
-__all__ = ["ACTIVATIONS", "dense_loss_and_grads", "dense_forward"]
 
-from .. import functional as F
-from ..layers import (
-    affine,
-    affine_backward,
-    dropout,
-    dropout_backward,
-    relu,
-    relu_backward,
-    sigmoid,
-    sigmoid_backward,
-)
-from ..losses import squared_error, squared_error_backward
+The models of this file, :class:`ReLUAutoencoder`, :class:`DenoisingAutoencoder`
+and :class:`DropoutAutoencoder`, are the dense autoencoders the paper compares
+with (Table 1, Fig. 4). Hidden units are ReLU (or sigmoid) and all of them are
+used as features (§4.4: "we used all of the hidden units"). Corruption and
+dropout are on only while training: the masks come from the generator the
+loop hands each step, so every minibatch gets a fresh mask and a resumed run
+draws exactly the masks an uninterrupted one would; ``transform`` and
+``reconstruct`` use the clean network (dropout scales survivors by
+1/(1 − p), so no rescaling is needed there).
+"""
+__all__ = ["ACTIVATIONS", "DenoisingAutoencoder", "DropoutAutoencoder", "ReLUAutoencoder",
+           "dense_forward", "dense_loss_and_grads"]
+
+from ..backend import get_array_module, to_device
+from ..hyperparameters import RATE, Bool, Hyper, OneOf, Real
+from ..io.model_files import register_model
+from ..nn import encoder_decoder as F
+from ..nn.activations import relu, relu_backward, sigmoid, sigmoid_backward
+from ..nn.affine import affine, affine_backward
+from ..nn.dropout import dropout, dropout_backward, dropout_mask
+from ..nn.squared_error import squared_error, squared_error_backward
+from .autoencoder import Autoencoder
 
 # name -> (forward, backward, whether the backward takes the output instead of the input)
 ACTIVATIONS = {
@@ -71,7 +79,7 @@ def dense_loss_and_grads(params, X, options, masks=(None, None), penalty=None):
         ``activation`` and ``decoder`` (names in :data:`ACTIVATIONS`),
         ``pre_bias`` (bool), ``scale`` (s above).
     masks : (M_in or None, M_h or None)
-        Dropout masks from :func:`ksparse.layers.dropout_mask`, on X's backend.
+        Dropout masks from :func:`ksparse.nn.dropout_mask`, on X's backend.
     penalty : (value_fn, backward_fn) or None
         Ω(H) and ∂Ω/∂H on the hidden activities before dropout.
 
@@ -108,3 +116,103 @@ def dense_loss_and_grads(params, X, options, masks=(None, None), penalty=None):
     else:
         grads["W"] = dW + dW_enc  # tied: the decoder and the encoder share W
     return loss, grads, H
+
+
+@register_model
+class ReLUAutoencoder(Autoencoder):
+    """Autoencoder with dense ReLU (or sigmoid) hidden units and optional dropout.
+
+    Parameters
+    ----------
+    n_hidden : int, default=1000
+    activation : {'relu', 'sigmoid'}, default='relu'
+        f, the hidden units.
+    decoder : {'linear', 'sigmoid'}, default='linear'
+        g, the output units: x̂ = g(W h + b′).
+    tied : bool, default=True
+        Encoder weights Wᵀ; False learns a separate encoder P.
+    init_std : float, default=0.01
+        σ of the Gaussian initial weights; biases start at 0.
+    input_dropout : float in [0, 1), default=0.0
+        Probability that an input entry is zeroed while training (masking
+        noise: the denoising autoencoder). The clean input is reconstructed.
+    hidden_dropout : float in [0, 1), default=0.0
+        Probability that a hidden unit is dropped while training.
+    center, pre_bias, learning_rate, momentum, lr_end, epochs, batch_size, optimizer, \
+dtype, random_state, verbose
+        As for :class:`ksparse.KSparseAutoencoder`.
+
+    Attributes
+    ----------
+    W_, b_, b_prime_, P_, mean_, n_features_in_, history_, backend_
+        As for :class:`ksparse.KSparseAutoencoder`; ``history_`` counts a
+        ReLU unit as dead when it is zero on every example of an epoch.
+
+    Notes
+    -----
+    .. math::
+
+        h = f(W^\\top \\tilde x + b), \\quad \\tilde x = x \\odot M_{in}, \\quad
+        \\hat x = g(W (h \\odot M_h) + b'), \\quad
+        E = \\frac{1}{B}\\sum_i \\lVert x_i - \\hat x_i \\rVert^2
+    """
+
+    hyperparameters = {
+        "activation": Hyper("relu", OneOf(("relu", "sigmoid"))),
+        "decoder": Hyper("linear", OneOf(("linear", "sigmoid"))),
+        "tied": Hyper(True, Bool()),
+        "init_std": Hyper(0.01, Real(0.0, low_open=True)),
+        "input_dropout": Hyper(0.0, RATE),
+        "hidden_dropout": Hyper(0.0, RATE),
+    }
+
+    def _options(self):
+        return {"activation": self.activation, "decoder": self.decoder,
+                "pre_bias": self.pre_bias, "scale": 1.0}
+
+    def _masks(self, X, n_hidden, rng, xp):
+        """Fresh dropout masks for this minibatch (None where the rate is 0)."""
+        shapes = ((X.shape, self.input_dropout), ((X.shape[0], n_hidden), self.hidden_dropout))
+        return tuple(None if rate == 0 else to_device(dropout_mask(s, rate, rng, X.dtype), xp)
+                     for s, rate in shapes)
+
+    def _penalty(self):
+        """A penalty on the hidden activities: none here (see KLSparseAutoencoder)."""
+        return None
+
+    def _training_step(self, params, X, *, step, total_steps, rng):
+        masks = self._masks(X, params["b"].shape[0], rng, get_array_module(X))
+        loss, grads, H = dense_loss_and_grads(params, X, self._options(), masks, self._penalty())
+        aux = {"active": (H > 0).any(axis=0)} if self.activation == "relu" else {}
+        return loss, grads, aux
+
+    def _encode(self, X):
+        return dense_forward(self._parameters(), X, self.activation, self.decoder,
+                             self.pre_bias)[0]
+
+    def _reconstruct(self, X, step=None, total_steps=None):
+        return dense_forward(self._parameters(), X, self.activation, self.decoder,
+                             self.pre_bias)[1]
+
+
+@register_model
+class DenoisingAutoencoder(ReLUAutoencoder):
+    """:class:`ReLUAutoencoder` trained on inputs with 20 % of the pixels zeroed (Table 1).
+
+    Same parameters; ``input_dropout`` defaults to 0.2. Features are computed
+    from the uncorrupted input, as in the paper.
+    """
+
+    defaults = {"input_dropout": 0.2}
+
+
+@register_model
+class DropoutAutoencoder(ReLUAutoencoder):
+    """:class:`ReLUAutoencoder` with 50 % of the hidden units dropped while training (Table 1).
+
+    Same parameters; ``hidden_dropout`` defaults to 0.5. With
+    ``input_dropout=0.2`` it is the paper's "dropout + denoising" autoencoder.
+    All hidden units are the features.
+    """
+
+    defaults = {"hidden_dropout": 0.5}

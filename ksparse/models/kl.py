@@ -2,7 +2,7 @@
 
 Sparsity on average instead of per example: every hidden unit's mean
 activity ρ̂_j over the minibatch is pulled towards a small target ρ by the
-penalty λ Σ_j KL(ρ ‖ ρ̂_j) (:mod:`ksparse.losses.kl`), added to the mean
+penalty λ Σ_j KL(ρ ‖ ρ̂_j) (:mod:`ksparse.nn.kl`), added to the mean
 squared error per pixel. Defaults follow the tutorial: 64 ReLU hidden
 units, a sigmoid decoder, ρ = 0.05, λ = 0.1, Adam, 50 epochs, batch 256,
 untied weights (two dense layers).
@@ -10,9 +10,9 @@ untied weights (two dense layers).
 __all__ = ["KLSparseAutoencoder"]
 
 from ..hyperparameters import Hyper, Real
-from ..io import register_model
-from ..losses import kl_penalty, kl_penalty_backward
-from .relu import ReLUAutoencoder
+from ..io.model_files import register_model
+from ..nn.kl import kl_penalty, kl_penalty_backward
+from .dense import ReLUAutoencoder
 
 
 @register_model

@@ -10,12 +10,13 @@ used as visible probabilities, the common practice for MNIST.
 """
 __all__ = ["RBM", "free_energy", "cd_gradients"]
 
-from ..autoencoder import Autoencoder
 from ..backend import get_array_module, to_device
 from ..hyperparameters import Bool, Hyper, Int, Real
-from ..io import register_model
-from ..layers import affine, sigmoid
-from ..losses import squared_error
+from ..io.model_files import register_model
+from ..nn.activations import sigmoid
+from ..nn.affine import affine
+from ..nn.squared_error import squared_error
+from .autoencoder import Autoencoder
 
 
 def _sample(p, rng):

@@ -16,7 +16,8 @@ __all__ = ["BASELINES", "TABLE1_BASELINES", "EPOCHS", "baseline_model", "trained
 
 import time
 
-from ..models import RBM, DenoisingAutoencoder, DropoutAutoencoder, ReLUAutoencoder
+from ..models.dense import DenoisingAutoencoder, DropoutAutoencoder, ReLUAutoencoder
+from ..models.rbm import RBM
 from .features import score_model
 from .report import Row
 from .seeds import seeded

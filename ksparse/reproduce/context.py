@@ -19,8 +19,8 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..io import load
-from ..model import KSparseAutoencoder
+from ..io.model_files import load
+from ..models.k_sparse import KSparseAutoencoder
 
 # Raised whenever a change makes earlier rows incomparable with new ones
 # (2: classifiers refit on train + validation, Table 3 on 60,000 images).

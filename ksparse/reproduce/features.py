@@ -20,8 +20,8 @@ import numpy as np
 import scipy.sparse
 
 from ..backend import to_numpy
-from ..classify import select_l2
 from ..classify._inputs import stack_splits
+from ..classify.select import select_l2
 
 L2_GRID = (1e-3, 3e-4, 1e-4, 3e-5, 1e-5)
 

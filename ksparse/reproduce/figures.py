@@ -19,7 +19,7 @@ __all__ = ["run_fig1", "run_fig3", "run_fig4"]
 import numpy as np
 
 from ..backend import to_numpy
-from ..plotting import plot_activation_histograms, plot_filters
+from ..plotting.filters import plot_activation_histograms, plot_filters
 from .baselines import BASELINES, trained_baseline
 from .table1 import BASE, RECIPE, SETTINGS
 

@@ -37,8 +37,9 @@ __all__ = ["PAPER", "SETTINGS", "run_table3"]
 import time
 
 from ..classify._inputs import stack_splits
-from ..finetune import SparseMLPClassifier, layerwise_finetune
-from ..plotting import plot_error_curves
+from ..finetune.classifier import SparseMLPClassifier
+from ..finetune.layerwise import layerwise_finetune
+from ..plotting.filters import plot_error_curves
 from .features import codes
 from .report import Row
 from .seeds import run_rows, seed_key, seeded, seeds_note

@@ -1,0 +1,202 @@
+"""dask arrays: lazy encoding block by block, and training that streams the blocks (no section).
+
+For data larger than one machine's memory, or spread over a cluster:
+
+* ``transform`` and ``reconstruct`` of a dask array return a lazy dask array
+  (``map_blocks``): every block of rows, NumPy or CuPy, goes through the
+  in-memory method, so the result equals the in-memory one. The model
+  enters the graph once (a ``dask.delayed`` object), not once per task.
+  With ``sparse_output=True`` the codes are SciPy CSR blocks. NaN and
+  infinity are checked block by block when the graph runs.
+* ``score`` computes the mean squared error over the blocks.
+* ``fit`` streams the blocks through the steps ``partial_fit`` takes: a
+  first pass checks the values (on the cluster) and, with ``center``,
+  computes the centre on this machine row after row (bitwise the
+  in-memory ``mean``); the first block initialises the parameters; each
+  epoch then visits the blocks in a random order and each block's rows in
+  a random order, one block in memory at a time. The history gets one
+  entry per epoch. A single-block array gives bitwise the model of
+  ``fit(X.compute())``.
+* ``partial_fit`` is one pass over the blocks in order (one history entry).
+
+Minibatches never span two blocks. ksparse never imports dask when it is
+imported itself: this module is imported only once a dask array is given
+(recognised by its type's module).
+"""
+__all__ = ["fit_blocks", "map_rows", "partial_fit_blocks", "score_blocks"]
+
+import math
+
+import dask
+import dask.array as da
+import numpy as np
+import scipy.sparse
+from tqdm.auto import tqdm
+
+from ..backend import get_xp
+from ..training.loop import begin_pass, end_pass, pass_steps, start_run
+from ..validation import (
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+    check_real_dtype,
+    check_shape,
+    float_dtype_for,
+)
+from .incremental import schedule_length, start_or_continue
+from .streaming import Batches, Rows, divide_by_count, is_dask_array, running_sum
+
+
+def _checked(X, name="X"):
+    """A 2-D dask array of real numbers, rechunked so that every block holds whole rows."""
+    check_shape(X.shape, name)
+    check_real_dtype(X.dtype, name)
+    if X.dtype.kind == "O":
+        raise ValueError(f"{name} is a dask array of objects; convert it first "
+                         f"({name}.astype(float)).")
+    return X if X.numblocks[1] == 1 else X.rechunk({1: -1})
+
+
+def _block_sizes(X, name="X"):
+    sizes = X.chunks[0]
+    if any(math.isnan(s) for s in sizes):
+        raise ValueError(f"{name} has unknown block sizes; call {name}.compute_chunk_sizes() "
+                         "first.")
+    return sizes
+
+
+def _check_finite(X, name="X"):
+    """NaN and infinity looked for on the cluster, before any training."""
+    if X.dtype.kind != "f" or scipy.sparse.issparse(X._meta):
+        return  # sparse blocks are checked as they are read
+    if not bool(da.isfinite(X).all().compute()):
+        what = "NaN" if bool(da.isnan(X).any().compute()) else "infinity or a value too large"
+        raise ValueError(f"Input {name} contains {what}.")
+
+
+def _apply_block(block, model, method, kwargs):
+    return getattr(model, method)(block, **kwargs)
+
+
+def map_rows(model, X, method, sparse_output=False):
+    """``model.<method>`` of every block of X, lazily: a dask array with the same row blocks.
+
+    Parameters
+    ----------
+    model : fitted autoencoder
+    X : dask.array.Array, shape (n_samples, n_features)
+    method : {'transform', 'reconstruct'}
+    sparse_output : bool
+        Blocks of codes as SciPy CSR matrices (``transform`` only).
+
+    Returns
+    -------
+    out : dask.array.Array, shape (n_samples, n_hidden or n_features)
+    """
+    check_is_fitted(model, "W_")
+    X = _checked(X)
+    check_n_features(model, X)
+    dtype = np.dtype(model.W_.dtype)
+    width = model.n_hidden if method == "transform" else X.shape[1]
+    if sparse_output:
+        meta = scipy.sparse.csr_matrix((0, width), dtype=dtype)
+    else:
+        meta = da.utils.meta_from_array(X, ndim=2, dtype=dtype)  # NumPy or CuPy, like X
+    kwargs = {"sparse_output": True} if sparse_output else {}
+    return X.map_blocks(_apply_block, dask.delayed(model, pure=True), method, kwargs,
+                        dtype=dtype, chunks=(X.chunks[0], (width,)), meta=meta)
+
+
+def score_blocks(model, X):
+    """Minus the mean squared reconstruction error per row, over all blocks (computed)."""
+    check_is_fitted(model, "W_")
+    X = _checked(X)
+    check_n_features(model, X)
+    dtype = np.dtype(model.W_.dtype)
+    errors = X.map_blocks(_apply_block, dask.delayed(model, pure=True), "_row_errors", {},
+                          drop_axis=1, dtype=dtype, chunks=(X.chunks[0],),
+                          meta=da.utils.meta_from_array(X, ndim=1, dtype=dtype))
+    return -float(errors.mean().compute())
+
+
+def _rows(block, dtype):
+    rows = Rows(block.compute(), "X", dtype=dtype)
+    rows.check_finite()
+    return rows
+
+
+def _streamed_mean(blocks, xp, dtype, n_samples):
+    """Mean of all rows, block after block and row after row on this machine."""
+    total = None
+    for block in blocks:
+        total = running_sum(Batches(_rows(block, dtype), xp), total)
+    return divide_by_count(total, n_samples)
+
+
+def _computed(X):
+    return X.compute() if is_dask_array(X) else X
+
+
+def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
+    """``fit`` on a dask array: epochs over its blocks, streamed (see the module docstring)."""
+    if checkpoint is not None:
+        raise ValueError("checkpoint is not supported when fitting a dask array; call "
+                         "partial_fit on its blocks instead, which checkpoints after every call.")
+    X = _checked(X)
+    sizes = _block_sizes(X)
+    dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"])
+    _check_finite(X)
+    blocks = [X.blocks[i, 0] for i in range(X.numblocks[0])]
+    first, val_rows = model._check_training_data(blocks[0].compute(), _computed(X_val), dtype)
+    xp, n_samples = get_xp(), int(sum(sizes))
+    mean = _streamed_mean(blocks, xp, dtype, n_samples) if model.center else None
+    rng = check_random_state(model.random_state)
+    batches = model._initialise(first, xp, rng, mean)
+    run = model._run = start_run(model, model._parameters(), rng)
+    run.total_steps = model.total_steps or model.epochs * sum(
+        math.ceil(s / model.batch_size) for s in sizes)
+    model.history_ = run.history
+    validation = model._validation_data(val_rows, xp)
+    bar = tqdm(total=model.epochs, desc=type(model).__name__, disable=not model.verbose)
+    for _ in range(model.epochs):
+        begin_pass(run)
+        order = rng.permutation(len(blocks)) if len(blocks) > 1 else (0,)
+        for i in order:
+            if len(blocks) > 1:  # one block in memory at a time
+                batches = Batches(_rows(blocks[i], dtype), xp, model.mean_, resident=True,
+                                  keep_sparse=model._sparse_rows())
+            pass_steps(model, run, (batches,), run.total_steps,
+                       order=rng.permutation(batches.shape[0]))
+        logs = end_pass(model, run, n_samples, run.total_steps, validation=validation,
+                        callbacks=callbacks)
+        bar.update(1)
+        bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
+    bar.close()
+    return model
+
+
+def partial_fit_blocks(model, X, *, mean=None, X_val=None, callbacks=None, checkpoint=None,
+                       resume=False):
+    """``partial_fit`` on a dask array: one pass over its blocks, in order."""
+    X = _checked(X)
+    sizes = _block_sizes(X)
+    total_steps = schedule_length(model)
+    fitted = getattr(model, "W_", None)
+    dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"]
+                            if fitted is None else fitted.dtype)
+    _check_finite(X)
+    blocks = [X.blocks[i, 0] for i in range(X.numblocks[0])]
+    first, val_rows = model._check_training_data(blocks[0].compute(), _computed(X_val), dtype)
+    if fitted is None and model.center and mean is None:  # the centre of all of this X
+        mean = _streamed_mean(blocks, get_xp(), dtype, int(sum(sizes)))
+    batches = start_or_continue(model, first, mean=mean, checkpoint=checkpoint, resume=resume)
+    run = model._run
+    validation = model._validation_data(val_rows, batches.xp)
+    begin_pass(run)
+    for i, block in enumerate(blocks):
+        if i:
+            batches = start_or_continue(model, _rows(block, dtype))
+        pass_steps(model, run, (batches,), total_steps)
+    end_pass(model, run, int(sum(sizes)), total_steps, validation=validation,
+             callbacks=callbacks, checkpoint=checkpoint)
+    return model

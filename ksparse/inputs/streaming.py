@@ -1,0 +1,283 @@
+"""Minibatch sources: the rows of X read as the model needs them, never the whole of X copied.
+
+The training loop of §4.2 only ever needs one minibatch at a time, and
+inference one chunk at a time. This module lets ``fit``, ``partial_fit``,
+``transform``, ``reconstruct`` and ``score`` take X as it comes:
+
+* a NumPy array in memory: rows are gathered from it as they are used
+  (on the GPU backend it is moved to the device once, the fast path);
+* a memory-mapped array (``np.load(path, mmap_mode='r')``): each
+  minibatch's rows are gathered from the file, converted and moved to the
+  device on their own; the operating system pages the file in and out;
+* a SciPy sparse matrix (CSR; others are converted to CSR once): rows are
+  sliced as sparse rows and densified one minibatch or chunk at a time,
+  just before the model sees them;
+* a CuPy array: rows are gathered on the device.
+
+:class:`Rows` checks X without converting it; :class:`Batches` hands out
+rows converted to the model's dtype, on its backend, centred;
+:func:`column_mean` is the exact mean of those rows, computed in chunks;
+:class:`InitialRows` is what a model's ``_init_parameters`` sees.
+"""
+__all__ = ["CHUNK", "Batches", "InitialRows", "Rows", "column_mean", "divide_by_count",
+           "is_dask_array", "is_memory_mapped", "is_sparse", "running_sum"]
+
+import mmap
+
+import numpy as np
+
+from ..backend import get_array_module, to_device
+from ..validation import (
+    as_real_array,
+    check_finite,
+    check_real_dtype,
+    check_shape,
+    float_dtype_for,
+)
+
+CHUNK = 4096  # rows read, checked or pushed through a model at once outside training
+
+
+def is_sparse(X):
+    """Whether X is a SciPy sparse matrix or array (SciPy is not imported to answer)."""
+    return type(X).__module__.startswith("scipy.sparse")
+
+
+def is_dask_array(X):
+    """Whether X is a dask array, recognised by its type's module (dask is not imported)."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "map_blocks")
+
+
+def is_memory_mapped(X):
+    """Whether a NumPy array's memory is a memory-mapped file (``np.memmap`` or a view of one)."""
+    while isinstance(X, np.ndarray):
+        if isinstance(X, np.memmap):
+            return True
+        X = X.base
+    return isinstance(X, mmap.mmap)
+
+
+class Rows:
+    """X checked for shape and dtype, left as it is (nothing is converted or copied).
+
+    Parameters
+    ----------
+    X : array_like, np.memmap, CuPy array or SciPy sparse matrix, shape (n_samples, n_features)
+    name : str
+        Argument name used in error messages.
+    dtype : numpy.dtype or None
+        Float dtype the rows are converted to when read; None keeps
+        float32/float64 and turns anything else into float64.
+
+    Attributes
+    ----------
+    data : the array (CSR for sparse input)
+    shape : tuple
+    dtype : numpy.dtype
+        The float dtype rows are read as.
+    sparse, mapped : bool
+        Sparse input; a memory-mapped file.
+    """
+
+    def __init__(self, X, name="X", dtype=None):
+        if is_sparse(X):
+            check_real_dtype(X.dtype, name)
+            check_shape(X.shape, name)
+            # Minibatches are sets of rows: CSR slices them without touching the rest.
+            X = X if X.format == "csr" else X.tocsr()
+        else:
+            X = as_real_array(X, name)  # lists and object arrays are converted, arrays kept
+            check_shape(X.shape, name)
+        self.data, self.name, self.shape = X, name, tuple(X.shape)
+        self.dtype = float_dtype_for(X.dtype, dtype)
+        self.sparse = is_sparse(X)
+        self.mapped = not self.sparse and is_memory_mapped(X)
+
+    def chunks(self, size=None, check=False):
+        """Yield ``(start, rows)``: consecutive blocks of at most ``size`` raw rows.
+
+        ``size`` defaults to :data:`CHUNK` (read when called). With
+        ``check``, each block is checked for NaN and infinity before it is
+        yielded (a ValueError naming the argument).
+        """
+        size = size or CHUNK
+        for start in range(0, self.shape[0], size):
+            rows = self.data[start : start + size]
+            if check:
+                check_finite(rows.data if self.sparse else rows, self.name)
+            yield start, rows
+
+    def check_finite(self, size=None):
+        """Check every value for NaN and infinity, one block of rows at a time."""
+        for _ in self.chunks(size, check=True):
+            pass
+
+
+class Batches:
+    """Rows of X as the model reads them: converted, on its backend, centred.
+
+    ``batches[idx]`` (an index array or a slice) gathers those rows, so the
+    training loop can index it like an array. Only the rows asked for are
+    read, converted and moved.
+
+    Parameters
+    ----------
+    rows : Rows
+    xp : module
+        The model's array module.
+    mean : array, shape (n_features,), optional
+        Subtracted from every row (``center``).
+    resident : bool
+        Move an in-memory host array to the device once (training on the
+        GPU); memory-mapped and sparse input are always read per request.
+    keep_sparse : bool
+        Hand sparse rows to the model as CSR (only on the CPU, without a
+        centre); otherwise they are densified per request.
+    """
+
+    def __init__(self, rows, xp, mean=None, resident=False, keep_sparse=False):
+        self.rows, self.xp, self.mean = rows, xp, mean
+        self.shape, self.dtype = rows.shape, rows.dtype
+        self._keep_sparse = keep_sparse and rows.sparse and xp is np
+        data = rows.data
+        if resident and not (rows.sparse or rows.mapped):
+            data = to_device(data, xp)  # one device copy; converted per minibatch
+        self._data = data
+        #: Module of the index arrays the loop should build (the data's own).
+        self.index_module = np if rows.sparse else get_array_module(data)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        return self.prepare(self._data[index])
+
+    def prepare(self, raw):
+        """Raw rows (as read from X) converted, moved and centred like every batch."""
+        if is_sparse(raw):
+            if self._keep_sparse and self.mean is None:
+                return raw.astype(self.dtype, copy=False)
+            raw = raw.toarray()  # densified here, one batch at a time
+        rows = to_device(raw.astype(self.dtype, copy=False), self.xp)  # (batch, n_features)
+        return rows if self.mean is None else rows - self.mean
+
+    def chunks(self, size=None):
+        """Yield consecutive prepared blocks of at most ``size`` rows (default :data:`CHUNK`)."""
+        size = size or CHUNK
+        for start in range(0, self.shape[0], size):
+            yield self[start : start + size]
+
+    def dense(self):
+        """All rows as one prepared array (a copy only where converting or centring needs one)."""
+        rows = self.prepare(self._data[:] if self.rows.sparse else self._data)
+        return rows.toarray() if is_sparse(rows) else rows
+
+
+def _summed_row_by_row(batches):
+    """Whether NumPy's own ``mean(axis=0)`` of these rows adds them one row after another.
+
+    It does for a C-ordered array with more than one column; a single
+    column or Fortran order is summed pairwise. Data not in memory is
+    always summed row by row here.
+    """
+    data = batches._data
+    if batches.rows.sparse or batches.rows.mapped:
+        return True
+    return get_array_module(data) is np and data.flags.c_contiguous and data.shape[1] > 1
+
+
+def column_mean(batches, size=None):
+    """Mean of the prepared rows over axis 0, read in chunks.
+
+    NumPy reduces a C-ordered (n, d > 1) array over axis 0 by adding one row
+    after another into a running row. Prepending the running row to each
+    chunk repeats exactly those additions, so for such arrays the result is
+    bitwise ``X.mean(axis=0)`` with only one chunk in memory. In-memory
+    arrays that NumPy sums otherwise (one column, Fortran order, on the
+    device) are reduced whole, as NumPy would.
+
+    Returns
+    -------
+    mean : array, shape (n_features,)
+        On the model's backend, in its dtype.
+    """
+    if not _summed_row_by_row(batches):
+        return batches.dense().mean(axis=0)
+    return divide_by_count(running_sum(batches, None, size), batches.shape[0])
+
+
+def running_sum(batches, total=None, size=None):
+    """``total`` plus every prepared row, added one row after another (see :func:`column_mean`).
+
+    Returns
+    -------
+    total : array, shape (n_features,)
+    """
+    xp = batches.xp
+    for chunk in batches.chunks(size):
+        chunk = chunk.toarray() if is_sparse(chunk) else chunk  # (chunk, n_features)
+        if total is not None:
+            chunk = xp.concatenate([total[None], chunk], axis=0)  # running row first
+        total = chunk.sum(axis=0)  # (n_features,)
+    return total
+
+
+def divide_by_count(total, n_samples):
+    """``total / n_samples`` as ``numpy.mean`` divides: by the count as an intp, in place."""
+    if get_array_module(total) is np:
+        return np.true_divide(total, np.intp(n_samples), out=total, casting="unsafe")
+    return total / n_samples
+
+
+class InitialRows:
+    """What a model's ``_init_parameters(X, rng, xp)`` sees of the training rows.
+
+    ``shape``, ``dtype`` and ``mean(axis=0)`` (exact, in chunks: see
+    :func:`column_mean`) never hold the rows in memory. Any other use (e.g.
+    the geometric median of :class:`ksparse.models.TopKAutoencoder`) reads
+    all prepared rows into one array once and works on that.
+    """
+
+    ndim = 2
+    __array_ufunc__ = None  # NumPy and CuPy operators defer to the methods below
+
+    def __init__(self, batches):
+        self._batches, self._dense = batches, None
+        self.shape, self.dtype = batches.shape, np.dtype(batches.dtype)
+
+    def mean(self, axis=0):
+        if axis != 0:
+            raise ValueError("InitialRows only offers the mean over rows (axis=0).")
+        return column_mean(self._batches)
+
+    def dense(self):
+        """All prepared rows, read once and kept."""
+        if self._dense is None:
+            self._dense = self._batches.dense()
+        return self._dense
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(to_device(self.dense(), np), dtype=dtype)
+
+    def __getitem__(self, index):
+        return self.dense()[index]
+
+    def __sub__(self, other):
+        return self.dense() - other
+
+    def __rsub__(self, other):
+        return other - self.dense()
+
+    def __matmul__(self, other):
+        return self.dense() @ other
+
+    def __rmatmul__(self, other):
+        return other @ self.dense()
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getattr__(self, name):  # sum, T, ... of the rows read whole
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.dense(), name)

@@ -1,0 +1,210 @@
+"""The modern TopK autoencoder recipe (Gao et al., 2024) on ksparse's k-sparse core.
+
+What it adds to the paper's model (§2.2):
+
+* untied weights: encoder P started at Wᵀ, decoder W;
+* unit-norm decoder columns: the gradient component along each column is
+  removed before the update and the columns are renormalised after it;
+* the pre-encoder bias b′ (z = P(x − b′) + b), started at the geometric
+  median of the data (or its mean), and ReLU on the k kept units;
+* the AuxK loss: the residual e = x − x̂ is reconstructed by the top
+  ``aux_k`` of the *dead* latents (not active for ``dead_steps`` steps),
+  weighted by ``aux_weight`` (1/32), which gives dead latents a gradient (the
+  residual is a fixed target: no gradient flows into it);
+* the fraction of variance unexplained (FVU) and the dead fraction in the history.
+"""
+__all__ = ["TopKAutoencoder", "geometric_median", "topk_recipe_loss_and_grads"]
+
+import numpy as np
+
+from ..backend import get_array_module, to_device, to_numpy
+from ..hyperparameters import Hyper, Int, OneOf, Optional, Real
+from ..io.model_files import register_model
+from ..nn import encoder_decoder as F
+from ..nn.activations import relu
+from ..nn.affine import affine, affine_backward
+from ..nn.squared_error import (
+    fraction_of_variance_unexplained,
+    squared_error,
+    squared_error_backward,
+)
+from ..nn.supp_k import topk, topk_mask
+from ..validation import check_array
+from .autoencoder import Autoencoder
+
+
+def geometric_median(X, n_iter=100, tol=1e-7):
+    """argmin_m Σ_i ‖x_i − m‖ by Weiszfeld's iteration, started at the mean.
+
+    Returns
+    -------
+    m : array, shape (n_features,)
+    """
+    xp = get_array_module(X)
+    m = X.mean(axis=0)  # (n_features,)
+    for _ in range(n_iter):
+        w = 1.0 / xp.maximum(xp.sqrt(((X - m) ** 2).sum(axis=1)), 1e-12)  # (n_samples,)
+        new = (w @ X) / w.sum()
+        if float(xp.abs(new - m).max()) < tol:
+            return new
+        m = new
+    return m
+
+
+def _sparse_relu_code(z, k):
+    """ReLU of the k largest activities of each row; the mask where the gradient passes."""
+    z_k, mask = topk(z, k)  # (n_samples, n_hidden) twice
+    return relu(z_k), mask & (z_k > 0)
+
+
+def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight):
+    """Loss (reconstruction + AuxK) and gradients; the decoder gradient is not yet projected.
+
+    Parameters
+    ----------
+    params : dict with ``W`` (n_features, n_hidden), ``P`` (n_hidden, n_features),
+        ``b`` (n_hidden,), ``b_prime`` (n_features,)
+    X : array, shape (n_samples, n_features)
+    k, aux_k : int
+    dead : bool array, shape (n_hidden,)
+        Latents that count as dead; AuxK uses only these.
+    aux_weight : float
+
+    Returns
+    -------
+    loss : 0-d array
+    grads : dict of arrays
+    mask : bool array, shape (n_samples, n_hidden)
+        The kept units of each row.
+    """
+    xp = get_array_module(X)
+    W, P = params["W"], params["P"]
+    X_in = X - params["b_prime"]  # (n_samples, n_features)
+    z = affine(X_in, P.T, params["b"])  # (n_samples, n_hidden)
+    h, passes = _sparse_relu_code(z, k)
+    X_hat = F.decode(h, W, params["b_prime"])  # (n_samples, n_features)
+    loss = squared_error(X_hat, X)
+    dX_hat = squared_error_backward(X_hat, X)
+    dW, db_prime, dh = F.decode_backward(dX_hat, h, W)
+    dz = dh * passes  # (n_samples, n_hidden)
+    n_aux = min(aux_k, int(dead.sum()))
+    if n_aux > 0 and aux_weight > 0:
+        E = X - X_hat  # residual, a fixed target for the dead latents
+        # Only dead latents compete: the others rank below every dead one.
+        chosen = topk_mask(xp.where(dead, z, -xp.inf), n_aux)  # (n_samples, n_hidden)
+        h_aux, passes_aux = relu(z * chosen), chosen & (z > 0)
+        E_hat = h_aux @ W.T  # (n_samples, n_features)
+        loss = loss + aux_weight * squared_error(E_hat, E)
+        dE_hat = aux_weight * squared_error_backward(E_hat, E)
+        dW = dW + dE_hat.T @ h_aux
+        dz = dz + (dE_hat @ W) * passes_aux
+    dP_t, db, dX_in = affine_backward(dz, X_in, P.T)
+    grads = {"W": dW, "P": dP_t.T, "b": db, "b_prime": db_prime - dX_in.sum(axis=0)}
+    return loss, grads, passes | (h != 0)
+
+
+@register_model
+class TopKAutoencoder(Autoencoder):
+    """TopK sparse autoencoder with a unit-norm decoder and the AuxK loss (Gao et al., 2024).
+
+    Parameters
+    ----------
+    k : int, default=32
+        Latents kept per example.
+    aux_k : int or None, default=None
+        Dead latents used by AuxK; None means 2·k (at most n_hidden).
+    aux_weight : float, default=1/32
+    dead_steps : int, default=200
+        A latent not kept in any example for this many steps counts as dead.
+    pre_bias_init : {'median', 'mean'}, default='median'
+        Start of b′: the geometric median or the mean of the training data.
+    n_hidden, learning_rate, epochs, batch_size, optimizer, dtype, random_state, verbose
+        As for :class:`ksparse.KSparseAutoencoder`; Adam with learning rate 1e-3 by default.
+
+    Attributes
+    ----------
+    W_ : array, shape (n_features, n_hidden), unit-norm columns
+    P_ : array, shape (n_hidden, n_features)
+    b_, b_prime_, n_features_in_, backend_
+    history_ : list of dict
+        Also ``dead_fraction`` (dead latents / n_hidden after each epoch) and,
+        with validation data, ``val_fvu``.
+
+    Notes
+    -----
+    .. math::
+
+        z = P(x - b') + b,\\quad h = \\mathrm{ReLU}(z_{\\Gamma}),\\quad
+        \\hat x = W h + b',\\quad
+        E = \\lVert x - \\hat x\\rVert^2 + \\alpha_{aux}
+            \\lVert (x - \\hat x) - W h_{aux}\\rVert^2,\\quad
+        \\nabla_{w_j} \\leftarrow \\nabla_{w_j} - (w_j^\\top \\nabla_{w_j})\\, w_j
+    """
+
+    hyperparameters = {
+        "k": Hyper(32, Int(low=1, high="n_hidden")),
+        "aux_k": Hyper(None, Optional(Int(low=1, high="n_hidden"))),
+        "aux_weight": Hyper(1.0 / 32, Real(low=0.0)),
+        "dead_steps": Hyper(200, Int(low=1)),
+        "pre_bias_init": Hyper("median", OneOf(("median", "mean"))),
+    }
+    defaults = {"pre_bias": True, "optimizer": "adam", "learning_rate": 1e-3}
+    tied = False  # the recipe always learns a separate encoder
+
+    def _init_parameters(self, X, rng, xp):
+        """Random unit-norm decoder columns, encoder Wᵀ, b′ at the median (or mean)."""
+        W = rng.standard_normal((X.shape[1], self.n_hidden))  # (n_features, n_hidden)
+        W /= np.linalg.norm(W, axis=0)
+        self.W_ = to_device(W.astype(X.dtype), xp)
+        self.P_ = self.W_.T.copy()  # (n_hidden, n_features)
+        self.b_ = xp.zeros(self.n_hidden, dtype=X.dtype)
+        start = geometric_median(X) if self.pre_bias_init == "median" else X.mean(axis=0)
+        self.b_prime_ = start.astype(X.dtype) if self.pre_bias else 0 * start
+        self.steps_idle_ = np.zeros(self.n_hidden, dtype=np.int64)  # host counters
+
+    def _aux_k(self):
+        return min(self.n_hidden, 2 * self.k) if self.aux_k is None else self.aux_k
+
+    def _dead(self, xp):
+        return to_device(self.steps_idle_ >= self.dead_steps, xp)  # (n_hidden,)
+
+    def _training_step(self, params, X, *, step, total_steps, rng):
+        xp = get_array_module(X)
+        loss, grads, mask = topk_recipe_loss_and_grads(
+            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight)
+        W, dW = params["W"], grads["W"]
+        grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
+        return loss, grads, {"active": mask.any(axis=0)}
+
+    def _after_step(self, params, aux):
+        xp = get_array_module(params["W"])
+        params["W"] /= xp.sqrt((params["W"] ** 2).sum(axis=0))  # back onto unit norms
+        fired = to_numpy(aux["active"])  # (n_hidden,), the counters live on the host
+        self.steps_idle_ = np.where(fired, 0, self.steps_idle_ + 1)
+
+    def _extra_state(self):
+        return {"steps_idle": self.steps_idle_}
+
+    def _set_extra_state(self, arrays):
+        self.steps_idle_ = to_numpy(arrays["steps_idle"]).astype(np.int64)
+
+    def _epoch_logs(self, step, total_steps):
+        return {"dead_fraction": float((self.steps_idle_ >= self.dead_steps).mean())}
+
+    def _validation_metrics(self, params, X_val, *, step, total_steps):
+        X_hat = self._reconstruct(X_val)
+        return {"val_loss": float(squared_error(X_hat, X_val)),
+                "val_fvu": float(fraction_of_variance_unexplained(X_hat, X_val))}
+
+    def _encode(self, X):
+        z = affine(X - self.b_prime_, self.P_.T, self.b_)  # (n_samples, n_hidden)
+        return _sparse_relu_code(z, self.k)[0]
+
+    def _reconstruct(self, X, step=None, total_steps=None):
+        return F.decode(self._encode(X), self.W_, self.b_prime_)
+
+    def fraction_of_variance_unexplained(self, X):
+        """FVU of the reconstructions of X: ‖x − x̂‖² summed, over ‖x − x̄‖² summed."""
+        X = check_array(X, "X")
+        X_hat = self.reconstruct(X)  # (n_samples, n_features)
+        return float(fraction_of_variance_unexplained(X_hat, X.astype(X_hat.dtype, copy=False)))

@@ -1,0 +1,182 @@
+"""The support operator supp_k: keep the k largest entries of each row (paper §2.2).
+
+``topk_mask(z, k)`` returns a boolean mask with exactly ``k`` True entries per
+row, the positions of the ``k`` largest values. It is the only non-linearity
+of a k-sparse autoencoder, and ``argpartition``-style selection makes it
+O(n_hidden) per row instead of the O(n_hidden log n_hidden) of a full sort.
+
+Ties are broken deterministically: among entries equal to the k-th largest
+value, the ones with the lowest index win. Deterministic ties matter because
+a selection that changed from run to run (or from CPU to GPU) would make
+training irreproducible, and ties are common in practice (ReLU-like zeros,
+quantized inputs, an all-zero row at initialisation).
+"""
+__all__ = ["keep_topk", "kth_largest", "topk", "topk_backward", "topk_indices", "topk_mask",
+           "topk_support"]
+
+from ..backend import get_array_module, waits_for_device
+
+
+def kth_largest(z, k):
+    """The k-th largest value of each row (one introselect per row).
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+    k : int, 1 <= k <= n_hidden
+
+    Returns
+    -------
+    threshold : array, shape (n_samples, 1)
+    """
+    xp = get_array_module(z)
+    n_hidden = z.shape[1]
+    # partition runs the same introselect as argpartition but returns values,
+    # which is all a threshold needs, and skips building an index array.
+    part = xp.partition(z, n_hidden - k, axis=1)  # (n_samples, n_hidden)
+    return part[:, n_hidden - k : n_hidden - k + 1]  # (n_samples, 1)
+
+
+def topk_mask(z, k, kth=kth_largest):
+    """Boolean mask of the k largest entries of each row, ties to the lower index.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+        Hidden activities; must not contain NaN.
+    k : int, 1 <= k <= n_hidden
+    kth : callable, default=kth_largest
+        ``kth(z, k)`` returns the k-th largest value of each row, shape
+        (n_samples, 1); :func:`ksparse.fast.topk_threshold.kth_largest_by_bisection`
+        finds the same values by the paper's per-row threshold.
+
+    Returns
+    -------
+    mask : bool array, shape (n_samples, n_hidden)
+        Exactly ``k`` True entries per row: Γ = supp_k(z).
+
+    Notes
+    -----
+    With t the k-th largest value of a row, every entry > t is selected, and
+    the remaining ``k - #{z > t}`` places go to the entries equal to t in
+    increasing index order (a running count along the row).
+    """
+    threshold = kth(z, k)  # (n_samples, 1)
+    if waits_for_device(get_array_module(z)):
+        # Asking whether any row has ties would wait for the GPU; the exact
+        # rule costs little there, so it runs on every row.
+        return _resolve_ties(z, threshold, k)
+    mask = z >= threshold  # (n_samples, n_hidden), k or more per row
+    excess = mask.sum(axis=1) > k  # (n_samples,), rows with ties at t
+    if excess.any():
+        # Rare, so the slower exact rule runs on those rows only.
+        mask[excess] = _resolve_ties(z[excess], threshold[excess], k)
+    return mask
+
+
+def _resolve_ties(z, threshold, k):
+    """Exact top-k mask for rows where several entries equal the threshold."""
+    above = z > threshold  # (n_rows, n_hidden)
+    need = k - above.sum(axis=1, keepdims=True)  # (n_rows, 1), >= 1
+    tied = z == threshold  # (n_rows, n_hidden)
+    # A tied entry wins while the count of tied entries up to and including
+    # it does not exceed the places left.
+    return above | (tied & (tied.cumsum(axis=1) <= need))
+
+
+def topk_indices(z, k):
+    """Column indices of the k largest entries of each row, in increasing order.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+    k : int
+
+    Returns
+    -------
+    idx : int array, shape (n_samples, k)
+        The same selection as :func:`topk_mask`.
+    """
+    return topk_support(z, k)[0]
+
+
+def topk_support(z, k):
+    """Γ = supp_k(z) both as column indices and as a mask (ties to the lower index).
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+    k : int, 1 <= k <= n_hidden
+
+    Returns
+    -------
+    idx : int array, shape (n_samples, k)
+        The selected units of each row, in increasing order.
+    mask : bool array, shape (n_samples, n_hidden)
+        The same selection as :func:`topk_mask`.
+    """
+    xp = get_array_module(z)
+    mask = topk_mask(z, k)  # (n_samples, n_hidden), exactly k per row
+    if waits_for_device(xp):
+        # nonzero's result size would be read on the host; sorting the selected
+        # column numbers (the others pushed to the end) needs no transfer.
+        columns = xp.where(mask, xp.arange(z.shape[1]), z.shape[1])  # (n_samples, n_hidden)
+        return xp.sort(columns, axis=1)[:, :k], mask
+    # Flat positions in row-major order: the k units of row 0, then row 1, ...
+    # (one pass over the mask; a 2-D nonzero is several times slower).
+    flat = xp.flatnonzero(mask).reshape(z.shape[0], k)  # (n_samples, k)
+    return flat % z.shape[1], mask
+
+
+def keep_topk(z, k):
+    """z with all but the k largest entries of each row set to zero.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_hidden)
+    k : int
+
+    Returns
+    -------
+    z_sparse : array, shape (n_samples, n_hidden)
+        ``z_Γ`` padded with zeros; same dtype as ``z``.
+    mask : bool array, shape (n_samples, n_hidden)
+        Γ, the selected entries.
+    """
+    mask = topk_mask(z, k)
+    return z * mask, mask
+
+
+# ------------------------------------------------ the top-k layer and its backward
+def topk(z, k):
+    """z_Γ and Γ = supp_k(z) for every row.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, n_units)
+    k : int, 1 <= k <= n_units
+
+    Returns
+    -------
+    z_sparse : array, shape (n_samples, n_units)
+        z on Γ, zeros on Γᶜ.
+    mask : bool array, shape (n_samples, n_units)
+        Γ, exactly k True entries per row.
+    """
+    return keep_topk(z, k)
+
+
+def topk_backward(dz_sparse, mask):
+    """Gradient through the selection: only the units of Γ pass it on.
+
+    Parameters
+    ----------
+    dz_sparse : array, shape (n_samples, n_units)
+        ∂E/∂z_Γ.
+    mask : bool array, shape (n_samples, n_units)
+
+    Returns
+    -------
+    dz : array, shape (n_samples, n_units)
+    """
+    return dz_sparse * mask  # (n_samples, n_units)

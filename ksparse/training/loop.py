@@ -1,0 +1,391 @@
+"""The minibatch training loop shared by every ksparse model (paper §4.2).
+
+A model plugs into :func:`train` by providing
+
+``model._training_step(params, *batch, step, total_steps, rng)``
+    one forward/backward pass on a minibatch; returns ``(loss, grads, aux)``
+    where ``aux`` may hold ``"active"``, a boolean (n_hidden,) vector of the
+    hidden units used in this minibatch, and ``"k"``, the sparsity level.
+    ``rng`` is a NumPy Generator derived from (run seed, step) alone, for any
+    noise the step needs (dropout, input corruption, sampling): the same
+    step of a run always draws the same numbers, so a resumed run stays
+    bitwise identical to one that was never interrupted;
+``model._validation_loss(params, *validation, step, total_steps)``
+    the loss on held-out data at the current step; a model may instead
+    provide ``_validation_metrics`` (same arguments) returning a dict that
+    holds ``"val_loss"`` and other held-out measures (e.g. ``"val_error"``);
+``model._epoch_logs(step, total_steps)``
+    a dict of model-specific values to record (e.g. the sparsity level);
+``model._make_optimizer(params)``
+    the optimizer (momentum SGD when absent);
+``model._after_step(params, aux)``
+    optional: called after each successful update with the step's ``aux``
+    (e.g. to project parameters back onto a constraint set, or to update
+    counters), never after a step that was refused as non-finite;
+``model._extra_state()`` and ``model._set_extra_state(arrays)``
+    optional: arrays of training state that checkpoints must carry;
+
+and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
+``momentum``, ``lr_end``, ``verbose`` and ``check_every``. The loop owns
+everything else: the per-epoch reshuffle, the learning-rate schedule,
+momentum SGD (Eq. 11), the non-finite check (every step, or every
+``check_every`` steps with a rollback: :mod:`ksparse.training.finite_check`),
+dead-unit counts, the history and the callbacks.
+
+:func:`train` runs ``fit``'s epochs. The same steps also run as *passes* of
+a :class:`Run` that lives on between calls (:func:`start_run`,
+:func:`begin_pass`, :func:`pass_steps`, :func:`end_pass`): that is
+``partial_fit`` (:mod:`ksparse.inputs.incremental`). The data may be arrays or
+minibatch sources (:mod:`ksparse.inputs.streaming`) that read rows only when a
+minibatch asks for them.
+"""
+__all__ = ["NonFiniteLossError", "Run", "begin_pass", "end_pass",
+           "pass_steps", "planned_steps", "start_run", "step_generator", "step_seed", "train"]
+
+import contextlib
+import dataclasses
+import functools
+import math
+import os
+import signal
+import threading
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..backend import get_array_module, to_device, to_numpy
+from ..nn.optim import MomentumSGD
+from ..nn.schedules import learning_rate_at
+from .checkpoint import TrainState, load_checkpoint, save_checkpoint
+from .finite_check import FiniteCheck, check_every_for
+from .random_streams import step_generator, step_seed
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Training produced a NaN or infinite loss or gradient."""
+
+
+def _step_values(loss, grads):
+    """``[loss, sum of every gradient entry]`` on the step's device: finite only if all are."""
+    xp = get_array_module(loss)
+    grad_total = sum(g.sum() for g in grads.values())
+    return xp.stack([loss, grad_total])  # (2,)
+
+
+def _check_finite(values, epoch, step):
+    """The loss as a Python float; raises before the update when it or any gradient is not finite.
+
+    ``values`` is :func:`_step_values` of the step: both scalars reach the
+    host in one transfer.
+    """
+    loss_value, grad_value = (float(v) for v in to_numpy(values))
+    if not (math.isfinite(loss_value) and math.isfinite(grad_value)):
+        raise NonFiniteLossError(
+            f"Non-finite loss or gradient at epoch {epoch}, step {step} "
+            f"(loss={loss_value!r}). The model keeps the parameters of the last "
+            "finite step. Scale the inputs (e.g. pixels to [0, 1]) or lower "
+            "learning_rate."
+        )
+    return loss_value
+
+
+@contextlib.contextmanager
+def _deferred_interrupts():
+    """Turn the first Ctrl-C into a flag that the loop checks between steps.
+
+    An interrupt in the middle of an update could leave some parameters
+    updated and others not; deferring it to the next step boundary keeps the
+    model at its last completed step. A second Ctrl-C interrupts at once.
+    """
+    flag = {"set": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield flag  # signal handlers can only be installed from the main thread
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        if flag["set"]:
+            raise KeyboardInterrupt
+        flag["set"] = True
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _step(model, run, arrays, idx, total_steps, deferred=False):
+    """One update on the minibatch ``idx`` of ``arrays``; advances ``run.state``.
+
+    The step's loss and gradients are checked before the update, or, when
+    ``deferred``, left on the device for ``run.check`` to read with others.
+    """
+    state = run.state
+    batch = tuple(a[idx] for a in arrays)
+    n_rows = batch[0].shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):  # reported by the check
+        rng = step_generator(state.step_seed, state.step)
+        loss, grads, aux = model._training_step(
+            run.params, *batch, step=state.step, total_steps=total_steps, rng=rng
+        )
+        values = _step_values(loss, grads)  # (2,)
+        if deferred:
+            run.check.record(run, model, values, n_rows, (arrays, idx))
+        else:
+            state.loss_sum += _check_finite(values, state.epoch, state.step) * n_rows
+        eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
+        run.optimizer.step(grads, eta)
+        after = getattr(model, "_after_step", None)
+        if after is not None:
+            after(run.params, aux)
+    if "active" in aux:
+        state.alive = aux["active"] if state.alive is None else state.alive | aux["active"]
+    state.step += 1
+    state.position += 1
+
+
+def _settle(model, run, total_steps):
+    """Read the deferred checks; replay the window step by step if one was not finite.
+
+    The replay raises :class:`NonFiniteLossError` at the first non-finite
+    step, before its update (see :mod:`ksparse.training.finite_check`).
+    """
+    for arrays, idx in run.check.settle(run, model):
+        _step(model, run, arrays, idx, total_steps)
+
+
+def _epoch_logs(model, params, state, n_samples, validation, total_steps):
+    last = state.step - 1  # schedules are reported as of the epoch's last step
+    logs = {"epoch": state.epoch, "loss": state.loss_sum / n_samples}
+    logs["learning_rate"] = learning_rate_at(last, total_steps, model.learning_rate, model.lr_end)
+    if state.alive is not None:
+        logs["dead_units"] = int(state.alive.size - int(state.alive.sum()))
+    logs.update(model._epoch_logs(last, total_steps))
+    if validation is not None:
+        # Overflow on held-out data is not an error: a non-finite val_loss is recorded.
+        with np.errstate(over="ignore", invalid="ignore"):
+            logs.update(_validation_logs(model, params, validation, last, total_steps))
+    return logs
+
+
+def _validation_logs(model, params, validation, step, total_steps):
+    """``val_loss`` and whatever else the model measures on held-out data, as floats."""
+    metrics = getattr(model, "_validation_metrics", None)
+    if metrics is None:
+        loss = model._validation_loss(params, *validation, step=step, total_steps=total_steps)
+        return {"val_loss": float(loss)}
+    values = metrics(params, *validation, step=step, total_steps=total_steps)
+    return {name: float(value) for name, value in values.items()}
+
+
+def _next_epoch(state, rng):
+    state.epoch += 1
+    state.position, state.loss_sum, state.alive = 0, 0.0, None
+    state.epoch_rng_state = rng.bit_generator.state
+
+
+def _make_optimizer(model, params):
+    make = getattr(model, "_make_optimizer", None)
+    return make(params) if make is not None else MomentumSGD(params, model.momentum)
+
+
+def _index_module(array):
+    """Where minibatch indices live: the data's own module (a source may say otherwise)."""
+    module = getattr(array, "index_module", None)
+    return module if module is not None else get_array_module(array)
+
+
+def planned_steps(model, n_samples):
+    """Length of the schedules: ``total_steps`` when set, else epochs × ceil(n / batch)."""
+    total = getattr(model, "total_steps", None)
+    if total is not None:
+        return total
+    return model.epochs * math.ceil(n_samples / model.batch_size)
+
+
+@dataclasses.dataclass
+class Run:
+    """A training run between two calls: parameters, optimizer, position and history.
+
+    ``fit`` makes one and runs its epochs; ``partial_fit`` keeps it on the
+    model and continues it call after call, so that the optimizer state, the
+    step counter behind the schedules and the history carry over.
+    """
+
+    params: dict
+    optimizer: object
+    state: TrainState
+    history: list
+    total_steps: object = None  # the schedules' length, once a fit has fixed it
+    check: FiniteCheck = None  # reads the steps' losses and gradients for NaN and inf
+
+
+def start_run(model, params, rng):
+    """A new run over ``params``: a fresh optimizer at step 0, noise seeded from ``rng``."""
+    state = TrainState(epoch_rng_state=rng.bit_generator.state, step_seed=step_seed(rng))
+    check = FiniteCheck(check_every_for(model, params))
+    return Run(params, _make_optimizer(model, params), state, [], check=check)
+
+
+def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
+          checkpoint=None, checkpoint_every=1, resume=False, run=None):
+    """Train ``params`` in place with momentum SGD over minibatches of ``arrays``.
+
+    Parameters
+    ----------
+    model : object
+        Provides the hooks and hyper-parameters listed in the module docstring.
+    params : dict of arrays
+        Parameters on the training backend, updated in place.
+    arrays : tuple of arrays
+        Training data sharing their first axis, e.g. ``(X,)`` or ``(X, y)``;
+        each may be a :class:`ksparse.inputs.streaming.Batches` source, indexed
+        like an array. A model whose step returns gradients for only some
+        parameters trains only those (the others stay frozen).
+    validation : tuple of arrays, optional
+        Held-out data in the same layout, e.g. ``(X_val,)``.
+    callbacks : list of callables, optional
+        Each called after every epoch as ``callback(model, epoch, logs)``.
+    rng : numpy.random.Generator
+        Draws the minibatch order of every epoch (on the host).
+    checkpoint : str or os.PathLike, optional
+        File that receives the full training state every ``checkpoint_every``
+        epochs, at the end, and when training is interrupted (Ctrl-C).
+    checkpoint_every : int
+        Epochs between checkpoints.
+    resume : bool
+        Continue from ``checkpoint`` when that file exists; the result is
+        bitwise identical (on the CPU) to a run that was never interrupted.
+    run : Run, optional
+        The run to use (from :func:`start_run` with the same ``rng``); a new
+        one by default.
+
+    Returns
+    -------
+    history : list of dict
+        One dict per epoch: ``epoch``, ``loss``, ``learning_rate`` and, when
+        known, ``k``, ``dead_units`` and ``val_loss``. The list is also set as
+        ``model.history_`` before the first epoch, so it survives an error.
+    """
+    n_samples = arrays[0].shape[0]
+    total_steps = planned_steps(model, n_samples)
+    run = start_run(model, params, rng) if run is None else run
+    run.total_steps = total_steps
+    if resume and checkpoint is not None and os.path.exists(checkpoint):
+        run.state, run.history = load_checkpoint(checkpoint, model, params, run.optimizer,
+                                                 n_samples)
+    model.history_ = run.history
+
+    def save():
+        _settle(model, run, total_steps)  # a checkpoint never holds an unchecked step
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, model, params, run.optimizer, run.state, run.history,
+                            n_samples)
+
+    loop = functools.partial(_loop, model, run, arrays, validation, callbacks, rng, save)
+    with _deferred_interrupts() as interrupted:
+        try:
+            loop(interrupted, total_steps, checkpoint_every)
+        except KeyboardInterrupt:
+            save()
+            where = f"; checkpoint saved to {os.fspath(checkpoint)}" if checkpoint else ""
+            raise KeyboardInterrupt(
+                f"training interrupted at epoch {run.state.epoch}, step {run.state.step}: the "
+                f"model keeps the parameters of its last completed step{where}"
+            ) from None
+    return run.history
+
+
+def _steps(model, run, arrays, order, start, total_steps, interrupted):
+    """Minibatch updates over ``order[start:]``, ``batch_size`` rows at a time.
+
+    Every step is checked for non-finite values by the time this returns.
+    """
+    deferred = run.check.deferred
+    for begin in range(start, order.shape[0], model.batch_size):
+        idx = order[begin : begin + model.batch_size]  # (batch,)
+        try:
+            _step(model, run, arrays, idx, total_steps, deferred)
+        except Exception:
+            # The NaN of an unchecked step can make a later one fail (top-k of
+            # NaN); the window is read first, so that error is the one raised.
+            _settle(model, run, total_steps)
+            raise
+        if run.check.due or interrupted["set"]:
+            _settle(model, run, total_steps)
+        if interrupted["set"]:
+            raise KeyboardInterrupt
+    _settle(model, run, total_steps)
+
+
+def _loop(model, run, arrays, validation, callbacks, rng, save, interrupted, total_steps,
+          checkpoint_every):
+    state, history = run.state, run.history
+    xp = _index_module(arrays[0])
+    n_samples = arrays[0].shape[0]
+    bar = tqdm(total=model.epochs, initial=state.epoch, desc=type(model).__name__,
+               disable=not model.verbose)
+    while state.epoch < model.epochs:
+        rng.bit_generator.state = state.epoch_rng_state
+        order = to_device(rng.permutation(n_samples), xp)  # (n_samples,)
+        _steps(model, run, arrays, order, state.position * model.batch_size, total_steps,
+               interrupted)
+        logs = _epoch_logs(model, run.params, state, n_samples, validation, total_steps)
+        history.append(logs)
+        epoch = state.epoch
+        _next_epoch(state, rng)
+        if state.epoch % checkpoint_every == 0 or state.epoch == model.epochs:
+            save()
+        bar.update(1)
+        bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
+        for callback in callbacks or ():
+            callback(model, epoch, logs)
+    bar.close()
+
+
+# ------------------------------------------------------------- passes (partial_fit)
+def begin_pass(run):
+    """Start a pass of a continued run: its loss and live units are counted afresh."""
+    run.state.position, run.state.loss_sum, run.state.alive = 0, 0.0, None
+
+
+def pass_steps(model, run, arrays, total_steps, order=None):
+    """Minibatch updates over ``arrays`` in ``order`` (default: their own row order).
+
+    Ctrl-C stops at the next step boundary: the model keeps the parameters
+    of its last completed step, and no checkpoint is written.
+    """
+    n_samples = arrays[0].shape[0]
+    order = np.arange(n_samples) if order is None else order  # (n_samples,)
+    order = to_device(order, _index_module(arrays[0]))
+    with _deferred_interrupts() as interrupted:
+        try:
+            _steps(model, run, arrays, order, 0, total_steps, interrupted)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(
+                f"training interrupted at step {run.state.step}: the model keeps the "
+                "parameters of its last completed step; a checkpoint keeps the state from "
+                "before this pass"
+            ) from None
+
+
+def end_pass(model, run, n_samples, total_steps, *, validation=None, callbacks=None,
+             checkpoint=None):
+    """Record the pass in the history (as fit records an epoch), checkpoint, call callbacks.
+
+    Returns
+    -------
+    logs : dict
+    """
+    logs = _epoch_logs(model, run.params, run.state, n_samples, validation, total_steps)
+    run.history.append(logs)
+    model.history_ = run.history
+    run.state.epoch += 1
+    begin_pass(run)
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, model, run.params, run.optimizer, run.state, run.history,
+                        None)
+    for callback in callbacks or ():
+        callback(model, logs["epoch"], logs)
+    return logs
