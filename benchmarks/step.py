@@ -10,6 +10,13 @@ sparse  ``ksparse.fast.sparse_step.sparse_loss_and_grads`` + the optimizer, with
         W Fortran-ordered (its atoms contiguous) and, in the next columns,
         on centred minibatches (x − mean, as ``fit`` with ``center=True``
         prepares each one) and with W C-ordered;
+sparse, blocked update
+        the ``sparse`` column's step with the blocked optimizer update of
+        ``_blocked_update.py`` (each parameter updated in cache-sized
+        blocks; checked bitwise equal to the plain update before timing).
+        Column ``blocked/sparse`` is its time over the ``sparse`` column's
+        (ksparse's plain update), timed in the same interleaved rounds: the
+        blocked update is worth its code only if it saves >= 10 % of the step;
 torch   the same model in PyTorch on the CPU (``torch.topk``, ``scatter``,
         autograd, ``torch.optim.SGD`` / ``Adam``), when torch imports.
 
@@ -36,6 +43,9 @@ from _bench import (
     spread,
     time_interleaved,
 )
+
+
+BLOCKED = "sparse, blocked update"  # the column of the benchmark-only blocked optimizer
 
 
 def parse_args():
@@ -71,15 +81,19 @@ def init_params(rng, n_features, n_hidden, order):
             "b_prime": np.zeros(n_features, np.float32)}
 
 
-def make_optimizer(name, params):
+def make_optimizer(name, params, blocked=False):
+    """(optimizer, learning rate): the plain update of ksparse, or its blocked variant."""
+    from _blocked_update import BlockedAdam, BlockedMomentumSGD
     from ksparse.nn.optim import Adam, MomentumSGD
 
-    return (MomentumSGD(params, 0.9), 1e-3) if name == "momentum" else (Adam(params), 1e-4)
+    if name == "momentum":
+        return (BlockedMomentumSGD if blocked else MomentumSGD)(params, 0.9), 1e-3
+    return (BlockedAdam if blocked else Adam)(params), 1e-4
 
 
-def numpy_step(loss_and_grads, params, optimizer_name, batches, k, mean=None):
+def numpy_step(loss_and_grads, params, optimizer_name, batches, k, mean=None, blocked=False):
     """A closure running one training step on the next minibatch (centred when ``mean``)."""
-    optimizer, lr = make_optimizer(optimizer_name, params)
+    optimizer, lr = make_optimizer(optimizer_name, params, blocked)
     state = {"i": 0}
 
     def step():
@@ -187,17 +201,40 @@ def step_functions(optimizer_name, batches, init, k, torch):
                                       optimizer_name, batches, k, mean=np.mean(batches, axis=(0, 1))),
         "sparse, W C-order": numpy_step(sparse_step.sparse_loss_and_grads, copy("C"),
                                         optimizer_name, batches, k),
+        BLOCKED: numpy_step(sparse_step.sparse_loss_and_grads, copy("F"), optimizer_name,
+                            batches, k, blocked=True),
     }
     if torch is not None:
         funcs["torch"] = torch_step(init, optimizer_name, batches, k)
     return funcs
 
 
+def check_blocked_update(optimizer_name, batches, init, k):
+    """Stop unless the blocked update gives bitwise the plain one's parameters (5 steps)."""
+    import numpy as np
+
+    from ksparse.fast import sparse_step
+
+    fitted = []
+    for blocked in (False, True):
+        params = {name: np.array(p, order="F") for name, p in init.items()}
+        step = numpy_step(sparse_step.sparse_loss_and_grads, params, optimizer_name, batches,
+                          k, blocked=blocked)
+        for _ in range(5):
+            step()
+        fitted.append(params)
+    for name in init:
+        if not np.array_equal(fitted[0][name], fitted[1][name]):
+            sys.exit(f"{optimizer_name}: the blocked update changed {name}; timings not comparable")
+
+
 def table_row(times, stat):
-    """``stat`` (ms) and its ratio to the floor's for each method, and the worst spread."""
+    """``stat`` (ms) and its ratio to the floor's for each method, the blocked / plain
+    ratio of the whole sparse step, and the worst spread."""
     floor = stat(times["floor"])
     cells = [f"{floor:.3f} ms"] + [f"{stat(t):.3f} ms ({stat(t) / floor:.1f}x)"
                                    for name, t in times.items() if name != "floor"]
+    cells.append(f"{stat(times[BLOCKED]) / stat(times['sparse']):.3f}")
     spreads = [spread(t) for t in times.values()]
     return cells + [max(spreads, key=lambda s: abs(float(s.split("/")[1][:-1])))]
 
@@ -219,6 +256,7 @@ def main():
         for B in args.batch_sizes:
             batches = [data[i * B : (i + 1) * B] for i in range(min(20, len(data) // B))]
             init = init_params(rng, data.shape[1], args.n_hidden, "C")
+            check_blocked_update(optimizer_name, batches, init, args.k)
             funcs = step_functions(optimizer_name, batches, init, args.k, torch)
             times = time_interleaved(funcs, args.rounds, clock=args.clock)
             for stat, rows in tables.items():
@@ -227,7 +265,11 @@ def main():
           f"{source}; {args.rounds} interleaved rounds, {args.clock} clock, ratio to the floor")
     for stat, title in ((median_ms, "median"), (min_ms, "minimum (least disturbed call)")):
         print(f"\n{title}:")
-        print_table(["optimizer", "batch"] + list(times) + ["worst p10/p90"], tables[stat])
+        print_table(["optimizer", "batch"] + list(times) + ["blocked/sparse", "worst p10/p90"],
+                    tables[stat])
+    print("\nblocked/sparse: the whole sparse step with the blocked optimizer update over the "
+          "same step with ksparse's plain update;\nthe blocked update earns its place in "
+          "ksparse only at <= 0.90.")
     print()
     print(f"BLAS: {blas_description()}")
     if torch is None:

@@ -114,27 +114,53 @@ def test_step_leaves_the_gradients_alone(rng, name):
     assert np.array_equal(g, before)
 
 
-@pytest.mark.parametrize("name", ["momentum", "adam"])
-@pytest.mark.parametrize("orders", [("C", "C"), ("F", "F"), ("F", "C"), ("strided", "C")])
-def test_blocked_update_is_bitwise_the_whole_array_update(rng, monkeypatch, name, orders):
-    import ksparse.nn.optim as optim
+def textbook_adam(w, grads, lrs, beta1, beta2, eps):
+    """Adam with fresh arrays, each product and quotient in the order the optimizer uses.
 
-    layout = "C" if orders[0] == "strided" else orders[0]
-    w0 = np.asarray(rng.standard_normal((9, 13)), np.float32, order=layout)
-    grads = [np.asarray(rng.standard_normal((9, 13)), np.float32, order=orders[1])
-             for _ in range(4)]
-    results = []
-    for block in (10**9, 7):  # one pass over everything; 17 blocks of 7 entries (last 5)
-        monkeypatch.setattr(optim, "BLOCK", block)
-        w = w0.copy(order="K")
-        if orders[0] == "strided":  # a view into a larger array: updated in place too
-            w = np.zeros((9, 26), np.float32)[:, ::2]
-            w[...] = w0
-        opt = optim.MomentumSGD({"w": w}, 0.9) if name == "momentum" else optim.Adam({"w": w})
-        for g in grads:
-            opt.step({"w": g}, 0.01)
-        results.append(w)
-    assert np.array_equal(results[0], results[1])
-    reference = (reference_momentum(w0, grads, [0.01] * 4, 0.9)[0] if name == "momentum"
-                 else reference_adam(w0, grads, 0.01, 0.9, 0.999, 1e-8))
-    np.testing.assert_allclose(results[1], reference, rtol=1e-5, atol=1e-6)
+    Bitwise comparison needs the same operations in the same order:
+    ``(1 − β₂)·g·g`` (not ``g**2``), m̂ = m·(1 / (1 − β₁ᵗ)), and η times the
+    whole quotient.
+    """
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
+        m = beta1 * m + (1.0 - beta1) * g
+        v = beta2 * v + (1.0 - beta2) * g * g
+        m_hat, v_hat = m * (1.0 / (1.0 - beta1**t)), v * (1.0 / (1.0 - beta2**t))
+        w = w - lr * (m_hat / (np.sqrt(v_hat) + eps))
+    return w, m, v
+
+
+def parameter(rng, layout, dtype):
+    """A (9, 13) parameter in C or Fortran order, or a strided view into a larger array."""
+    values = rng.standard_normal((9, 13)).astype(dtype)
+    if layout == "strided":
+        w = np.zeros((9, 26), dtype)[:, ::2]
+        w[...] = values
+        return w
+    return np.asarray(values, order=layout)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_the_in_place_update_is_bitwise_the_textbook_expression(rng, name, layout, dtype):
+    from ksparse.nn.optim import Adam
+
+    w = parameter(rng, layout, dtype)
+    w0 = w.copy()
+    grads = [rng.standard_normal((9, 13)).astype(dtype) for _ in range(5)]
+    lrs = [0.01, 0.003, 0.02, 0.007, 0.011]  # a schedule: η changes every step
+    if name == "momentum":
+        opt = MomentumSGD({"w": w}, 0.9)
+        expected = reference_momentum(w0, grads, lrs, 0.9)
+        state = [opt.velocity["w"]]
+    else:
+        opt = Adam({"w": w}, beta1=0.8, beta2=0.95, eps=1e-6)
+        expected = textbook_adam(w0, grads, lrs, 0.8, 0.95, 1e-6)
+        state = [opt.m["w"], opt.v["w"]]
+    for g, lr in zip(grads, lrs):
+        opt.step({"w": g}, lr)
+    assert opt.params["w"] is w and w.dtype == dtype  # in place, in the parameter's dtype
+    for got, want in zip([w] + state, expected):
+        assert want.dtype == dtype
+        assert np.array_equal(got, want)

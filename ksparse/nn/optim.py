@@ -5,53 +5,16 @@
 
 The optimizer owns one velocity array per parameter and updates parameters
 in place, so a model's fitted attributes always show the current weights.
-Every update is a short sequence of in-place ufuncs (``out=``) through one
-or two scratch arrays per parameter, kept between steps: no temporary array
-is allocated per step, and each line is one pass over the parameter. The
-operations and their order are those of the textbook formulas, so results
-are bitwise those of the plain NumPy expressions.
-
-On the CPU a large parameter is updated in blocks of :data:`BLOCK` entries:
-all the passes of an update run over one block while it sits in the core's
-cache, then over the next, instead of each pass streaming the whole array
-through main memory. Every entry sees the same operations in the same
-order, so the result is the same, bit for bit.
+Each line of an update is one in-place NumPy (or CuPy) operation over the
+whole parameter, in the order of the formulas. A Python float times a
+float32 array stays float32 (NumPy 2, NEP 50), so float32 parameters are
+updated in float32 throughout.
 """
 __all__ = ["MomentumSGD", "Adam"]
 
 import numpy as np
 
 from ..backend import get_array_module
-
-# Entries per block of an in-place update on the CPU: the block of the
-# parameter, its gradient, its optimizer state and scratch (six arrays for
-# Adam, 768 KiB in float32) stays within a core's L2 cache.
-BLOCK = 32768
-
-
-def _blocks(*arrays):
-    """Matching 1-D views of same-shaped arrays, BLOCK entries at a time.
-
-    One tuple of the whole arrays on a GPU, for small arrays, or when their
-    memory layouts differ (their flat views would not line up).
-    """
-    first = arrays[0]
-    order = ("C" if all(a.flags.c_contiguous for a in arrays) else
-             "F" if all(a.flags.f_contiguous for a in arrays) else None)
-    if get_array_module(first) is not np or order is None or first.size <= BLOCK:
-        yield arrays
-        return
-    flat = [a.ravel(order=order) for a in arrays]  # views: the arrays are contiguous
-    for start in range(0, first.size, BLOCK):
-        yield tuple(f[start : start + BLOCK] for f in flat)
-
-
-def _scratch(buffers, name, param, count):
-    """``count`` work arrays shaped and ordered like ``param``, made on first use."""
-    if name not in buffers:
-        xp = get_array_module(param)
-        buffers[name] = tuple(xp.empty_like(param) for _ in range(count))
-    return buffers[name]
 
 
 class MomentumSGD:
@@ -82,7 +45,6 @@ class MomentumSGD:
         self.velocity = {
             name: get_array_module(p).zeros_like(p) for name, p in params.items()
         }
-        self._buffers = {}  # scratch for η ∇f, one per parameter
 
     def get_state(self):
         """Arrays that, with the parameters, determine all future updates."""
@@ -99,14 +61,10 @@ class MomentumSGD:
         ``grads`` holds arrays of the parameters' dtype; it is not modified.
         """
         for name, grad in grads.items():
-            xp = get_array_module(grad)
             w, v = self.params[name], self.velocity[name]
-            (step,) = _scratch(self._buffers, name, w, 1)
-            for w_, v_, g_, step_ in _blocks(w, v, grad, step):
-                xp.multiply(v_, self.momentum, out=v_)  # m v
-                xp.multiply(g_, learning_rate, out=step_)  # η ∇f
-                xp.subtract(v_, step_, out=v_)  # v ← m v − η ∇f
-                xp.add(w_, v_, out=w_)  # w ← w + v
+            v *= self.momentum  # v ← m·v − η·∇E
+            v -= learning_rate * grad
+            w += v  # w ← w + v
 
 
 class Adam:
@@ -140,7 +98,6 @@ class Adam:
         self.t = 0
         self.m = {name: get_array_module(p).zeros_like(p) for name, p in params.items()}
         self.v = {name: get_array_module(p).zeros_like(p) for name, p in params.items()}
-        self._buffers = {}  # two scratch arrays per parameter
 
     def get_state(self):
         """Moment estimates and the step count, as arrays."""
@@ -179,19 +136,9 @@ class Adam:
         for name, grad in grads.items():
             xp = get_array_module(grad)
             w, m, v = self.params[name], self.m[name], self.v[name]
-            scratch = _scratch(self._buffers, name, w, 2)
-            for w_, m_, v_, g, a, c in _blocks(w, m, v, grad, *scratch):
-                xp.multiply(m_, self.beta1, out=m_)  # β₁ m
-                xp.multiply(g, 1.0 - self.beta1, out=a)
-                xp.add(m_, a, out=m_)  # m ← β₁ m + (1 − β₁) g
-                xp.multiply(v_, self.beta2, out=v_)  # β₂ v
-                xp.multiply(g, 1.0 - self.beta2, out=a)
-                xp.multiply(a, g, out=a)
-                xp.add(v_, a, out=v_)  # v ← β₂ v + (1 − β₂) g²
-                xp.multiply(v_, scale_v, out=a)
-                xp.sqrt(a, out=a)
-                xp.add(a, self.eps, out=a)  # √v̂ + ε
-                xp.multiply(m_, scale_m, out=c)  # m̂
-                xp.divide(c, a, out=c)
-                xp.multiply(c, learning_rate, out=c)
-                xp.subtract(w_, c, out=w_)  # w ← w − η m̂ / (√v̂ + ε)
+            m *= self.beta1  # m ← β₁·m + (1 − β₁)·g
+            m += (1.0 - self.beta1) * grad
+            v *= self.beta2  # v ← β₂·v + (1 − β₂)·g²
+            v += (1.0 - self.beta2) * grad * grad
+            # w ← w − η · m̂ / (√v̂ + ε), with m̂ = m / (1 − β₁ᵗ) and v̂ = v / (1 − β₂ᵗ)
+            w -= learning_rate * (m * scale_m / (xp.sqrt(v * scale_v) + self.eps))
