@@ -44,7 +44,6 @@ from _bench import (
     time_interleaved,
 )
 
-
 BLOCKED = "sparse, blocked update"  # the column of the benchmark-only blocked optimizer
 
 
@@ -84,6 +83,7 @@ def init_params(rng, n_features, n_hidden, order):
 def make_optimizer(name, params, blocked=False):
     """(optimizer, learning rate): the plain update of ksparse, or its blocked variant."""
     from _blocked_update import BlockedAdam, BlockedMomentumSGD
+
     from ksparse.nn.optim import Adam, MomentumSGD
 
     if name == "momentum":

@@ -37,7 +37,6 @@ from .hyperparameters import (
 from .inputs.streaming import CHUNK, Batches, Rows, is_sparse
 from .io.model_files import save_model
 from .nn.optim import Adam, MomentumSGD
-from .training.loop import train
 from .validation import check_is_fitted, check_n_features
 
 
@@ -203,18 +202,6 @@ class Estimator(ParamsMixin):
         if self.optimizer == "adam":
             return Adam(params)
         return MomentumSGD(params, self.momentum)
-
-    def _train(self, params, arrays, *, rng, validation=None, callbacks=None, checkpoint=None,
-               checkpoint_every=1, resume=False, run=None):
-        """Run the shared loop of :mod:`ksparse.training` on ``params`` (updated in place).
-
-        ``rng`` (from ``random_state``) draws the minibatch order; the
-        per-step noise generators derive from its state at the start (or
-        from ``run``, made by :func:`ksparse.training.start_run`).
-        """
-        return train(self, params, arrays, validation=validation, callbacks=callbacks, rng=rng,
-                     checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume,
-                     run=run)
 
     def _epoch_logs(self, step, total_steps):
         """Model-specific values recorded after every epoch (none by default)."""

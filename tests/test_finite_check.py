@@ -127,6 +127,16 @@ def test_the_host_reads_once_per_window_and_once_per_epoch_end(X, monkeypatch, e
     assert len(windows) == reads
 
 
+@pytest.mark.parametrize("every, reads", [(1, 0), (2, 2), (4, 1)])
+def test_a_partial_fit_pass_reads_once_per_window_and_once_at_its_end(X, monkeypatch, every,
+                                                                      reads):
+    per_step = count_calls(monkeypatch, training, "_check_finite")
+    windows = count_calls(monkeypatch, finite_check, "to_numpy")
+    MODELS["k-sparse, momentum"](check_every=every).partial_fit(X)  # one pass of 3 steps
+    assert len(per_step) == (3 if every == 1 else 0)
+    assert len(windows) == reads
+
+
 def test_partial_fit_checks_every_pass_to_the_end(X):
     make = MODELS["k-sparse, momentum"]
     reference, model = make(check_every=1), make(check_every=4)

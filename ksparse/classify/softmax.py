@@ -17,6 +17,7 @@ from ..backend import get_array_module, get_xp, to_device, to_numpy
 from ..base import Estimator
 from ..hyperparameters import Bool, Hyper, Int, OneOf, Real
 from ..io.model_files import register_model
+from ..training.loop import train
 from ..validation import check_is_fitted, check_n_features, check_random_state
 from ._base import ClassifierMixin
 from ._inputs import check_features, is_sparse
@@ -160,8 +161,8 @@ class SoftmaxRegression(ClassifierMixin, Estimator):
         self.coef_ = to_device(init["W"].astype(X.dtype), xp)  # (n_features, n_classes)
         self.intercept_ = to_device(init["b"].astype(X.dtype), xp)  # (n_classes,)
         self._set_backend(xp)
-        self._train(self._parameters(), (X, to_device(y_index, xp)), validation=validation,
-                    callbacks=callbacks, rng=check_random_state(self.random_state))
+        train(self, self._parameters(), (X, to_device(y_index, xp)), validation=validation,
+              callbacks=callbacks, rng=check_random_state(self.random_state))
         self.n_iter_ = self.epochs * -(-X.shape[0] // self.batch_size)
 
     def _parameters(self):

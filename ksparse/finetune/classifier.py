@@ -18,6 +18,7 @@ from ..classify._base import ClassifierMixin
 from ..hyperparameters import Bool, Custom, Hyper, Int, Optional, Real
 from ..io.model_files import register_model
 from ..nn.cross_entropy import cross_entropy, log_softmax
+from ..training.loop import train
 from ..validation import check_int, check_random_state
 from . import network
 from .pretrained import input_centre_of, layers_from_autoencoders
@@ -245,8 +246,8 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         if X_val is not None:
             validation = (self._centred(to_device(X_val, xp)), to_device(y_val_index, xp))
         arrays = (X, to_device(y_index, xp))
-        self._train(self._parameters(), arrays, validation=validation, callbacks=callbacks,
-                    rng=rng)
+        train(self, self._parameters(), arrays, validation=validation, callbacks=callbacks,
+              rng=rng)
         return self
 
     def _set_centre(self, X):

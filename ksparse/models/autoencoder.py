@@ -31,7 +31,7 @@ from ..inputs.streaming import Batches, InitialRows, Rows, column_mean, is_spars
 from ..inputs.streaming import is_dask_array as _is_dask
 from ..nn import encoder_decoder as F
 from ..nn.squared_error import squared_error
-from ..training.loop import start_run
+from ..training.loop import start_run, train
 from ..validation import check_checkpoint_args, check_is_fitted, check_random_state
 
 
@@ -119,9 +119,9 @@ class Autoencoder(Estimator):
         rng = check_random_state(self.random_state)
         batches = self._initialise(rows, xp, rng)
         self._run = start_run(self, self._parameters(), rng)
-        self._train(self._run.params, (batches,), validation=self._validation_data(val_rows, xp),
-                    callbacks=callbacks, rng=rng, checkpoint=checkpoint,
-                    checkpoint_every=checkpoint_every, resume=resume, run=self._run)
+        train(self, self._run.params, (batches,), validation=self._validation_data(val_rows, xp),
+              callbacks=callbacks, rng=rng, checkpoint=checkpoint,
+              checkpoint_every=checkpoint_every, resume=resume, run=self._run)
         return self
 
     def partial_fit(self, X, y=None, *, mean=None, X_val=None, callbacks=None, checkpoint=None,

@@ -1,15 +1,39 @@
 """The minibatch training loop shared by every ksparse model (paper §4.2).
 
-A model plugs into :func:`train` by providing
+:func:`train` is the whole of ``fit``'s training, written out top to bottom::
+
+    for each epoch:
+        reshuffle the rows (the order drawn from the epoch's saved generator)
+        for each minibatch:                              _minibatch_update
+            loss, grads = forward and backward           model._training_step
+            check loss and grads for NaN and inf         _check_finite / run.check
+            η from the learning-rate schedule            learning_rate_at
+            optimizer update (Eq. 11, or Adam)           run.optimizer.step
+            after-step hook                              model._after_step
+        end of epoch: logs, history, checkpoint, callbacks
+
+Ctrl-C stops at the next step boundary (and saves a checkpoint). The
+non-finite check reads every step before its update, or every
+``check_every`` steps with a rollback and replay when one of them was not
+finite (:mod:`ksparse.training.finite_check`). The same minibatch update
+also runs as *passes* of a :class:`Run` that lives on between calls
+(:func:`start_run`, :func:`begin_pass`, :func:`pass_steps`,
+:func:`end_pass`): that is ``partial_fit`` (:mod:`ksparse.inputs.incremental`).
+The data may be arrays or minibatch sources (:mod:`ksparse.inputs.streaming`)
+that read rows only when a minibatch asks for them.
+
+A model plugs in by providing
 
 ``model._training_step(params, *batch, step, total_steps, rng)``
     one forward/backward pass on a minibatch; returns ``(loss, grads, aux)``
     where ``aux`` may hold ``"active"``, a boolean (n_hidden,) vector of the
     hidden units used in this minibatch, and ``"k"``, the sparsity level.
-    ``rng`` is a NumPy Generator derived from (run seed, step) alone, for any
-    noise the step needs (dropout, input corruption, sampling): the same
-    step of a run always draws the same numbers, so a resumed run stays
-    bitwise identical to one that was never interrupted;
+    The model applies its own schedules from ``step`` and ``total_steps``
+    (e.g. the sparsity level k of §4.2.1). ``rng`` is a NumPy Generator
+    derived from (run seed, step) alone, for any noise the step needs
+    (dropout, input corruption, sampling): the same step of a run always
+    draws the same numbers, so a resumed run stays bitwise identical to one
+    that was never interrupted;
 ``model._validation_loss(params, *validation, step, total_steps)``
     the loss on held-out data at the current step; a model may instead
     provide ``_validation_metrics`` (same arguments) returning a dict that
@@ -17,38 +41,33 @@ A model plugs into :func:`train` by providing
 ``model._epoch_logs(step, total_steps)``
     a dict of model-specific values to record (e.g. the sparsity level);
 ``model._make_optimizer(params)``
-    the optimizer (momentum SGD when absent);
+    optional: the optimizer (momentum SGD, Eq. 11, when absent);
 ``model._after_step(params, aux)``
-    optional: called after each successful update with the step's ``aux``
-    (e.g. to project parameters back onto a constraint set, or to update
-    counters), never after a step that was refused as non-finite;
+    optional: called after each update with the step's ``aux`` (e.g. to
+    project parameters back onto a constraint set, or to update counters).
+    With the per-step check it never runs after a step refused as
+    non-finite; with ``check_every`` > 1 it runs before the step is read,
+    and a refused step takes the run back to the parameters, optimizer
+    state and extra state of the window's start, so the hook keeps its
+    effects in those;
 ``model._extra_state()`` and ``model._set_extra_state(arrays)``
-    optional: arrays of training state that checkpoints must carry;
+    optional: arrays of training state that checkpoints (and the rollback)
+    must carry;
 
 and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
-``momentum``, ``lr_end``, ``verbose`` and ``check_every``. The loop owns
-everything else: the per-epoch reshuffle, the learning-rate schedule,
-momentum SGD (Eq. 11), the non-finite check (every step, or every
-``check_every`` steps with a rollback: :mod:`ksparse.training.finite_check`),
-dead-unit counts, the history and the callbacks.
-
-:func:`train` runs ``fit``'s epochs. The same steps also run as *passes* of
-a :class:`Run` that lives on between calls (:func:`start_run`,
-:func:`begin_pass`, :func:`pass_steps`, :func:`end_pass`): that is
-``partial_fit`` (:mod:`ksparse.inputs.incremental`). The data may be arrays or
-minibatch sources (:mod:`ksparse.inputs.streaming`) that read rows only when a
-minibatch asks for them.
+``lr_end``, ``verbose``, ``momentum`` (when the loop makes the optimizer),
+and optionally ``check_every`` and ``total_steps`` (the schedules' length).
+The loop owns everything else: the reshuffle, the learning-rate schedule,
+the non-finite check, dead-unit counts, the history, checkpoints, Ctrl-C and
+the callbacks.
 """
 __all__ = ["NonFiniteLossError", "Run", "begin_pass", "end_pass",
            "pass_steps", "planned_steps", "start_run", "step_generator", "step_seed", "train"]
 
 import contextlib
 import dataclasses
-import functools
 import math
 import os
-import signal
-import threading
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -58,6 +77,7 @@ from ..nn.optim import MomentumSGD
 from ..nn.schedules import learning_rate_at
 from .checkpoint import TrainState, load_checkpoint, save_checkpoint
 from .finite_check import FiniteCheck, check_every_for
+from .interrupts import deferred_interrupts
 from .random_streams import step_generator, step_seed
 
 
@@ -90,41 +110,34 @@ def _check_finite(values, epoch, step):
 
 
 @contextlib.contextmanager
-def _deferred_interrupts():
-    """Turn the first Ctrl-C into a flag that the loop checks between steps.
+def _pending_checks_first(model, run, total_steps):
+    """On an error in a step, read the deferred checks before it propagates.
 
-    An interrupt in the middle of an update could leave some parameters
-    updated and others not; deferring it to the next step boundary keeps the
-    model at its last completed step. A second Ctrl-C interrupts at once.
+    The NaN of an unchecked step can make a later one fail (top-k of NaN);
+    reading the window first (and replaying it) raises the
+    :class:`NonFiniteLossError` of that step instead.
     """
-    flag = {"set": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield flag  # signal handlers can only be installed from the main thread
-        return
-    previous = signal.getsignal(signal.SIGINT)
-
-    def handler(signum, frame):
-        if flag["set"]:
-            raise KeyboardInterrupt
-        flag["set"] = True
-
-    signal.signal(signal.SIGINT, handler)
     try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        yield
+    except Exception:
+        _settle(model, run, total_steps)
+        raise
 
 
-def _step(model, run, arrays, idx, total_steps, deferred=False):
+def _minibatch_update(model, run, arrays, idx, total_steps, deferred=False):
     """One update on the minibatch ``idx`` of ``arrays``; advances ``run.state``.
 
+    Forward and backward (``model._training_step``), the non-finite check,
+    η from its schedule, the optimizer's update, the model's after-step hook.
     The step's loss and gradients are checked before the update, or, when
     ``deferred``, left on the device for ``run.check`` to read with others.
     """
     state = run.state
     batch = tuple(a[idx] for a in arrays)
     n_rows = batch[0].shape[0]
-    with np.errstate(over="ignore", invalid="ignore"):  # reported by the check
+    # Overflow is not an error here: the check reports it, naming the step.
+    with (_pending_checks_first(model, run, total_steps),
+          np.errstate(over="ignore", invalid="ignore")):
         rng = step_generator(state.step_seed, state.step)
         loss, grads, aux = model._training_step(
             run.params, *batch, step=state.step, total_steps=total_steps, rng=rng
@@ -152,10 +165,19 @@ def _settle(model, run, total_steps):
     step, before its update (see :mod:`ksparse.training.finite_check`).
     """
     for arrays, idx in run.check.settle(run, model):
-        _step(model, run, arrays, idx, total_steps)
+        _minibatch_update(model, run, arrays, idx, total_steps)
+
+
+def _save(checkpoint, model, run, total_steps, n_samples):
+    """Check every pending step, then write the training state to ``checkpoint`` (if given)."""
+    _settle(model, run, total_steps)  # a checkpoint never holds an unchecked step
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, model, run.params, run.optimizer, run.state, run.history,
+                        n_samples)
 
 
 def _epoch_logs(model, params, state, n_samples, validation, total_steps):
+    """The epoch's record: mean loss, η, dead units, the model's values, held-out measures."""
     last = state.step - 1  # schedules are reported as of the epoch's last step
     logs = {"epoch": state.epoch, "loss": state.loss_sum / n_samples}
     logs["learning_rate"] = learning_rate_at(last, total_steps, model.learning_rate, model.lr_end)
@@ -180,6 +202,7 @@ def _validation_logs(model, params, validation, step, total_steps):
 
 
 def _next_epoch(state, rng):
+    """Move ``state`` to the start of the next epoch, whose order ``rng`` will draw."""
     state.epoch += 1
     state.position, state.loss_sum, state.alive = 0, 0.0, None
     state.epoch_rng_state = rng.bit_generator.state
@@ -276,72 +299,52 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
         run.state, run.history = load_checkpoint(checkpoint, model, params, run.optimizer,
                                                  n_samples)
     model.history_ = run.history
-
-    def save():
-        _settle(model, run, total_steps)  # a checkpoint never holds an unchecked step
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, model, params, run.optimizer, run.state, run.history,
-                            n_samples)
-
-    loop = functools.partial(_loop, model, run, arrays, validation, callbacks, rng, save)
-    with _deferred_interrupts() as interrupted:
+    state, xp = run.state, _index_module(arrays[0])
+    bar = _progress_bar(model, state.epoch)
+    with deferred_interrupts() as interrupted:
         try:
-            loop(interrupted, total_steps, checkpoint_every)
+            while state.epoch < model.epochs:
+                # This epoch's reshuffle, from the generator as it was at the epoch's start.
+                rng.bit_generator.state = state.epoch_rng_state
+                order = to_device(rng.permutation(n_samples), xp)  # (n_samples,)
+                first = state.position * model.batch_size  # > 0 when resumed mid-epoch
+                for begin in range(first, n_samples, model.batch_size):
+                    idx = order[begin : begin + model.batch_size]  # (batch,)
+                    _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred)
+                    if run.check.due or interrupted["set"]:  # read the deferred checks
+                        _settle(model, run, total_steps)
+                    if interrupted["set"]:  # Ctrl-C: stop at this step boundary
+                        raise KeyboardInterrupt
+                _settle(model, run, total_steps)  # every step of the epoch checked
+                logs = _epoch_logs(model, run.params, state, n_samples, validation, total_steps)
+                run.history.append(logs)
+                _next_epoch(state, rng)
+                if state.epoch % checkpoint_every == 0 or state.epoch == model.epochs:
+                    _save(checkpoint, model, run, total_steps, n_samples)
+                bar.update(1)
+                bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
+                for callback in callbacks or ():
+                    callback(model, logs["epoch"], logs)
         except KeyboardInterrupt:
-            save()
-            where = f"; checkpoint saved to {os.fspath(checkpoint)}" if checkpoint else ""
-            raise KeyboardInterrupt(
-                f"training interrupted at epoch {run.state.epoch}, step {run.state.step}: the "
-                f"model keeps the parameters of its last completed step{where}"
-            ) from None
+            _save(checkpoint, model, run, total_steps, n_samples)
+            saved = f"; checkpoint saved to {os.fspath(checkpoint)}" if checkpoint else ""
+            raise _interruption(f"at epoch {state.epoch}, step {state.step}", saved) from None
+    bar.close()
     return run.history
 
 
-def _steps(model, run, arrays, order, start, total_steps, interrupted):
-    """Minibatch updates over ``order[start:]``, ``batch_size`` rows at a time.
-
-    Every step is checked for non-finite values by the time this returns.
-    """
-    deferred = run.check.deferred
-    for begin in range(start, order.shape[0], model.batch_size):
-        idx = order[begin : begin + model.batch_size]  # (batch,)
-        try:
-            _step(model, run, arrays, idx, total_steps, deferred)
-        except Exception:
-            # The NaN of an unchecked step can make a later one fail (top-k of
-            # NaN); the window is read first, so that error is the one raised.
-            _settle(model, run, total_steps)
-            raise
-        if run.check.due or interrupted["set"]:
-            _settle(model, run, total_steps)
-        if interrupted["set"]:
-            raise KeyboardInterrupt
-    _settle(model, run, total_steps)
+def _progress_bar(model, epoch):
+    """A tqdm bar over the epochs, from ``epoch`` on; silent unless ``model.verbose``."""
+    return tqdm(total=model.epochs, initial=epoch, desc=type(model).__name__,
+                disable=not model.verbose)
 
 
-def _loop(model, run, arrays, validation, callbacks, rng, save, interrupted, total_steps,
-          checkpoint_every):
-    state, history = run.state, run.history
-    xp = _index_module(arrays[0])
-    n_samples = arrays[0].shape[0]
-    bar = tqdm(total=model.epochs, initial=state.epoch, desc=type(model).__name__,
-               disable=not model.verbose)
-    while state.epoch < model.epochs:
-        rng.bit_generator.state = state.epoch_rng_state
-        order = to_device(rng.permutation(n_samples), xp)  # (n_samples,)
-        _steps(model, run, arrays, order, state.position * model.batch_size, total_steps,
-               interrupted)
-        logs = _epoch_logs(model, run.params, state, n_samples, validation, total_steps)
-        history.append(logs)
-        epoch = state.epoch
-        _next_epoch(state, rng)
-        if state.epoch % checkpoint_every == 0 or state.epoch == model.epochs:
-            save()
-        bar.update(1)
-        bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
-        for callback in callbacks or ():
-            callback(model, epoch, logs)
-    bar.close()
+def _interruption(where, note):
+    """The KeyboardInterrupt raised after Ctrl-C: where training stopped, what the model holds."""
+    return KeyboardInterrupt(
+        f"training interrupted {where}: the model keeps the parameters of its last completed "
+        f"step{note}"
+    )
 
 
 # ------------------------------------------------------------- passes (partial_fit)
@@ -359,15 +362,19 @@ def pass_steps(model, run, arrays, total_steps, order=None):
     n_samples = arrays[0].shape[0]
     order = np.arange(n_samples) if order is None else order  # (n_samples,)
     order = to_device(order, _index_module(arrays[0]))
-    with _deferred_interrupts() as interrupted:
+    with deferred_interrupts() as interrupted:
         try:
-            _steps(model, run, arrays, order, 0, total_steps, interrupted)
+            for begin in range(0, n_samples, model.batch_size):
+                idx = order[begin : begin + model.batch_size]  # (batch,)
+                _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred)
+                if run.check.due or interrupted["set"]:  # read the deferred checks
+                    _settle(model, run, total_steps)
+                if interrupted["set"]:  # Ctrl-C: stop at this step boundary
+                    raise KeyboardInterrupt
+            _settle(model, run, total_steps)  # every step of the pass checked
         except KeyboardInterrupt:
-            raise KeyboardInterrupt(
-                f"training interrupted at step {run.state.step}: the model keeps the "
-                "parameters of its last completed step; a checkpoint keeps the state from "
-                "before this pass"
-            ) from None
+            note = "; a checkpoint keeps the state from before this pass"
+            raise _interruption(f"at step {run.state.step}", note) from None
 
 
 def end_pass(model, run, n_samples, total_steps, *, validation=None, callbacks=None,
@@ -383,9 +390,7 @@ def end_pass(model, run, n_samples, total_steps, *, validation=None, callbacks=N
     model.history_ = run.history
     run.state.epoch += 1
     begin_pass(run)
-    if checkpoint is not None:
-        save_checkpoint(checkpoint, model, run.params, run.optimizer, run.state, run.history,
-                        None)
+    _save(checkpoint, model, run, total_steps, None)
     for callback in callbacks or ():
         callback(model, logs["epoch"], logs)
     return logs
