@@ -128,7 +128,7 @@ def check_shape(shape, name="X"):
     for axis, what in enumerate(("sample", "feature")):
         if shape[axis] == 0:  # scikit-learn's wording
             raise ValueError(f"Found array with 0 {what}(s) (shape={tuple(shape)}) while a "
-                             f"minimum of 1 is required by {name}.")
+                             f"minimum of 1 is required for {name}.")
 
 
 def check_finite(X, name="X"):
