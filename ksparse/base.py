@@ -2,9 +2,12 @@
 
 A model is a class with
 
-* ``hyperparameters``: a dict of :class:`ksparse.hyperparameters.Hyper`
-  (merged with those of its bases, and ``defaults`` overriding inherited
-  defaults); ``__init__`` is built from it and only stores the arguments;
+* an explicit, keyword-only ``__init__`` whose signature holds every
+  hyper-parameter with the model's default, and which only stores its
+  arguments (``self._store_params(locals())``), as scikit-learn asks;
+* ``hyperparameters``: the constraint of each hyper-parameter it adds, as
+  data (:mod:`ksparse.hyperparameters`), merged with those of its bases and
+  checked at the start of ``fit``;
 * ``_fitted_arrays()``: the fitted arrays and their shapes, from which
   saving, loading and the loaded-shape checks follow;
 * ``_training_step(params, *batch, step, total_steps, rng)``: one forward and
@@ -13,7 +16,8 @@ A model is a class with
 and the base owns the rest: validation of every hyper-parameter before any
 work, the optimizer (momentum SGD, Eq. 11, or Adam), the loop's hooks with
 their defaults (:mod:`ksparse.training`), a checkpoint hook for a model's
-extra state, chunked inference on the model's backend, and ``save``.
+extra state, chunked inference on the model's backend, ``save`` and
+scikit-learn's parameter and tag protocol.
 """
 __all__ = ["CHUNK", "Estimator", "ParamsMixin", "TRAINING_HYPERPARAMETERS"]
 
@@ -23,17 +27,7 @@ import numpy as np
 import scipy.sparse
 
 from .backend import get_array_module, to_device, to_numpy
-from .hyperparameters import (
-    Any,
-    Dtype,
-    Hyper,
-    Int,
-    OneOf,
-    Optional,
-    Real,
-    Seed,
-    validate,
-)
+from .hyperparameters import Any, Dtype, Int, OneOf, Optional, Real, Seed, validate
 from .inputs.streaming import CHUNK, Batches, Rows, is_sparse
 from .io.model_files import save_model
 from .nn.optim import Adam, MomentumSGD
@@ -45,12 +39,17 @@ class ParamsMixin:
 
     @classmethod
     def _param_names(cls):
-        signature = inspect.signature(cls.__init__)
-        return sorted(
-            name
-            for name, p in signature.parameters.items()
-            if name != "self" and p.kind != p.VAR_KEYWORD
-        )
+        return sorted(name for name in inspect.signature(cls).parameters)
+
+    @classmethod
+    def _param_defaults(cls):
+        """Each hyper-parameter's default, as the ``__init__`` signature gives it."""
+        return {name: p.default for name, p in inspect.signature(cls).parameters.items()}
+
+    def _store_params(self, arguments):
+        """Store the arguments of ``__init__`` (its ``locals()``) as attributes of the same name."""
+        for name in self._param_names():
+            setattr(self, name, arguments[name])
 
     def get_params(self, deep=True):
         """Hyper-parameters of this model as a dict (``deep`` is accepted for compatibility)."""
@@ -75,26 +74,13 @@ class ParamsMixin:
         return self
 
     def __repr__(self):
-        defaults = {
-            name: p.default
-            for name, p in inspect.signature(type(self).__init__).parameters.items()
-        }
+        defaults = self._param_defaults()
         changed = [
             f"{name}={value!r}"
             for name, value in self.get_params().items()
             if not _same(value, defaults.get(name))
         ]
         return f"{type(self).__name__}({', '.join(changed)})"
-
-    def __sklearn_tags__(self):
-        # Only called by scikit-learn itself, so importing it here adds no dependency.
-        from sklearn.utils import Tags, TargetTags, TransformerTags
-
-        return Tags(
-            estimator_type=None,
-            target_tags=TargetTags(required=False),
-            transformer_tags=TransformerTags(),
-        )
 
 
 def _same(a, b):
@@ -105,66 +91,26 @@ def _same(a, b):
 
 
 TRAINING_HYPERPARAMETERS = {
-    "learning_rate": Hyper(0.01, Real(0.0, low_open=True)),
-    "momentum": Hyper(0.9, Real(0.0, 1.0, high_open=True)),
-    "lr_end": Hyper(None, Optional(Real(0.0))),
-    "epochs": Hyper(20, Int(low=1)),
-    "batch_size": Hyper(128, Int(low=1)),
-    "optimizer": Hyper("momentum", OneOf(("momentum", "adam"))),
-    "dtype": Hyper(None, Dtype()),
-    "random_state": Hyper(None, Seed()),
-    "verbose": Hyper(True, Any()),
+    "learning_rate": Real(0.0, low_open=True),
+    "momentum": Real(0.0, 1.0, high_open=True),
+    "lr_end": Optional(Real(0.0)),
+    "epochs": Int(low=1),
+    "batch_size": Int(low=1),
+    "optimizer": OneOf(("momentum", "adam")),
+    "dtype": Dtype(),
+    "random_state": Seed(),
+    "verbose": Any(),
     # Steps between host reads of the non-finite check (ksparse.training.finite_check);
     # None: every step on the CPU, every 50 on a GPU.
-    "check_every": Hyper(None, Optional(Int(low=1))),
+    "check_every": Optional(Int(low=1)),
 }
 
 
-def _declarations(cls):
-    """Hyper-parameters of ``cls`` and its bases, in the order they are validated.
-
-    Bases come before the classes derived from them (so that ``k`` can be
-    bounded by ``n_hidden`` of the autoencoder base), and the training
-    hyper-parameters shared by every model come last.
-    """
-    classes = [k for k in reversed(cls.__mro__) if k is not Estimator] + [Estimator]
-    merged = {}
-    for klass in classes:
-        merged.update(vars(klass).get("hyperparameters", {}))
-    for klass in reversed(cls.__mro__):  # the most derived override wins
-        for name, default in vars(klass).get("defaults", {}).items():
-            merged[name] = merged[name].with_default(default)
-    return merged
-
-
-def _make_init(cls, declarations):
-    """An ``__init__`` that stores each keyword argument (or its default) as an attribute."""
-    names = tuple(declarations)
-
-    def __init__(self, **params):
-        unknown = sorted(set(params) - set(names))
-        if unknown:
-            raise TypeError(
-                f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}"
-            )
-        for name in names:
-            setattr(self, name, params.get(name, declarations[name].default))
-
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    __init__.__signature__ = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [inspect.Parameter(n, keyword, default=declarations[n].default) for n in names]
-    )
-    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    __init__.__doc__ = f"Store the hyper-parameters of {cls.__name__} (see the class docstring)."
-    return __init__
-
-
 class Estimator(ParamsMixin):
-    """Base of every ksparse model: hyper-parameters, optimizer, loop hooks, storage.
+    """Base of every ksparse model: hyper-parameters, optimizer, loop hooks, storage, tags.
 
-    Subclasses declare ``hyperparameters`` and ``defaults`` (see the module
-    docstring). The shared training hyper-parameters are
+    Subclasses write their ``__init__`` and declare ``hyperparameters``
+    (see the module docstring). The shared training hyper-parameters are
     ``learning_rate``, ``momentum``, ``lr_end``, ``epochs``,
     ``batch_size``, ``optimizer`` ('momentum': Eq. 11 of the paper;
     'adam'), ``dtype``, ``random_state``, ``verbose`` and ``check_every``
@@ -173,12 +119,34 @@ class Estimator(ParamsMixin):
 
     hyperparameters = TRAINING_HYPERPARAMETERS
     _label_arrays = ()  # fitted arrays of class labels: any dtype, kept on the host
+    _sparse_input = False  # whether fit takes SciPy sparse X (scikit-learn's input tag)
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls._declared = _declarations(cls)
-        if "__init__" not in vars(cls):
-            cls.__init__ = _make_init(cls, cls._declared)
+    @classmethod
+    def _constraints(cls):
+        """The constraint of every hyper-parameter of ``cls``, in the order they are validated.
+
+        The ``hyperparameters`` tables of ``cls`` and its bases, merged: bases
+        come before the classes derived from them (so that ``k`` can be
+        bounded by ``n_hidden`` of the autoencoder base), and the training
+        hyper-parameters shared by every model come last. A name that the
+        class sets as a plain class attribute is a fixed setting of that
+        model, not a hyper-parameter (e.g. ``TopKAutoencoder.tied = False``).
+        """
+        classes = [k for k in reversed(cls.__mro__) if k is not Estimator] + [Estimator]
+        merged = {}
+        for klass in classes:
+            merged.update(vars(klass).get("hyperparameters", {}))
+        return {name: check for name, check in merged.items() if not hasattr(cls, name)}
+
+    def __sklearn_tags__(self):
+        # Only scikit-learn itself calls this, so importing it here adds no dependency.
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            input_tags=InputTags(sparse=self._sparse_input),
+        )
 
     # ------------------------------------------------------------------ checks
     def _validate_hyperparameters(self):
@@ -189,7 +157,7 @@ class Estimator(ParamsMixin):
         TypeError, ValueError
             Naming the first hyper-parameter that is wrong.
         """
-        values = validate(self, self._declared)
+        values = validate(self, self._constraints())
         self._check_hyperparameters(values)
         return values
 

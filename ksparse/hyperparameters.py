@@ -1,20 +1,19 @@
-"""Hyper-parameters declared as data: a default and a constraint for each.
+"""Hyper-parameter constraints declared as data.
 
-Every ksparse model lists its hyper-parameters once, in a class attribute
-``hyperparameters`` mapping each name to a :class:`Hyper` (its default and
-its constraint). :class:`ksparse.base.Estimator` merges the
-declarations of a class and its bases, builds ``__init__`` from them (it
-only stores the arguments, as scikit-learn asks) and validates them all at
-the start of ``fit``, before any work, with messages that name the
-argument. A constraint may refer to another hyper-parameter by name
-(``Int(low=1, high="n_hidden")``); it sees the values validated before it.
+Every ksparse model declares the constraint of each hyper-parameter once,
+in a class attribute ``hyperparameters`` mapping its name to one of the
+constraints below (its default lives in the model's ``__init__``
+signature). :class:`ksparse.base.Estimator` merges the tables of a class
+and its bases and validates every value at the start of ``fit``, before
+any work, with messages that name the argument. A constraint may refer to
+another hyper-parameter by name (``Int(low=1, high="n_hidden")``); it sees
+the values validated before it.
 """
 __all__ = [
     "Any",
     "Bool",
     "Custom",
     "Dtype",
-    "Hyper",
     "Int",
     "OneOf",
     "Optional",
@@ -29,18 +28,6 @@ import dataclasses
 import numpy as np
 
 from .validation import check_dtype, check_int, check_real
-
-
-@dataclasses.dataclass(frozen=True)
-class Hyper:
-    """One hyper-parameter: its default value and its constraint."""
-
-    default: object
-    check: object
-
-    def with_default(self, default):
-        """The same constraint with another default (for a model that differs)."""
-        return dataclasses.replace(self, default=default)
 
 
 def _resolve(bound, values):
@@ -140,14 +127,15 @@ class Custom:
         return self.func(name, value, values)
 
 
-def validate(model, declarations):
-    """Check every declared hyper-parameter of ``model`` in declaration order.
+def validate(model, constraints):
+    """Check every hyper-parameter of ``model`` in the order of ``constraints``.
 
     Parameters
     ----------
     model : object
         Holds the values as attributes.
-    declarations : dict of str to Hyper
+    constraints : dict of str to callable
+        ``constraint(name, value, values)`` returns the validated value or raises.
 
     Returns
     -------
@@ -155,8 +143,8 @@ def validate(model, declarations):
         The validated values (ints as int, dtypes as numpy.dtype, ...).
     """
     values = {}
-    for name, hyper in declarations.items():
-        values[name] = hyper.check(name, getattr(model, name), values)
+    for name, check in constraints.items():
+        values[name] = check(name, getattr(model, name), values)
     return values
 
 

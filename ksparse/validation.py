@@ -73,10 +73,12 @@ def as_real_array(X, name="X"):
     Raises
     ------
     TypeError
-        For a SciPy sparse matrix (this function is for code that needs a dense array).
+        For a SciPy sparse matrix (this function is for code that needs a dense array),
+        and, naming ``name``, for objects of a type NumPy cannot convert to
+        float (a complex number, a dict), as NumPy and scikit-learn do.
     ValueError
-        Naming ``name``, for complex numbers, strings, ragged rows or objects
-        that are not numbers.
+        Naming ``name``, for complex numbers, strings, ragged rows or other
+        objects that are not numbers.
     """
     if _is_sparse(X):
         raise TypeError(
@@ -93,7 +95,8 @@ def as_real_array(X, name="X"):
         try:
             X = X.astype(np.float64)
         except (ValueError, TypeError) as exc:
-            raise ValueError(
+            # The kind NumPy raised (a dict: TypeError, a word: ValueError), as scikit-learn.
+            raise type(exc)(
                 f"{name} must contain real numbers; its objects could not be converted "
                 f"to float ({exc})."
             ) from exc
@@ -122,11 +125,10 @@ def check_shape(shape, name="X"):
             f"{tuple(shape)}). Reshape your data either using array.reshape(-1, 1) if your "
             "data has a single feature or array.reshape(1, -1) if it contains a single sample."
         )
-    if shape[0] == 0 or shape[1] == 0:
-        raise ValueError(
-            f"Found array with shape={tuple(shape)} for {name}, while a minimum of 1 sample "
-            "and 1 feature is required."
-        )
+    for axis, what in enumerate(("sample", "feature")):
+        if shape[axis] == 0:  # scikit-learn's wording
+            raise ValueError(f"Found array with 0 {what}(s) (shape={tuple(shape)}) while a "
+                             f"minimum of 1 is required for {name}.")
 
 
 def check_finite(X, name="X"):

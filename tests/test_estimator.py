@@ -5,22 +5,61 @@ import numpy as np
 import pytest
 
 import ksparse
-from ksparse import KSparseAutoencoder, SoftmaxRegression, SparseMLPClassifier
-from ksparse.base import TRAINING_HYPERPARAMETERS
+from ksparse import (
+    RBM,
+    DenoisingAutoencoder,
+    DropoutAutoencoder,
+    KLSparseAutoencoder,
+    KSparseAutoencoder,
+    ReLUAutoencoder,
+    SoftmaxRegression,
+    SparseMLPClassifier,
+    TopKAutoencoder,
+)
+from ksparse.base import TRAINING_HYPERPARAMETERS, Estimator
+from ksparse.models import Autoencoder
 from ksparse.training.random_streams import step_generator, step_seed
 
 MODELS = [KSparseAutoencoder, SoftmaxRegression, SparseMLPClassifier]
+PUBLIC = [getattr(ksparse, name) for name in ksparse.__all__
+          if isinstance(getattr(ksparse, name), type) and issubclass(getattr(ksparse, name), Estimator)]
+AUTOENCODERS = [cls for cls in PUBLIC if issubclass(cls, Autoencoder)]
 
 
-@pytest.mark.parametrize("cls", MODELS)
-def test_init_stores_every_declared_hyperparameter_and_nothing_else(cls):
-    signature = inspect.signature(cls)
-    assert set(signature.parameters) == set(cls._declared)
-    assert set(TRAINING_HYPERPARAMETERS) <= set(cls._declared)  # shared, declared once
-    model = cls(epochs=3)
-    assert model.epochs == 3 and model.get_params()["epochs"] == 3
+def test_every_public_estimator_is_checked():
+    assert len(PUBLIC) == 9 and len(AUTOENCODERS) == 7
+
+
+@pytest.mark.parametrize("cls", PUBLIC, ids=lambda cls: cls.__name__)
+def test_init_parameters_are_the_declared_constraints_and_init_only_stores_them(cls):
+    parameters = inspect.signature(cls).parameters
+    assert all(p.kind is p.KEYWORD_ONLY for p in parameters.values())
+    assert set(parameters) == set(cls._constraints())
+    assert set(TRAINING_HYPERPARAMETERS) <= set(parameters)  # shared, declared once
+    given = {name: object() for name in parameters}  # values only identity can match
+    model = cls(**given)
+    assert vars(model) == given  # each argument stored as given, and nothing else
+    assert model.get_params() == given
     with pytest.raises(TypeError, match="unexpected keyword argument 'epochz'"):
         cls(epochz=3)
+
+
+@pytest.mark.parametrize("cls", AUTOENCODERS, ids=lambda cls: cls.__name__)
+def test_each_constraint_is_declared_once_along_a_models_bases(cls):
+    tables = [vars(klass).get("hyperparameters", {}) for klass in cls.__mro__]
+    names = [name for table in tables for name in table]
+    assert len(names) == len(set(names))
+    for shared in ("tied", "init_std", "input_dropout", "n_hidden", "center"):
+        assert shared in Autoencoder.hyperparameters
+
+
+def test_a_model_without_an_option_fixes_it_as_a_class_attribute():
+    assert RBM.tied is True and TopKAutoencoder.tied is False
+    assert TopKAutoencoder.init_std is None
+    for cls in (RBM, TopKAutoencoder):
+        assert "tied" not in inspect.signature(cls).parameters
+        assert "input_dropout" not in cls().get_params()
+    assert "init_std" in RBM().get_params() and "init_std" not in TopKAutoencoder().get_params()
 
 
 def test_defaults_differ_per_model_where_declared():
@@ -28,6 +67,14 @@ def test_defaults_differ_per_model_where_declared():
     assert SoftmaxRegression().learning_rate == 0.1 and SoftmaxRegression().verbose is False
     assert SparseMLPClassifier().momentum == 0.25 and SparseMLPClassifier().epochs == 200
     assert repr(SoftmaxRegression(l2=0.5)) == "SoftmaxRegression(l2=0.5)"
+    assert DenoisingAutoencoder().input_dropout == 0.2 and ReLUAutoencoder().input_dropout == 0
+    assert DropoutAutoencoder().hidden_dropout == 0.5
+    kl = KLSparseAutoencoder()
+    assert (kl.n_hidden, kl.decoder, kl.tied, kl.init_std, kl.optimizer, kl.epochs,
+            kl.batch_size) == (64, "sigmoid", False, 0.05, "adam", 50, 256)
+    assert RBM().learning_rate == 0.05
+    topk = TopKAutoencoder()
+    assert (topk.k, topk.pre_bias, topk.optimizer, topk.learning_rate) == (32, True, "adam", 1e-3)
 
 
 @pytest.mark.parametrize("cls", MODELS)

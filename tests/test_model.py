@@ -174,7 +174,8 @@ def test_bad_hyperparameters_are_named(X, params, error, match):
     [
         (np.ones(10), ValueError, "Expected 2D array.*Reshape your data"),
         (np.ones((2, 3, 4)), ValueError, "Expected 2D array, got 3D"),
-        (np.ones((0, 10)), ValueError, "minimum of 1 sample"),
+        (np.ones((0, 10)), ValueError, r"0 sample\(s\) \(shape=\(0, 10\)\) while a minimum of 1"),
+        (np.ones((3, 0)), ValueError, r"0 feature\(s\) \(shape=\(3, 0\)\) while a minimum of 1"),
         (np.array([[1.0, np.nan]]), ValueError, "Input X contains NaN"),
         (np.array([[1.0, np.inf]]), ValueError, "Input X contains infinity"),
         (np.ones((3, 2), dtype=complex), ValueError, "Complex data not supported for X"),

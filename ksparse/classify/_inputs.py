@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse
 
 from ..backend import get_array_module, to_device, to_numpy
-from ..validation import check_array, check_dtype
+from ..validation import check_array, check_dtype, check_shape
 
 
 def is_sparse(X):
@@ -66,11 +66,7 @@ def check_features(X, name="X", dtype=None, allow_sparse=True):
     X = scipy.sparse.csr_matrix(X)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{name} must contain real numbers; got dtype {X.dtype}.")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(
-            f"Found array with shape={X.shape} for {name}, while a minimum of 1 sample "
-            "and 1 feature is required."
-        )
+    check_shape(X.shape, name)
     if dtype is None:
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     X = X.astype(check_dtype(dtype), copy=False)
@@ -81,18 +77,26 @@ def check_features(X, name="X", dtype=None, allow_sparse=True):
 
 def _as_label_array(y, name):
     """y as a 1-D host array of integer, boolean or string labels."""
+    if y is None:  # scikit-learn's wording
+        raise ValueError(
+            f"A classifier requires {name} to be passed, but the target {name} is None."
+        )
     y = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of class labels, got shape {y.shape}.")
+    if y.dtype.kind == "O" and all(isinstance(label, str) for label in y):
+        y = y.astype(str)  # strings held as Python objects (a pandas column, say)
     if y.dtype.kind == "f":
         if not np.isfinite(y).all() or not np.array_equal(y, np.round(y)):
             raise ValueError(
-                f"{name} must hold class labels (integers or strings); got non-integer values."
+                f"{name} must hold class labels (integers or strings); got non-integer values "
+                "(a continuous target)."
             )
         y = y.astype(np.int64)
     elif y.dtype.kind not in "biuU":
         raise ValueError(
-            f"{name} must hold class labels (integers or strings); got dtype {y.dtype}."
+            f"Unknown label type: {name} must hold class labels (integers or strings); "
+            f"got dtype {y.dtype}."
         )
     return y
 
@@ -123,7 +127,7 @@ def check_labels(y, n_samples, name="y"):
     classes, y_index = np.unique(y, return_inverse=True)
     if classes.shape[0] < 2:
         raise ValueError(
-            f"{name} must contain at least 2 classes; got only {classes.tolist()!r}."
+            f"{name} must contain at least 2 classes; got only one class: {classes.tolist()!r}."
         )
     return classes, y_index.astype(np.int64)
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..backend import get_array_module, get_xp, to_device, to_numpy
 from ..base import Estimator
-from ..hyperparameters import Bool, Hyper, Int, OneOf, Real
+from ..hyperparameters import Bool, Int, OneOf, Real
 from ..io.model_files import register_model
 from ..training.loop import train
 from ..validation import check_is_fitted, check_n_features, check_random_state
@@ -84,13 +84,19 @@ class SoftmaxRegression(ClassifierMixin, Estimator):
     """
 
     hyperparameters = {
-        "l2": Hyper(1e-4, Real(low=0.0)),
-        "solver": Hyper("lbfgs", OneOf(SOLVERS)),
-        "max_iter": Hyper(500, Int(low=1)),
-        "tol": Hyper(1e-6, Real(0.0, low_open=True)),
-        "warm_start": Hyper(False, Bool()),
+        "l2": Real(low=0.0),
+        "solver": OneOf(SOLVERS),
+        "max_iter": Int(low=1),
+        "tol": Real(0.0, low_open=True),
+        "warm_start": Bool(),
     }
-    defaults = {"learning_rate": 0.1, "verbose": False}
+    _sparse_input = True  # SciPy sparse features are used as they are
+
+    def __init__(self, *, l2=1e-4, solver="lbfgs", max_iter=500, tol=1e-6, warm_start=False,
+                 learning_rate=0.1, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
+                 optimizer="momentum", dtype=None, random_state=None, verbose=False,
+                 check_every=None):
+        self._store_params(locals())
 
     # ---------------------------------------------------------------- training
     def fit(self, X, y, *, X_val=None, y_val=None, callbacks=None):

@@ -15,7 +15,7 @@ import numpy as np
 from ..backend import get_array_module, get_xp, to_device
 from ..base import CHUNK, Estimator
 from ..classify._base import ClassifierMixin
-from ..hyperparameters import Bool, Custom, Hyper, Int, Optional, Real
+from ..hyperparameters import Bool, Custom, Int, Optional, Real
 from ..io.model_files import register_model
 from ..nn.cross_entropy import cross_entropy, log_softmax
 from ..training.loop import train
@@ -123,16 +123,21 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
     """
 
     hyperparameters = {
-        "hidden_layers": Hyper((1000,), Custom(_check_layer_sizes)),
-        "k": Hyper(25, Int(low=1)),
-        "alpha": Hyper(3.0, Real(low=1.0)),
-        "center": Hyper(False, Bool()),
-        "trainable": Hyper("all", Custom(_check_trainable)),
-        "init_std": Hyper(None, Optional(Real(0.0, low_open=True))),
-        "warm_start": Hyper(False, Bool()),
+        "hidden_layers": Custom(_check_layer_sizes),
+        "k": Int(low=1),
+        "alpha": Real(low=1.0),
+        "center": Bool(),
+        "trainable": Custom(_check_trainable),
+        "init_std": Optional(Real(0.0, low_open=True)),
+        "warm_start": Bool(),
     }
-    defaults = {"learning_rate": 1.0, "momentum": 0.25, "lr_end": 0.001, "epochs": 200}
     mean_ = None  # only a centring network stores its input centre
+
+    def __init__(self, *, hidden_layers=(1000,), k=25, alpha=3.0, center=False, trainable="all",
+                 learning_rate=1.0, momentum=0.25, lr_end=0.001, epochs=200, batch_size=128,
+                 init_std=None, warm_start=False, optimizer="momentum", dtype=None,
+                 random_state=None, verbose=True, check_every=None):
+        self._store_params(locals())
 
     def _check_hyperparameters(self, values):
         sizes, k, alpha = values["hidden_layers"], values["k"], values["alpha"]

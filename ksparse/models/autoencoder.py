@@ -23,9 +23,11 @@ __all__ = ["Autoencoder", "EncoderLayer"]
 
 import collections
 
+import numpy as np
+
 from ..backend import get_xp, to_device
 from ..base import CHUNK, Estimator
-from ..hyperparameters import Bool, Hyper, Int, Optional
+from ..hyperparameters import RATE, Bool, Int, Optional, Real
 from ..inputs import incremental
 from ..inputs.streaming import Batches, InitialRows, Rows, column_mean, is_sparse
 from ..inputs.streaming import is_dask_array as _is_dask
@@ -59,19 +61,26 @@ centre : array, shape (n_features,), or None
 class Autoencoder(Estimator):
     """Base of the autoencoders: centring, pre-encoder bias, fit, transform, reconstruct, score.
 
-    Hyper-parameters ``n_hidden`` (int, default 1000), ``center`` and
-    ``pre_bias`` (bool, default False) and ``total_steps`` (int or None,
-    default None: the length of the learning-rate and sparsity schedules;
-    None means epochs × ceil(n_samples / batch_size) in ``fit``, and must be
-    set for ``partial_fit`` when ``lr_end`` or ``k_start`` is) join the
-    training ones of :class:`ksparse.base.Estimator`.
+    Declares the constraints of the hyper-parameters that several
+    autoencoders share (each model's ``__init__`` gives their defaults and
+    documents them): ``n_hidden``, ``center``, ``pre_bias``, ``total_steps``
+    (the length of the learning-rate and sparsity schedules; None means
+    epochs × ceil(n_samples / batch_size) in ``fit``, and must be set for
+    ``partial_fit`` when ``lr_end`` or ``k_start`` is), ``tied``,
+    ``init_std`` (read by :meth:`_init_parameters`) and ``input_dropout``.
+    A model without one of these options fixes it as a class attribute
+    (``RBM.tied = True``). They join the training ones of
+    :class:`ksparse.base.Estimator`.
     """
 
     hyperparameters = {
-        "n_hidden": Hyper(1000, Int(low=1)),
-        "center": Hyper(False, Bool()),
-        "pre_bias": Hyper(False, Bool()),
-        "total_steps": Hyper(None, Optional(Int(low=1))),
+        "n_hidden": Int(low=1),
+        "center": Bool(),
+        "pre_bias": Bool(),
+        "total_steps": Optional(Int(low=1)),
+        "tied": Bool(),
+        "init_std": Real(0.0, low_open=True),
+        "input_dropout": RATE,
     }
     P_ = None  # only an untied model learns an encoder matrix
     mean_ = None  # only a centring model stores the training mean
@@ -79,6 +88,16 @@ class Autoencoder(Estimator):
     # A model whose _encode, _reconstruct and _training_step take CSR rows sets this;
     # sparse rows then reach it undensified (on the CPU, without centre or pre-bias).
     _accepts_sparse_rows = False
+    _sparse_input = True  # any autoencoder reads SciPy sparse X (densified chunk by chunk)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        from sklearn.utils import TransformerTags  # only scikit-learn itself calls this
+
+        # dtype=None follows the input: float32 and float64 codes keep X's type.
+        kept = ["float64", "float32"] if self.dtype is None else [np.dtype(self.dtype).name]
+        tags.transformer_tags = TransformerTags(preserves_dtype=kept)
+        return tags
 
     # ---------------------------------------------------------------- training
     def fit(self, X, y=None, *, X_val=None, callbacks=None, checkpoint=None,
@@ -211,7 +230,7 @@ class Autoencoder(Estimator):
         self.b_ = xp.zeros(self.n_hidden, dtype=dtype)
         self.b_prime_ = self._initial_decoder_bias(X, xp)  # (n_features,)
         self.P_ = None
-        if not getattr(self, "tied", True):
+        if not self.tied:
             P = rng.standard_normal(shape[::-1]) * self.init_std  # (n_hidden, n_features)
             self.P_ = to_device(P.astype(dtype), xp)
 
@@ -348,7 +367,7 @@ class Autoencoder(Estimator):
     def _fitted_arrays(self):
         arrays = {"W_": ("n_features", "n_hidden"), "b_": ("n_hidden",),
                   "b_prime_": ("n_features",)}
-        if not getattr(self, "tied", True):
+        if not self.tied:
             arrays["P_"] = ("n_hidden", "n_features")
         if self.center:
             arrays["mean_"] = ("n_features",)

@@ -27,7 +27,7 @@ __all__ = ["ACTIVATIONS", "DenoisingAutoencoder", "DropoutAutoencoder", "ReLUAut
            "dense_forward", "dense_loss_and_grads"]
 
 from ..backend import get_array_module, to_device
-from ..hyperparameters import RATE, Bool, Hyper, OneOf, Real
+from ..hyperparameters import RATE, OneOf
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
 from ..nn.activations import relu, relu_backward, sigmoid, sigmoid_backward
@@ -138,8 +138,8 @@ class ReLUAutoencoder(Autoencoder):
         noise: the denoising autoencoder). The clean input is reconstructed.
     hidden_dropout : float in [0, 1), default=0.0
         Probability that a hidden unit is dropped while training.
-    center, pre_bias, learning_rate, momentum, lr_end, epochs, batch_size, optimizer, \
-dtype, random_state, verbose
+    center, pre_bias, total_steps, learning_rate, momentum, lr_end, epochs, batch_size, \
+optimizer, dtype, random_state, verbose, check_every
         As for :class:`ksparse.KSparseAutoencoder`.
 
     Attributes
@@ -158,13 +158,17 @@ dtype, random_state, verbose
     """
 
     hyperparameters = {
-        "activation": Hyper("relu", OneOf(("relu", "sigmoid"))),
-        "decoder": Hyper("linear", OneOf(("linear", "sigmoid"))),
-        "tied": Hyper(True, Bool()),
-        "init_std": Hyper(0.01, Real(0.0, low_open=True)),
-        "input_dropout": Hyper(0.0, RATE),
-        "hidden_dropout": Hyper(0.0, RATE),
+        "activation": OneOf(("relu", "sigmoid")),
+        "decoder": OneOf(("linear", "sigmoid")),
+        "hidden_dropout": RATE,
     }
+
+    def __init__(self, *, n_hidden=1000, activation="relu", decoder="linear", tied=True,
+                 init_std=0.01, input_dropout=0.0, hidden_dropout=0.0, center=False,
+                 pre_bias=False, total_steps=None, learning_rate=0.01, momentum=0.9, lr_end=None,
+                 epochs=20, batch_size=128, optimizer="momentum", dtype=None, random_state=None,
+                 verbose=True, check_every=None):
+        self._store_params(locals())
 
     def _options(self):
         return {"activation": self.activation, "decoder": self.decoder,
@@ -203,7 +207,12 @@ class DenoisingAutoencoder(ReLUAutoencoder):
     from the uncorrupted input, as in the paper.
     """
 
-    defaults = {"input_dropout": 0.2}
+    def __init__(self, *, n_hidden=1000, activation="relu", decoder="linear", tied=True,
+                 init_std=0.01, input_dropout=0.2, hidden_dropout=0.0, center=False,
+                 pre_bias=False, total_steps=None, learning_rate=0.01, momentum=0.9, lr_end=None,
+                 epochs=20, batch_size=128, optimizer="momentum", dtype=None, random_state=None,
+                 verbose=True, check_every=None):
+        self._store_params(locals())
 
 
 @register_model
@@ -215,4 +224,9 @@ class DropoutAutoencoder(ReLUAutoencoder):
     All hidden units are the features.
     """
 
-    defaults = {"hidden_dropout": 0.5}
+    def __init__(self, *, n_hidden=1000, activation="relu", decoder="linear", tied=True,
+                 init_std=0.01, input_dropout=0.0, hidden_dropout=0.5, center=False,
+                 pre_bias=False, total_steps=None, learning_rate=0.01, momentum=0.9, lr_end=None,
+                 epochs=20, batch_size=128, optimizer="momentum", dtype=None, random_state=None,
+                 verbose=True, check_every=None):
+        self._store_params(locals())

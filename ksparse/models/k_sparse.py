@@ -27,7 +27,7 @@ __all__ = ["KSparseAutoencoder", "loss_and_grads"]
 
 from ..backend import get_array_module, to_device
 from ..fast.sparse_step import sparse_loss_and_grads
-from ..hyperparameters import RATE, Bool, Hyper, Int, OneOf, Optional, Real
+from ..hyperparameters import Int, OneOf, Optional, Real
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
 from ..nn.affine import affine, affine_backward
@@ -165,6 +165,9 @@ class KSparseAutoencoder(Autoencoder):
         between, updates run ahead and a non-finite step is rolled back.
         None: every step with NumPy, every 50 with CuPy (no host transfer
         per step). The parameters and the error are the same either way.
+    total_steps : int or None, default=None
+        Length of the learning-rate and sparsity schedules; None means
+        epochs × ceil(n_samples / batch_size) (see :class:`~ksparse.models.autoencoder.Autoencoder`).
 
     Attributes
     ----------
@@ -197,14 +200,18 @@ class KSparseAutoencoder(Autoencoder):
     """
 
     hyperparameters = {
-        "k": Hyper(25, Int(low=1, high="n_hidden")),
-        "alpha": Hyper(1.0, Real(low=1.0)),
-        "tied": Hyper(True, Bool()),
-        "init_std": Hyper(0.01, Real(0.0, low_open=True)),
-        "k_start": Hyper(None, Optional(Int(low="k", high="n_hidden"))),
-        "step": Hyper("sparse", OneOf(("sparse", "dense"))),
-        "input_dropout": Hyper(0.0, RATE),
+        "k": Int(low=1, high="n_hidden"),
+        "alpha": Real(low=1.0),
+        "k_start": Optional(Int(low="k", high="n_hidden")),
+        "step": OneOf(("sparse", "dense")),
     }
+
+    def __init__(self, *, n_hidden=1000, k=25, alpha=1.0, tied=True, init_std=0.01, k_start=None,
+                 step="sparse", input_dropout=0.0, center=False, pre_bias=False, total_steps=None,
+                 learning_rate=0.01, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
+                 optimizer="momentum", dtype=None, random_state=None, verbose=True,
+                 check_every=None):
+        self._store_params(locals())
 
     def _check_hyperparameters(self, values):
         n_active = self._n_active(values["alpha"], values["k"])

@@ -9,7 +9,7 @@ untied weights (two dense layers).
 """
 __all__ = ["KLSparseAutoencoder"]
 
-from ..hyperparameters import Hyper, Real
+from ..hyperparameters import Real
 from ..io.model_files import register_model
 from ..nn.kl import kl_penalty, kl_penalty_backward
 from .dense import ReLUAutoencoder
@@ -46,11 +46,17 @@ class KLSparseAutoencoder(ReLUAutoencoder):
     """
 
     hyperparameters = {
-        "sparsity_target": Hyper(0.05, Real(0.0, 1.0, low_open=True, high_open=True)),
-        "sparsity_weight": Hyper(0.1, Real(low=0.0)),
+        "sparsity_target": Real(0.0, 1.0, low_open=True, high_open=True),
+        "sparsity_weight": Real(low=0.0),
     }
-    defaults = {"n_hidden": 64, "decoder": "sigmoid", "tied": False, "init_std": 0.05,
-                "optimizer": "adam", "learning_rate": 0.001, "epochs": 50, "batch_size": 256}
+
+    def __init__(self, *, n_hidden=64, sparsity_target=0.05, sparsity_weight=0.1,
+                 activation="relu", decoder="sigmoid", tied=False, init_std=0.05,
+                 input_dropout=0.0, hidden_dropout=0.0, center=False, pre_bias=False,
+                 total_steps=None, learning_rate=0.001, momentum=0.9, lr_end=None, epochs=50,
+                 batch_size=256, optimizer="adam", dtype=None, random_state=None, verbose=True,
+                 check_every=None):
+        self._store_params(locals())
 
     def _options(self):
         # The tutorial's mean squared error averages over pixels as well as examples.

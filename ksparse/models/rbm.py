@@ -11,7 +11,7 @@ used as visible probabilities, the common practice for MNIST.
 __all__ = ["RBM", "free_energy", "cd_gradients"]
 
 from ..backend import get_array_module, to_device
-from ..hyperparameters import Bool, Hyper, Int, Real
+from ..hyperparameters import Bool, Int, Real
 from ..io.model_files import register_model
 from ..nn.activations import sigmoid
 from ..nn.affine import affine
@@ -114,12 +114,19 @@ class RBM(Autoencoder):
     """
 
     hyperparameters = {
-        "cd_steps": Hyper(1, Int(low=1)),
-        "persistent": Hyper(False, Bool()),
-        "weight_decay": Hyper(0.0, Real(low=0.0)),
-        "init_std": Hyper(0.01, Real(0.0, low_open=True)),
+        "cd_steps": Int(low=1),
+        "persistent": Bool(),
+        "weight_decay": Real(low=0.0),
     }
-    defaults = {"learning_rate": 0.05}
+    tied = True  # one W: p(h | v) uses W and p(v | h) uses Wᵀ
+    input_dropout = 0.0  # the visible units see the data itself
+
+    def __init__(self, *, n_hidden=1000, cd_steps=1, persistent=False, weight_decay=0.0,
+                 init_std=0.01, center=False, pre_bias=False, total_steps=None,
+                 learning_rate=0.05, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
+                 optimizer="momentum", dtype=None, random_state=None, verbose=True,
+                 check_every=None):
+        self._store_params(locals())
 
     def _check_hyperparameters(self, values):
         if values["center"] or values["pre_bias"]:

@@ -18,7 +18,7 @@ __all__ = ["TopKAutoencoder", "geometric_median", "topk_recipe_loss_and_grads"]
 import numpy as np
 
 from ..backend import get_array_module, to_device, to_numpy
-from ..hyperparameters import Hyper, Int, OneOf, Optional, Real
+from ..hyperparameters import Int, OneOf, Optional, Real
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
 from ..nn.activations import relu
@@ -142,14 +142,24 @@ class TopKAutoencoder(Autoencoder):
     """
 
     hyperparameters = {
-        "k": Hyper(32, Int(low=1, high="n_hidden")),
-        "aux_k": Hyper(None, Optional(Int(low=1, high="n_hidden"))),
-        "aux_weight": Hyper(1.0 / 32, Real(low=0.0)),
-        "dead_steps": Hyper(200, Int(low=1)),
-        "pre_bias_init": Hyper("median", OneOf(("median", "mean"))),
+        "k": Int(low=1, high="n_hidden"),
+        "aux_k": Optional(Int(low=1, high="n_hidden")),
+        "aux_weight": Real(low=0.0),
+        "dead_steps": Int(low=1),
+        "pre_bias_init": OneOf(("median", "mean")),
     }
-    defaults = {"pre_bias": True, "optimizer": "adam", "learning_rate": 1e-3}
-    tied = False  # the recipe always learns a separate encoder
+    # Fixed by the recipe, not options: a separate encoder P, unit-norm decoder
+    # columns (no Gaussian scale), and clean input while training.
+    tied = False
+    init_std = None
+    input_dropout = 0.0
+
+    def __init__(self, *, n_hidden=1000, k=32, aux_k=None, aux_weight=1.0 / 32, dead_steps=200,
+                 pre_bias_init="median", center=False, pre_bias=True, total_steps=None,
+                 learning_rate=1e-3, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
+                 optimizer="adam", dtype=None, random_state=None, verbose=True,
+                 check_every=None):
+        self._store_params(locals())
 
     def _init_parameters(self, X, rng, xp):
         """Random unit-norm decoder columns, encoder Wᵀ, b′ at the median (or mean)."""

@@ -182,10 +182,10 @@ def _check_run(header, model, n_samples, path):
     written = header["run"]
     if isinstance(written, dict) and isinstance(written.get("params"), dict):
         # A hyper-parameter added since the file was written counts as its default there.
-        declared = getattr(type(model), "_declared", {})
+        defaults = type(model)._param_defaults()
         missing = {name: value for name, value in expected["params"].items()
-                   if name not in written["params"] and name in declared
-                   and value == _json_safe(declared[name].default)}
+                   if name not in written["params"] and name in defaults
+                   and value == _json_safe(defaults[name])}
         written = dict(written, params=dict(written["params"], **missing))
     if written != expected:
         raise ValueError(
