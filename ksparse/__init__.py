@@ -12,6 +12,7 @@ so that matplotlib or dask load only when asked for.
 """
 import importlib as _importlib
 
+from ._version import __version__  # noqa: F401 (re-exported: ksparse.__version__)
 from .backend import get_backend, set_backend, use_backend
 from .classify import SoftmaxRegression
 from .finetune import SparseMLPClassifier
@@ -27,8 +28,6 @@ from .models import (
 )
 from .training import NonFiniteLossError
 from .validation import NotFittedError
-
-from ._version import __version__
 
 __all__ = [
     "DenoisingAutoencoder",
