@@ -13,13 +13,7 @@ import json
 import numpy as np
 
 from ._common import UserError, chunks, fraction, nonnegative_int, positive_float
-from ._data import (
-    add_model_and_data_options,
-    check_features,
-    load_data,
-    load_labels,
-    load_model,
-)
+from ._data import add_model_inputs, check_features, load_data, load_labels, load_model
 from ._encode import encode_csr, set_alpha
 
 
@@ -28,7 +22,7 @@ def add_parsers(sub):
                        description="Evaluate a trained model: reconstruction error and dead "
                        "units on the data (the test split of a named dataset), and the test "
                        "error of a softmax regression on the codes when labels are known.")
-    add_model_and_data_options(p)
+    add_model_inputs(p)
     p.add_argument("--labels", default=None, metavar="FILE.npy",
                    help="labels of a DATA file (1-D, one per row) for the test error")
     p.add_argument("--test-fraction", type=fraction, default=0.2,
