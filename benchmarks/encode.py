@@ -4,7 +4,7 @@ Both find k-sparse codes (k = 25) on the same 784 x 1000 dictionary, in one
 process with the same thread count:
 
 transform        ``KSparseAutoencoder.transform`` (input checks, chunks, top-k);
-encoder + top-k  ``X @ W + b`` and ``ksparse.nn.supp_k.keep_topk`` alone;
+encoder + top-k  ``X @ W + b`` and ``ksparse.nn.supp_k.topk`` alone;
 OMP              ``sklearn.linear_model.OrthogonalMatchingPursuit`` with
                  ``n_nonzero_coefs=k`` (Gram matrix precomputed), fitted to
                  the images as targets; timed once, on ``--omp-samples``
@@ -81,14 +81,14 @@ def main():
     limits = limit_threads(args.threads)  # noqa: F841  (kept alive: it holds the limit)
     import numpy as np
 
-    from ksparse.nn.supp_k import keep_topk
+    from ksparse.nn.supp_k import topk
 
     train, X, source = load_images(args.data_dir)
     model, how = get_model(args, train)
     W, b = np.asarray(model.W_), np.asarray(model.b_)
     times = time_interleaved({
         "transform": lambda: model.transform(X),
-        "encoder + top-k": lambda: keep_topk(X @ W + b, args.k),
+        "encoder + top-k": lambda: topk(X @ W + b, args.k),
     }, args.rounds, warmup=1, clock=args.clock)
     n_omp = min(args.omp_samples, len(X))
     omp_seconds, codes = time_omp(W, X, args.k, n_omp, args.clock)
@@ -96,7 +96,7 @@ def main():
     base = median_ms(times["transform"])
     mse = {
         "transform": np.mean(np.sum((model.reconstruct(X) - X) ** 2, axis=1)),
-        "encoder + top-k": np.mean(np.sum((keep_topk(X @ W + b, args.k)[0] @ W.T
+        "encoder + top-k": np.mean(np.sum((topk(X @ W + b, args.k)[0] @ W.T
                                            + model.b_prime_ - X) ** 2, axis=1)),
         "OMP": np.mean(np.sum((codes @ W.T - X[:n_omp]) ** 2, axis=1)),
     }

@@ -4,7 +4,15 @@ The main entry points are :class:`KSparseAutoencoder` and :func:`load`; the
 baselines of the paper, the KL-penalty sparse autoencoder and the TopK
 recipe (:mod:`ksparse.models`) share its API;
 :mod:`ksparse.backend` chooses between NumPy (CPU) and CuPy (GPU).
+
+Every sub-package is an attribute of the package: ``import ksparse`` loads
+only what the estimators need, and the others (``ksparse.datasets``,
+``ksparse.plotting``, ``ksparse.theory``, ...) are imported on first access,
+so that matplotlib or dask load only when asked for.
 """
+import importlib as _importlib
+
+from ._version import __version__  # noqa: F401 (re-exported: ksparse.__version__)
 from .backend import get_backend, set_backend, use_backend
 from .classify import SoftmaxRegression
 from .finetune import SparseMLPClassifier
@@ -20,8 +28,6 @@ from .models import (
 )
 from .training import NonFiniteLossError
 from .validation import NotFittedError
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DenoisingAutoencoder",
@@ -40,3 +46,21 @@ __all__ = [
     "set_backend",
     "use_backend",
 ]
+
+# Every sub-package and module (loaded or not) that __getattr__ imports on first access.
+_SUBMODULES = (
+    "backend", "base", "classify", "classroom", "cli", "datasets", "exercises", "fast",
+    "finetune", "hyperparameters", "inputs", "io", "models", "nn", "plotting", "reproduce",
+    "theory", "training", "validation",
+)
+
+
+def __getattr__(name):
+    """``ksparse.<sub-package>`` for one not imported yet: import it now (PEP 562)."""
+    if name in _SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))

@@ -27,7 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from .validation import check_dtype, check_int, check_real
+from .validation import check_dtype, check_int, check_random_state, check_real
 
 
 def _resolve(bound, values):
@@ -104,8 +104,6 @@ class Seed:
     """None, an int or a NumPy Generator (``random_state``)."""
 
     def __call__(self, name, value, values):
-        from .validation import check_random_state
-
         check_random_state(value)
         return value
 

@@ -18,11 +18,13 @@ __all__ = [
     "check_n_features",
     "check_is_fitted",
     "check_checkpoint_args",
+    "is_sparse",
     "NotFittedError",
 ]
 
 import numbers
 import os
+import sys
 
 import numpy as np
 
@@ -60,8 +62,10 @@ def float_dtype_for(array_dtype, dtype=None):
     return _float_dtype_for(np.dtype(array_dtype), dtype)
 
 
-def _is_sparse(X):
-    return type(X).__module__.startswith("scipy.sparse")
+def is_sparse(X):
+    """Whether X is a SciPy sparse matrix or array (SciPy is not imported to answer)."""
+    sparse = sys.modules.get("scipy.sparse")  # no SciPy sparse object exists before it is imported
+    return sparse is not None and sparse.issparse(X)
 
 
 def as_real_array(X, name="X"):
@@ -80,7 +84,7 @@ def as_real_array(X, name="X"):
         Naming ``name``, for complex numbers, strings, ragged rows or other
         objects that are not numbers.
     """
-    if _is_sparse(X):
+    if is_sparse(X):
         raise TypeError(
             f"{name} is a SciPy sparse matrix, but dense data is required here; "
             f"use {name}.toarray()."

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ksparse.nn.supp_k import keep_topk, kth_largest, topk_indices, topk_mask, topk_support
+from ksparse.nn.supp_k import kth_largest, topk, topk_indices, topk_mask, topk_support
 
 
 def reference_mask(z, k):
@@ -57,9 +57,9 @@ def test_kth_largest_and_indices(rng):
     assert np.array_equal(idx, expected)
 
 
-def test_keep_topk_zeroes_the_rest(rng):
+def test_topk_zeroes_the_rest(rng):
     z = rng.standard_normal((6, 9)).astype(np.float32)
-    z_sparse, mask = keep_topk(z, 4)
+    z_sparse, mask = topk(z, 4)
     assert z_sparse.dtype == np.float32
     assert np.array_equal(z_sparse[mask], z[mask])
     assert np.all(z_sparse[~mask] == 0)

@@ -5,18 +5,13 @@ distinct labels (integers, booleans or strings), and training code sees only
 their indices 0 … n_classes − 1. Feature matrices may be NumPy or CuPy
 arrays, or SciPy sparse matrices (kept sparse, as CSR) on the CPU.
 """
-__all__ = ["check_features", "check_labels", "label_indices", "is_sparse", "stack_splits"]
+__all__ = ["check_features", "check_labels", "label_indices", "stack_splits"]
 
 import numpy as np
 import scipy.sparse
 
 from ..backend import get_array_module, to_device, to_numpy
-from ..validation import check_array, check_dtype, check_shape
-
-
-def is_sparse(X):
-    """Whether ``X`` is a SciPy sparse matrix or array."""
-    return scipy.sparse.issparse(X)
+from ..validation import check_array, check_dtype, check_shape, is_sparse
 
 
 def stack_splits(first, second):

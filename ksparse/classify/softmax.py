@@ -18,9 +18,9 @@ from ..base import Estimator
 from ..hyperparameters import Bool, Int, OneOf, Real
 from ..io.model_files import register_model
 from ..training.loop import train
-from ..validation import check_is_fitted, check_n_features, check_random_state
+from ..validation import check_is_fitted, check_n_features, check_random_state, is_sparse
 from ._base import ClassifierMixin
-from ._inputs import check_features, is_sparse
+from ._inputs import check_features
 from ._lbfgs import fit_lbfgs
 from .loss import cross_entropy, log_softmax, softmax_loss_and_grads
 

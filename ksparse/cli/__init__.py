@@ -36,7 +36,7 @@ def _build_parser():
 
     parser = _Parser(prog="ksparse",
                      description="k-sparse autoencoders (Makhzani & Frey, 2013).")
-    from .. import __version__
+    from .._version import __version__
 
     parser.add_argument("--version", action="version", version=f"ksparse {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

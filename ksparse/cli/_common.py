@@ -24,9 +24,10 @@ __all__ = [
 import argparse
 import contextlib
 import os
-import tempfile
 import zipfile
 import zlib
+
+from ..io.atomic import write_atomically
 
 # Exceptions that reading or validating an input file can raise: NumPy's
 # readers raise ValueError, EOFError (empty .npy), OSError, and zip or zlib
@@ -133,30 +134,6 @@ def check_output(path, option="--out", suffixes=None):
         raise UserError(f"{option} {path}: the folder {folder} is not writable.")
     if suffixes and not str(path).lower().endswith(tuple(suffixes)):
         raise UserError(f"{option} {path} must end in {' or '.join(suffixes)}.")
-
-
-def write_atomically(path, write):
-    """Call ``write(file)`` on a temporary file next to ``path``, then rename it.
-
-    An interrupted or failed write never leaves a half-written file at ``path``.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from others
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def chunks(n_rows, quiet, desc, size=4096):

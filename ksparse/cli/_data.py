@@ -6,8 +6,8 @@ A data argument is either a dataset name (``mnist``, ``fashion-mnist``: paper
 with one example per row. Every loader checks what it reads and raises
 :class:`~ksparse.cli._common.UserError` naming the file and the problem.
 """
-__all__ = ["DATASETS", "Data", "add_data_options", "load_data", "load_array", "load_labels",
-           "load_model", "check_features"]
+__all__ = ["DATASETS", "Data", "add_data_options", "add_model_inputs", "load_data",
+           "load_array", "load_labels", "load_model", "check_features"]
 
 import os
 from dataclasses import dataclass
@@ -70,6 +70,12 @@ def add_data_options(parser, positional="data", nargs=None):
                         help="use only the first N examples of each split")
     parser.add_argument("--patches", type=positive_int, default=20000, metavar="N",
                         help="number of photo patches for DATA=patches (default: %(default)s)")
+
+
+def add_model_inputs(parser, nargs=None):
+    """The MODEL argument of a command that uses a trained model, then :func:`add_data_options`."""
+    parser.add_argument("model", metavar="MODEL", help="model file written by 'ksparse train'")
+    add_data_options(parser, nargs=nargs)
 
 
 def load_data(args, source=None):

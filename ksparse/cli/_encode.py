@@ -11,7 +11,7 @@ __all__ = ["add_parsers", "encode_csr"]
 import numpy as np
 
 from ._common import UserError, check_output, chunks, write_atomically
-from ._data import add_data_options, check_features, load_data, load_model
+from ._data import add_model_inputs, check_features, load_data, load_model
 
 
 def add_parsers(sub):
@@ -19,8 +19,7 @@ def add_parsers(sub):
                        description="Encode data with a trained model: each row keeps its "
                        "round(alpha*k) largest hidden units. Writes a CSR .npz (readable with "
                        "scipy.sparse.load_npz) or, with --dense, a .npy array.")
-    p.add_argument("model", metavar="MODEL", help="model file written by 'ksparse train'")
-    add_data_options(p)
+    add_model_inputs(p)
     p.add_argument("--split", choices=("train", "val", "test"), default="train",
                    help="split of a named dataset to encode (default: %(default)s)")
     p.add_argument("--alpha", type=float, default=None,

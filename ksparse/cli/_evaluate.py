@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from ._common import UserError, chunks, fraction, nonnegative_int, positive_float
-from ._data import add_data_options, check_features, load_data, load_labels, load_model
+from ._data import add_model_inputs, check_features, load_data, load_labels, load_model
 from ._encode import encode_csr, set_alpha
 
 
@@ -22,8 +22,7 @@ def add_parsers(sub):
                        description="Evaluate a trained model: reconstruction error and dead "
                        "units on the data (the test split of a named dataset), and the test "
                        "error of a softmax regression on the codes when labels are known.")
-    p.add_argument("model", metavar="MODEL", help="model file written by 'ksparse train'")
-    add_data_options(p)
+    add_model_inputs(p)
     p.add_argument("--labels", default=None, metavar="FILE.npy",
                    help="labels of a DATA file (1-D, one per row) for the test error")
     p.add_argument("--test-fraction", type=fraction, default=0.2,

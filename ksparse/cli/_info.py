@@ -82,7 +82,7 @@ def collect(data_dir=None):
     """Everything ``info`` shows, as a JSON-ready dict."""
     import numpy
 
-    from .. import __version__
+    from .._version import __version__
 
     backend, gpu = _backend()
     datasets = {}

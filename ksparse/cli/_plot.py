@@ -11,7 +11,7 @@ __all__ = ["add_parsers"]
 import math
 
 from ._common import UserError, check_output, positive_int, write_atomically
-from ._data import add_data_options, check_features, load_data, load_labels, load_model
+from ._data import add_model_inputs, check_features, load_data, load_labels, load_model
 
 KINDS = ("filters", "histogram", "reconstructions", "scatter", "mean-activation")
 _FORMATS = (".png", ".pdf", ".svg")
@@ -21,8 +21,7 @@ def add_parsers(sub):
     p = sub.add_parser("plot", help="filters, histogram, reconstructions, ... as an image",
                        description="Draw a figure of a trained model. 'filters' needs only "
                        "the model; the other kinds need DATA (a named dataset: its --split).")
-    p.add_argument("model", metavar="MODEL", help="model file written by 'ksparse train'")
-    add_data_options(p, nargs="?")
+    add_model_inputs(p, nargs="?")
     p.add_argument("--what", choices=KINDS, default="filters", help="figure to draw "
                    "(default: %(default)s)")
     p.add_argument("--split", choices=("train", "val", "test"), default="test",

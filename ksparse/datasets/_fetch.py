@@ -17,16 +17,16 @@ given) or the user cache. A download streams into a temporary file in the
 destination folder, is checked against the mirror's published checksum, and
 only then is renamed into place; on any failure the partial file is deleted.
 """
-import contextlib
 import hashlib
 import http.client
 import os
 import re
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import NamedTuple, Optional
+
+from ksparse.io.atomic import write_atomically
 
 __all__ = [
     "ChecksumMismatchError",
@@ -248,28 +248,25 @@ def download_file(url, path, checksum, progress=True, timeout=60.0):
 
 def _download(url, path, algorithm, expected, progress, timeout):
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            hasher = hashlib.new(algorithm, usedforsecurity=False)
-            digest = _stream(url, out, hasher, progress, timeout, path.name)
+
+    def fetch(out):
+        hasher = hashlib.new(algorithm, usedforsecurity=False)
+        digest = _stream(url, out, hasher, progress, timeout, path.name)
         if digest != expected:
             raise ChecksumMismatchError(
                 f"Checksum mismatch for {url}: expected {algorithm} {expected}, got {digest}. "
                 "The partial file was deleted; the mirror may have changed or the "
                 "transfer was corrupted."
             )
-        os.replace(tmp, path)
+
+    try:
+        write_atomically(path, fetch, suffix=".part")  # the partial file goes on any failure
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        _remove(tmp)
         if isinstance(exc, DownloadError):
             raise
         raise DownloadError(
             f"Download of {url} failed ({exc}); the partial file was deleted."
         ) from exc
-    except BaseException:
-        _remove(tmp)
-        raise
     return path
 
 
@@ -297,23 +294,3 @@ def _stream(url, out, hasher, progress, timeout, label):
             "the partial file was deleted."
         )
     return hasher.hexdigest()
-
-
-def _remove(path):
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-
-
-def write_atomically(path, chunks):
-    """Write the byte strings of ``chunks`` to ``path`` via a temporary file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
-    return path

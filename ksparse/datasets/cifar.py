@@ -23,13 +23,13 @@ from ksparse.datasets._fetch import (
     download_target,
     locate,
     not_found_error,
-    write_atomically,
 )
 from ksparse.datasets.patches import (
     ZCAWhitener,
     extract_patches,
     local_contrast_normalize,
 )
+from ksparse.io.atomic import write_atomically
 
 __all__ = ["CIFAR10_URL", "load_cifar10", "load_cifar10_patches", "read_cifar_binary"]
 
@@ -99,7 +99,8 @@ def _extract(archive, folder):
             if not member.isfile():
                 raise DataFormatError(f"{archive}: {member.name} is not a regular file.")
             source = tar.extractfile(member)
-            write_atomically(out_dir / f"{batch}.bin", iter(lambda: source.read(1 << 20), b""))
+            write_atomically(out_dir / f"{batch}.bin",
+                             lambda out: shutil.copyfileobj(source, out, 1 << 20))
 
 
 def _cifar_paths(data_dir, download, url, progress):

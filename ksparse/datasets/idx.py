@@ -40,31 +40,26 @@ _MNIST_NAMES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 
-_MNIST_BASE = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-# MD5 of the .gz files as published with the MNIST mirrors (also used by torchvision).
-MNIST_URLS = {
-    "train_images": (_MNIST_BASE + "train-images-idx3-ubyte.gz",
-                     "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-    "train_labels": (_MNIST_BASE + "train-labels-idx1-ubyte.gz",
-                     "md5:d53e105ee54ea40749a09fcbcd1e9432"),
-    "test_images": (_MNIST_BASE + "t10k-images-idx3-ubyte.gz",
-                    "md5:9fb629c4189551a2d022fa330f9573f3"),
-    "test_labels": (_MNIST_BASE + "t10k-labels-idx1-ubyte.gz",
-                    "md5:ec29112dd5afa0611ce80d1b7f02629c"),
-}
 
-_FASHION_BASE = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+def _urls(base, md5s):
+    """``{key: (url, "md5:...")}`` of the four .gz files under ``base``, from their MD5s."""
+    return {key: (f"{base}{_MNIST_NAMES[key]}.gz", f"md5:{md5}") for key, md5 in md5s.items()}
+
+
+# MD5 of the .gz files as published with the MNIST mirrors (also used by torchvision).
+MNIST_URLS = _urls("https://ossci-datasets.s3.amazonaws.com/mnist/", {
+    "train_images": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train_labels": "d53e105ee54ea40749a09fcbcd1e9432",
+    "test_images": "9fb629c4189551a2d022fa330f9573f3",
+    "test_labels": "ec29112dd5afa0611ce80d1b7f02629c",
+})
 # MD5 of the .gz files as published by Zalando Research with Fashion-MNIST.
-FASHION_MNIST_URLS = {
-    "train_images": (_FASHION_BASE + "train-images-idx3-ubyte.gz",
-                     "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-    "train_labels": (_FASHION_BASE + "train-labels-idx1-ubyte.gz",
-                     "md5:25c81989df183df01b3e8a0aad5dffbe"),
-    "test_images": (_FASHION_BASE + "t10k-images-idx3-ubyte.gz",
-                    "md5:bef4ecab320f06d8554ea6380940ec79"),
-    "test_labels": (_FASHION_BASE + "t10k-labels-idx1-ubyte.gz",
-                    "md5:bb300cfdad3c16e7a12a480ee83cd310"),
-}
+FASHION_MNIST_URLS = _urls("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", {
+    "train_images": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "train_labels": "25c81989df183df01b3e8a0aad5dffbe",
+    "test_images": "bef4ecab320f06d8554ea6380940ec79",
+    "test_labels": "bb300cfdad3c16e7a12a480ee83cd310",
+})
 
 
 # ---------------------------------------------------------------------------

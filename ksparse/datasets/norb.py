@@ -67,15 +67,10 @@ def _parse_norb_header(f, path):
 def read_norb(path, mmap_mode=None):
     """Read a small NORB binary matrix file (raw or gzip-compressed).
 
-    The type magic, the dimensions and the file length are checked before
-    any data is allocated; bad files raise
-    :class:`~ksparse.datasets.DataFormatError` (a ValueError).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    mmap_mode : None or {'r', 'c'}
-        Memory-map uncompressed files instead of reading them into memory.
+    The parameters and the checks are those of
+    :func:`~ksparse.datasets.idx.read_idx`, with NORB's type magic in place of
+    the IDX one: nothing is allocated before the header and the file length
+    agree, and a bad file raises :class:`~ksparse.datasets.DataFormatError`.
 
     Returns
     -------

@@ -15,10 +15,10 @@ or else ``raise NotImplementedError(...)`` at the marker's indentation. The
 rest of the script is kept as it is, so the student's notebook has the same
 prose, the same check cells, and runs to the end printing "not yet".
 """
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from ..io.atomic import write_atomically
 
 __all__ = ["BEGIN", "END", "STUB", "solution_regions", "student_version", "write_student_version"]
 
@@ -110,12 +110,4 @@ def write_student_version(src, dst):
     if dst.resolve() == src.resolve():
         raise ValueError(f"dst must differ from src ({src}); the solutions would be lost.")
     text = student_version(src.read_text(encoding="utf-8"))
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=dst.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, dst)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return dst
+    return write_atomically(dst, lambda fh: fh.write(text.encode("utf-8")))

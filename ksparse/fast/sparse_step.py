@@ -172,28 +172,10 @@ def _layout_like(G_T, W):
 def sparse_loss_and_grads(params, X, k, pre_bias=False, target=None):
     """One forward and backward pass, touching only the k selected units after encoding.
 
-    Parameters
-    ----------
-    params : dict of arrays
-        ``W`` (n_features, n_hidden), ``b`` (n_hidden,), ``b_prime``
-        (n_features,), and ``P`` (n_hidden, n_features) for an untied encoder.
-    X : array, shape (n_samples, n_features)
-        Or, on the CPU and without the pre-bias, a SciPy CSR matrix.
-    k : int
-        Number of hidden units kept per row.
-    pre_bias : bool
-        Encode x − b′ instead of x.
-    target : array, shape (n_samples, n_features), optional
-        What x̂ should reconstruct (dense, or CSR like X); X itself by default.
-
-    Returns
-    -------
-    loss : 0-d array
-        Mean over the batch of ‖t − x̂‖², t the target (x by default).
-    grads : dict of arrays
-        Same keys and shapes as ``params``; ``grads["W"]`` in W's memory order.
-    mask : bool array, shape (n_samples, n_hidden)
-        The selected units Γ of every row.
+    Takes and returns what :func:`ksparse.models.k_sparse.loss_and_grads`
+    does, but for two things: X (and ``target``) may also be a SciPy CSR
+    matrix, on the CPU and without the pre-bias; and ``grads["W"]`` comes in
+    W's memory order.
 
     Notes
     -----

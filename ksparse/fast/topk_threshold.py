@@ -17,6 +17,10 @@ After as many rounds as the keys have bits, ``lo`` is the k-th largest key.
 Each round is the same elementwise work for every row, with no data-
 dependent branch and no host transfer, which is what a GPU wants; on a CPU
 ``numpy.partition`` (one introselect) is several times faster.
+
+Both functions below take ``z``, a float32 or float64 array of shape
+(n_samples, n_hidden) without NaN, and ``k``, an int with 1 <= k <= n_hidden,
+and agree exactly with their :mod:`ksparse.nn.supp_k` counterparts.
 """
 __all__ = ["float_keys", "kth_largest_by_bisection", "topk_mask_by_bisection"]
 
@@ -59,11 +63,6 @@ def _midpoint(lo, hi):
 def kth_largest_by_bisection(z, k):
     """The k-th largest value of each row, by bisection on its float keys.
 
-    Parameters
-    ----------
-    z : float32 or float64 array, shape (n_samples, n_hidden), without NaN
-    k : int, 1 <= k <= n_hidden
-
     Returns
     -------
     threshold : array, shape (n_samples, 1)
@@ -84,11 +83,6 @@ def kth_largest_by_bisection(z, k):
 
 def topk_mask_by_bisection(z, k):
     """:func:`ksparse.nn.supp_k.topk_mask` with the k-th largest value found by bisection.
-
-    Parameters
-    ----------
-    z : float32 or float64 array, shape (n_samples, n_hidden), without NaN
-    k : int, 1 <= k <= n_hidden
 
     Returns
     -------

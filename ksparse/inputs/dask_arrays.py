@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 from ..backend import get_xp
 from ..training.loop import begin_pass, end_pass, pass_steps, start_run
 from ..validation import (
+    check_checkpoint_args,
     check_is_fitted,
     check_n_features,
     check_random_state,
@@ -178,9 +179,11 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
 def partial_fit_blocks(model, X, *, mean=None, X_val=None, callbacks=None, checkpoint=None,
                        resume=False):
     """``partial_fit`` on a dask array: one pass over its blocks, in order."""
+    model._validate_hyperparameters()
+    check_checkpoint_args(checkpoint, 1, resume)
+    total_steps = schedule_length(model)
     X = _checked(X)
     sizes = _block_sizes(X)
-    total_steps = schedule_length(model)
     fitted = getattr(model, "W_", None)
     dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"]
                             if fitted is None else fitted.dtype)

@@ -43,7 +43,7 @@ from ..validation import (
     check_n_features,
     check_random_state,
 )
-from .streaming import Batches, is_dask_array
+from .streaming import Batches
 
 
 def schedule_length(model):
@@ -146,11 +146,6 @@ def partial_fit(model, X, *, mean=None, X_val=None, callbacks=None, checkpoint=N
     values = model._validate_hyperparameters()
     check_checkpoint_args(checkpoint, 1, resume)
     total_steps = schedule_length(model)
-    if is_dask_array(X):
-        from .dask_arrays import partial_fit_blocks
-
-        return partial_fit_blocks(model, X, mean=mean, X_val=X_val, callbacks=callbacks,
-                                  checkpoint=checkpoint, resume=resume)
     fitted = getattr(model, "W_", None)
     dtype = values["dtype"] if fitted is None else fitted.dtype
     rows, val_rows = model._check_training_data(X, X_val, dtype)

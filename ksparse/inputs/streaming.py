@@ -33,14 +33,10 @@ from ..validation import (
     check_real_dtype,
     check_shape,
     float_dtype_for,
+    is_sparse,
 )
 
 CHUNK = 4096  # rows read, checked or pushed through a model at once outside training
-
-
-def is_sparse(X):
-    """Whether X is a SciPy sparse matrix or array (SciPy is not imported to answer)."""
-    return type(X).__module__.startswith("scipy.sparse")
 
 
 def is_dask_array(X):

@@ -16,13 +16,13 @@ __all__ = ["FORMAT_VERSION", "load", "register_model", "save_model"]
 import json
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 
 import numpy as np
 
 from ..backend import get_xp, to_device, to_numpy
+from .atomic import write_atomically
 
 FORMAT_NAME = "ksparse-model"
 FORMAT_VERSION = 1
@@ -85,21 +85,7 @@ def save_model(model, path):
 
 
 def _atomic_savez(path, arrays):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".ksparse-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600 files; give the model the permissions any new file gets.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomically(path, lambda fh: np.savez(fh, **arrays))
 
 
 class _Refused(ValueError):

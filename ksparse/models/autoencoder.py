@@ -177,6 +177,10 @@ class Autoencoder(Estimator):
         -------
         self
         """
+        if _is_dask(X):
+            return _dask().partial_fit_blocks(self, X, mean=mean, X_val=X_val,
+                                              callbacks=callbacks, checkpoint=checkpoint,
+                                              resume=resume)
         return incremental.partial_fit(self, X, mean=mean, X_val=X_val, callbacks=callbacks,
                                        checkpoint=checkpoint, resume=resume)
 

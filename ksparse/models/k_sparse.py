@@ -34,7 +34,7 @@ from ..nn.affine import affine, affine_backward
 from ..nn.dropout import dropout_mask
 from ..nn.schedules import sparsity_level
 from ..nn.squared_error import squared_error, squared_error_backward
-from ..nn.supp_k import keep_topk, topk, topk_backward
+from ..nn.supp_k import topk, topk_backward
 from .autoencoder import Autoencoder
 
 
@@ -260,7 +260,7 @@ class KSparseAutoencoder(Autoencoder):
         params = self._parameters()
         X_in = F.encoder_input(X, params, self.pre_bias)  # (n, n_features)
         z = affine(X_in, F.encoder_weights(params), params["b"])  # (n, n_hidden)
-        return keep_topk(z, n_active)[0]
+        return topk(z, n_active)[0]
 
     def _encode(self, X):
         return self._encode_sparse(X, self._n_active(self.alpha, self.k))

@@ -42,7 +42,7 @@ from .squared_error import (
     squared_error,
     squared_error_backward,
 )
-from .supp_k import keep_topk, topk, topk_backward, topk_mask, topk_support
+from .supp_k import topk, topk_backward, topk_mask, topk_support
 
 __all__ = [
     "Adam",
@@ -55,7 +55,6 @@ __all__ = [
     "dropout_backward",
     "dropout_mask",
     "fraction_of_variance_unexplained",
-    "keep_topk",
     "kl_penalty",
     "kl_penalty_backward",
     "l2_penalty",

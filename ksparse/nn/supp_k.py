@@ -10,25 +10,18 @@ value, the ones with the lowest index win. Deterministic ties matter because
 a selection that changed from run to run (or from CPU to GPU) would make
 training irreproducible, and ties are common in practice (ReLU-like zeros,
 quantized inputs, an all-zero row at initialisation).
+
+The selections here all take ``z``, an array of shape (n_samples,
+n_hidden) without NaN, and ``k``, an int with 1 <= k <= n_hidden, and all
+select the same Γ = supp_k(z) in each row.
 """
-__all__ = ["keep_topk", "kth_largest", "topk", "topk_backward", "topk_indices", "topk_mask",
-           "topk_support"]
+__all__ = ["kth_largest", "topk", "topk_backward", "topk_indices", "topk_mask", "topk_support"]
 
 from ..backend import get_array_module, waits_for_device
 
 
 def kth_largest(z, k):
-    """The k-th largest value of each row (one introselect per row).
-
-    Parameters
-    ----------
-    z : array, shape (n_samples, n_hidden)
-    k : int, 1 <= k <= n_hidden
-
-    Returns
-    -------
-    threshold : array, shape (n_samples, 1)
-    """
+    """The k-th largest value of each row, shape (n_samples, 1) (one introselect per row)."""
     xp = get_array_module(z)
     n_hidden = z.shape[1]
     # partition runs the same introselect as argpartition but returns values,
@@ -42,9 +35,7 @@ def topk_mask(z, k, kth=kth_largest):
 
     Parameters
     ----------
-    z : array, shape (n_samples, n_hidden)
-        Hidden activities; must not contain NaN.
-    k : int, 1 <= k <= n_hidden
+    z, k : see the module docstring
     kth : callable, default=kth_largest
         ``kth(z, k)`` returns the k-th largest value of each row, shape
         (n_samples, 1); :func:`ksparse.fast.topk_threshold.kth_largest_by_bisection`
@@ -85,28 +76,12 @@ def _resolve_ties(z, threshold, k):
 
 
 def topk_indices(z, k):
-    """Column indices of the k largest entries of each row, in increasing order.
-
-    Parameters
-    ----------
-    z : array, shape (n_samples, n_hidden)
-    k : int
-
-    Returns
-    -------
-    idx : int array, shape (n_samples, k)
-        The same selection as :func:`topk_mask`.
-    """
+    """The first half of :func:`topk_support`: Γ as column indices, shape (n_samples, k)."""
     return topk_support(z, k)[0]
 
 
 def topk_support(z, k):
     """Γ = supp_k(z) both as column indices and as a mask (ties to the lower index).
-
-    Parameters
-    ----------
-    z : array, shape (n_samples, n_hidden)
-    k : int, 1 <= k <= n_hidden
 
     Returns
     -------
@@ -128,42 +103,19 @@ def topk_support(z, k):
     return flat % z.shape[1], mask
 
 
-def keep_topk(z, k):
-    """z with all but the k largest entries of each row set to zero.
-
-    Parameters
-    ----------
-    z : array, shape (n_samples, n_hidden)
-    k : int
+# ------------------------------------------------ the top-k layer and its backward
+def topk(z, k):
+    """z_Γ and Γ = supp_k(z) for every row: z with all but the k largest entries of each row zeroed.
 
     Returns
     -------
     z_sparse : array, shape (n_samples, n_hidden)
-        ``z_Γ`` padded with zeros; same dtype as ``z``.
+        z on Γ, zeros on Γᶜ; same dtype as ``z``.
     mask : bool array, shape (n_samples, n_hidden)
-        Γ, the selected entries.
-    """
-    mask = topk_mask(z, k)
-    return z * mask, mask
-
-
-# ------------------------------------------------ the top-k layer and its backward
-def topk(z, k):
-    """z_Γ and Γ = supp_k(z) for every row.
-
-    Parameters
-    ----------
-    z : array, shape (n_samples, n_units)
-    k : int, 1 <= k <= n_units
-
-    Returns
-    -------
-    z_sparse : array, shape (n_samples, n_units)
-        z on Γ, zeros on Γᶜ.
-    mask : bool array, shape (n_samples, n_units)
         Γ, exactly k True entries per row.
     """
-    return keep_topk(z, k)
+    mask = topk_mask(z, k)
+    return z * mask, mask  # (n_samples, n_hidden) twice
 
 
 def topk_backward(dz_sparse, mask):
@@ -171,12 +123,12 @@ def topk_backward(dz_sparse, mask):
 
     Parameters
     ----------
-    dz_sparse : array, shape (n_samples, n_units)
+    dz_sparse : array, shape (n_samples, n_hidden)
         ∂E/∂z_Γ.
-    mask : bool array, shape (n_samples, n_units)
+    mask : bool array, shape (n_samples, n_hidden)
 
     Returns
     -------
-    dz : array, shape (n_samples, n_units)
+    dz : array, shape (n_samples, n_hidden)
     """
-    return dz_sparse * mask  # (n_samples, n_units)
+    return dz_sparse * mask  # (n_samples, n_hidden)

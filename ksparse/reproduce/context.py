@@ -13,12 +13,12 @@ __all__ = ["Context", "check_seeds"]
 
 import json
 import os
-import tempfile
 import time
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..io.atomic import write_atomically
 from ..io.model_files import load
 from ..models.k_sparse import KSparseAutoencoder
 
@@ -124,10 +124,8 @@ class Context:
         """Store a finished result (JSON-serialisable) so later runs skip it."""
         self.results[key] = value
         self.results["protocol"] = PROTOCOL
-        fd, tmp = tempfile.mkstemp(dir=self.out, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self.results, fh, indent=1)
-        os.replace(tmp, self._results_path)
+        text = json.dumps(self.results, indent=1)
+        write_atomically(self._results_path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def check_seeds(seeds):

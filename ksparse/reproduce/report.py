@@ -8,8 +8,8 @@ __all__ = ["Row", "format_table", "render_report", "write_report"]
 
 import dataclasses
 import os
-import tempfile
 
+from ..io.atomic import write_atomically
 from .machine import format_machine, machine_context
 
 
@@ -122,14 +122,5 @@ def render_report(title, sections, command=None, machines=None):
 def write_report(path, title, sections, command=None, machines=None):
     """Write :func:`render_report`'s Markdown to ``path`` atomically."""
     text = render_report(title, sections, command, machines)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return write_atomically(path, lambda fh: fh.write(text.encode("utf-8")))

@@ -8,7 +8,8 @@ import numbers
 
 from ..backend import get_array_module
 
-__all__ = ["check_bool", "check_k", "check_matrix", "check_positive_int", "check_signals", "check_tol"]
+__all__ = ["check_bool", "check_iteration", "check_k", "check_matrix", "check_positive_int",
+           "check_signals", "check_tol"]
 
 
 def check_matrix(a, name, min_cols=1):
@@ -71,3 +72,11 @@ def check_bool(flag, name):
     if not isinstance(flag, bool) and type(flag).__name__ != "bool_":
         raise TypeError(f"{name} must be True or False, got {flag!r}.")
     return bool(flag)
+
+
+def check_iteration(X, W, k, max_iter, tol, signed, return_history):
+    """The arguments ITI and IHT share, checked in this order and returned in it."""
+    X, W = check_signals(X, W)
+    k = check_k(k, W.shape[1])
+    return (X, W, k, check_positive_int(max_iter, "max_iter"), check_tol(tol),
+            check_bool(signed, "signed"), check_bool(return_history, "return_history"))

@@ -12,7 +12,7 @@ iterating only on the signals that have not converged.
 """
 from ..backend import get_array_module
 from ..nn.supp_k import topk_indices
-from ._checks import check_bool, check_k, check_positive_int, check_signals, check_tol
+from ._checks import check_iteration
 from .lstsq import scatter_codes, solve_on_support
 from .result import PursuitHistory, PursuitResult
 
@@ -68,12 +68,8 @@ def iti(X, W, k, *, max_iter=50, tol=1e-10, signed=True, support0=None, return_h
     Γ^{n+1} = Γⁿ the next inversion would return zⁿ again: a fixed point, which
     is the stopping rule. Ties in supp_k go to the lower atom index.
     """
-    X, W = check_signals(X, W)
-    k = check_k(k, W.shape[1])
-    max_iter = check_positive_int(max_iter, "max_iter")
-    tol = check_tol(tol)
-    signed = check_bool(signed, "signed")
-    return_history = check_bool(return_history, "return_history")
+    X, W, k, max_iter, tol, signed, return_history = check_iteration(
+        X, W, k, max_iter, tol, signed, return_history)
     if support0 is not None:
         support0 = _check_support0(support0, X, W, k)
     return _iti(X, W, k, max_iter, tol, signed, support0, return_history)

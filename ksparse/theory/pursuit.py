@@ -10,7 +10,7 @@ Both run batched over the rows of X and return a :class:`PursuitResult`.
 """
 from ..backend import get_array_module
 from ..nn.supp_k import topk_mask
-from ._checks import check_bool, check_k, check_positive_int, check_signals, check_tol
+from ._checks import check_bool, check_iteration, check_k, check_signals, check_tol
 from .iti import _result
 from .lstsq import scatter_codes, solve_on_support
 
@@ -51,12 +51,8 @@ def iht(X, W, k, *, step=None, max_iter=500, tol=1e-10, signed=True, return_hist
 
     where :math:`H_k` keeps the k largest entries (by magnitude when signed).
     """
-    X, W = check_signals(X, W)
-    k = check_k(k, W.shape[1])
-    max_iter = check_positive_int(max_iter, "max_iter")
-    tol = check_tol(tol)
-    signed = check_bool(signed, "signed")
-    return_history = check_bool(return_history, "return_history")
+    X, W, k, max_iter, tol, signed, return_history = check_iteration(
+        X, W, k, max_iter, tol, signed, return_history)
     if step is not None:
         step = check_tol(step, "step")
         if step == 0:

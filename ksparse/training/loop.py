@@ -41,7 +41,7 @@ A model plugs in by providing
 ``model._epoch_logs(step, total_steps)``
     a dict of model-specific values to record (e.g. the sparsity level);
 ``model._make_optimizer(params)``
-    optional: the optimizer (momentum SGD, Eq. 11, when absent);
+    the optimizer (:class:`ksparse.base.Estimator` makes momentum SGD, Eq. 11, or Adam);
 ``model._after_step(params, aux)``
     optional: called after each update with the step's ``aux`` (e.g. to
     project parameters back onto a constraint set, or to update counters).
@@ -55,7 +55,7 @@ A model plugs in by providing
     must carry;
 
 and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
-``lr_end``, ``verbose``, ``momentum`` (when the loop makes the optimizer),
+``lr_end``, ``verbose``,
 and optionally ``check_every`` and ``total_steps`` (the schedules' length).
 The loop owns everything else: the reshuffle, the learning-rate schedule,
 the non-finite check, dead-unit counts, the history, checkpoints, Ctrl-C and
@@ -73,7 +73,6 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..backend import get_array_module, to_device, to_numpy
-from ..nn.optim import MomentumSGD
 from ..nn.schedules import learning_rate_at
 from .checkpoint import TrainState, load_checkpoint, save_checkpoint
 from .finite_check import FiniteCheck, check_every_for
@@ -208,11 +207,6 @@ def _next_epoch(state, rng):
     state.epoch_rng_state = rng.bit_generator.state
 
 
-def _make_optimizer(model, params):
-    make = getattr(model, "_make_optimizer", None)
-    return make(params) if make is not None else MomentumSGD(params, model.momentum)
-
-
 def _index_module(array):
     """Where minibatch indices live: the data's own module (a source may say otherwise)."""
     module = getattr(array, "index_module", None)
@@ -248,12 +242,12 @@ def start_run(model, params, rng):
     """A new run over ``params``: a fresh optimizer at step 0, noise seeded from ``rng``."""
     state = TrainState(epoch_rng_state=rng.bit_generator.state, step_seed=step_seed(rng))
     check = FiniteCheck(check_every_for(model, params))
-    return Run(params, _make_optimizer(model, params), state, [], check=check)
+    return Run(params, model._make_optimizer(params), state, [], check=check)
 
 
 def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
           checkpoint=None, checkpoint_every=1, resume=False, run=None):
-    """Train ``params`` in place with momentum SGD over minibatches of ``arrays``.
+    """Train ``params`` in place with the model's optimizer over minibatches of ``arrays``.
 
     Parameters
     ----------

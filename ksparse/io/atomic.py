@@ -1,0 +1,48 @@
+"""Writing a file atomically: the one writer every file of the package goes through (no section).
+
+The bytes go to a temporary file in the target's folder, which is flushed
+to disk and then renamed over the target. A rename within one folder is
+atomic, so a reader sees the old file or the new one, never half of one, and
+an interrupted or failed write (Ctrl-C, a full disk, a bad download) leaves
+the old file, if any, as it was.
+"""
+__all__ = ["write_atomically"]
+
+import contextlib
+import os
+import tempfile
+
+
+def write_atomically(path, write, suffix=".tmp"):
+    """Call ``write(file)`` on a temporary binary file next to ``path``, then rename it to ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    write : callable
+        ``write(file)`` writes the whole content to the open binary file;
+        whatever it raises is raised again once the temporary file is removed.
+    suffix : str, default=".tmp"
+        The end of the temporary file's name.
+
+    Returns
+    -------
+    path : the ``path`` given
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    prefix = f".{os.path.basename(os.fspath(path))}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from others
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
