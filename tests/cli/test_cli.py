@@ -14,7 +14,7 @@ import pytest
 import scipy.sparse
 from _cli_helpers import K, N_FEATURES, N_HIDDEN, topk_codes, user_error
 from _cli_helpers import files, offline  # noqa: F401 (fixtures: tiny files; no network)
-from test_datasets_idx import make_mnist
+from _fake_files import make_mnist
 
 import ksparse
 from ksparse.cli import main

@@ -8,22 +8,7 @@ import pytest
 from ksparse.datasets import DataFormatError, DataNotFoundError, load_fashion_mnist, load_mnist
 from ksparse.datasets import read_idx
 
-_CODES = {np.dtype("u1"): 0x08, np.dtype("i1"): 0x09, np.dtype(">i2"): 0x0B,
-          np.dtype(">i4"): 0x0C, np.dtype(">f4"): 0x0D, np.dtype(">f8"): 0x0E}
-
-
-def idx_bytes(array):
-    """IDX encoding of ``array`` written from the format description."""
-    array = np.asarray(array)
-    big = array.astype(array.dtype.newbyteorder(">")) if array.dtype.itemsize > 1 else array
-    header = bytes([0, 0, _CODES[big.dtype], array.ndim])
-    header += b"".join(struct.pack(">I", d) for d in array.shape)
-    return header + big.tobytes()
-
-
-def write(path, data, compress=False):
-    path.write_bytes(gzip.compress(data) if compress else data)
-    return path
+from _fake_files import idx_bytes, make_mnist, write
 
 
 @pytest.mark.parametrize("compress", [False, True])
@@ -86,21 +71,6 @@ def test_read_idx_rejects_cut_gzip_stream(tmp_path):
         read_idx(path)
     with pytest.raises(FileNotFoundError):
         read_idx(tmp_path / "missing.idx")
-
-
-def make_mnist(folder, n_train=12, n_test=5, seed=0, compress=True, side=28):
-    """Write a tiny MNIST-format dataset; returns the arrays written."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    arrays = {
-        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, side, side), dtype=np.uint8),
-        "train-labels-idx1-ubyte": rng.integers(0, 10, n_train, dtype=np.uint8),
-        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, side, side), dtype=np.uint8),
-        "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test, dtype=np.uint8),
-    }
-    for name, array in arrays.items():
-        write(folder / (name + (".gz" if compress else "")), idx_bytes(array), compress)
-    return arrays
 
 
 @pytest.mark.parametrize("compress", [False, True])

@@ -18,8 +18,10 @@ import pytest
 
 from ksparse.exercises import solution_regions, student_version
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"  # tests/teaching/ -> root
 EXAMPLES = sorted(EXAMPLES_DIR.glob("plot_*.py"))
+if not EXAMPLES:  # an empty list would turn every test below into one silent skip
+    raise FileNotFoundError(f"no gallery scripts in {EXAMPLES_DIR}")
 WITH_EXERCISES = [p for p in EXAMPLES if solution_regions(p.read_text(encoding="utf-8"))]
 TIMEOUT = 180  # seconds per script; each takes a few seconds on one core
 _ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
