@@ -45,7 +45,7 @@ def blobs(rng, n=90):
 @pytest.mark.parametrize("make", [
     lambda **kw: SoftmaxRegression(solver="sgd", epochs=3, random_state=0, **kw),
     lambda **kw: SparseMLPClassifier(hidden_layers=(12,), k=2, alpha=2, epochs=3,
-                                     learning_rate=0.1, random_state=0, verbose=False, **kw),
+                                     learning_rate=0.1, random_state=0, **kw),
 ])
 def test_adam_is_offered_to_every_model_and_changes_the_updates(rng, make):
     X, y = blobs(rng)
@@ -66,7 +66,7 @@ def test_classifiers_are_classifiers_for_scikit_learn(rng):
 
 
 def small_autoencoder(**kwargs):
-    settings = dict(n_hidden=12, k=3, epochs=3, batch_size=16, random_state=0, verbose=False)
+    settings = dict(n_hidden=12, k=3, epochs=3, batch_size=16, random_state=0)
     settings.update(kwargs)
     return KSparseAutoencoder(**settings)
 

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_array as sk_check_array  # noqa: E402
 
 
 def model(**kwargs):
-    settings = dict(n_hidden=40, k=5, alpha=2.0, epochs=5, batch_size=32, random_state=0, verbose=False)
+    settings = dict(n_hidden=40, k=5, alpha=2.0, epochs=5, batch_size=32, random_state=0)
     settings.update(kwargs)
     return KSparseAutoencoder(**settings)
 

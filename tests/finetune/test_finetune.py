@@ -83,7 +83,7 @@ def blobs(rng, n=240, n_features=10, n_classes=3, spread=0.6):
 def small(**kwargs):
     settings = dict(
         hidden_layers=(24,), k=3, alpha=2, epochs=15, batch_size=32, learning_rate=0.1,
-        momentum=0.5, lr_end=0.01, random_state=0, verbose=False,
+        momentum=0.5, lr_end=0.01, random_state=0,
     )
     settings.update(kwargs)
     return SparseMLPClassifier(**settings)
@@ -137,7 +137,7 @@ def test_fit_is_deterministic_with_random_state(rng):
 
 def autoencoders(rng, X, tied=True):
     settings = dict(
-        k=4, epochs=10, batch_size=32, learning_rate=0.01, random_state=0, verbose=False
+        k=4, epochs=10, batch_size=32, learning_rate=0.01, random_state=0
     )
     first = KSparseAutoencoder(n_hidden=24, tied=tied, alpha=1.5, **settings).fit(X)
     second = KSparseAutoencoder(n_hidden=16, **settings).fit(first.transform(X))
@@ -148,7 +148,7 @@ def autoencoders(rng, X, tied=True):
 def test_from_autoencoders_copies_the_encoders(rng, tied):
     X, y = blobs(rng, n=60)
     first, second = autoencoders(rng, X, tied)
-    model = SparseMLPClassifier.from_autoencoders([first, second], k=4, alpha=1.5, verbose=False)
+    model = SparseMLPClassifier.from_autoencoders([first, second], k=4, alpha=1.5)
     assert model.hidden_layers == (24, 16) and model.warm_start
     W_enc = first.W_ if tied else first.P_.T
     np.testing.assert_array_equal(model.W1_, W_enc)
@@ -180,7 +180,7 @@ def test_layerwise_finetune_runs_each_distinct_stage_from_the_last(rng, n_layers
     X, y = blobs(rng, n=120)
     aes = autoencoders(rng, X)[:n_layers]
     model = SparseMLPClassifier.from_autoencoders(
-        aes, k=3, alpha=2, batch_size=32, learning_rate=0.1, verbose=False, random_state=0
+        aes, k=3, alpha=2, batch_size=32, learning_rate=0.1, random_state=0
     )
     W1 = model.W1_.copy()
     first_stage_W1 = []
@@ -256,10 +256,9 @@ def test_selection_is_topk_mask(rng):
 def test_network_from_a_centring_autoencoder_computes_its_features(rng, option, center):
     X = rng.standard_normal((80, 6)) + 4.0
     ae = KSparseAutoencoder(n_hidden=10, k=2, alpha=2.0, epochs=3, random_state=0,
-                            verbose=False, **{option: True}).fit(X)
+                            **{option: True}).fit(X)
     centre = ae.b_prime_ if option == "pre_bias" else ae.mean_
-    net = SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=2.0, center=center,
-                                                verbose=False)
+    net = SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=2.0, center=center)
     if center:  # the centre is kept as the network's input centre, the bias as it was
         np.testing.assert_array_equal(net.mean_, centre)
         np.testing.assert_array_equal(net.b1_, ae.b_)
@@ -275,18 +274,16 @@ def test_network_from_a_centring_autoencoder_computes_its_features(rng, option, 
                                              ({"pre_bias": True}, True), ({}, False)])
 def test_from_autoencoders_centres_when_the_first_autoencoder_does(rng, options, center):
     X = rng.standard_normal((60, 5)) + 2.0
-    ae = KSparseAutoencoder(n_hidden=8, k=2, epochs=2, random_state=0, verbose=False,
-                            **options).fit(X)
+    ae = KSparseAutoencoder(n_hidden=8, k=2, epochs=2, random_state=0, **options).fit(X)
     assert SparseMLPClassifier.from_autoencoders([ae], k=2, alpha=1.0).center is center
 
 
 def test_centred_and_folded_networks_compute_the_same_function(rng):
     X, y = blobs(rng, n=90)
-    ae = KSparseAutoencoder(n_hidden=24, k=3, epochs=4, center=True, random_state=0,
-                            verbose=False).fit(X + 5.0)
+    ae = KSparseAutoencoder(n_hidden=24, k=3, epochs=4, center=True, random_state=0).fit(X + 5.0)
     nets = [SparseMLPClassifier.from_autoencoders([ae], k=3, alpha=2.0, center=c, epochs=1,
-                                                  trainable="softmax", random_state=0,
-                                                  verbose=False).fit(X + 5.0, y)
+                                                  trainable="softmax",
+                                                  random_state=0).fit(X + 5.0, y)
             for c in (True, False)]
     # Training only the softmax sees the same features, so everything agrees.
     np.testing.assert_allclose(nets[0].coef_, nets[1].coef_, rtol=1e-9, atol=1e-12)

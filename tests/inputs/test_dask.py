@@ -12,7 +12,7 @@ from ksparse.models import ReLUAutoencoder
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 
-FIT = dict(epochs=2, batch_size=16, random_state=0, verbose=False)
+FIT = dict(epochs=2, batch_size=16, random_state=0)
 
 
 @pytest.fixture(params=["synchronous", "threads"])

@@ -11,7 +11,7 @@ from ksparse.models import RBM, ReLUAutoencoder, TopKAutoencoder
 from ksparse.inputs.streaming import Batches, Rows, column_mean
 from ksparse.validation import check_array
 
-FIT = dict(epochs=2, batch_size=16, random_state=0, verbose=False)
+FIT = dict(epochs=2, batch_size=16, random_state=0)
 MODELS = {
     "ksparse": lambda **kw: KSparseAutoencoder(n_hidden=12, k=3, learning_rate=0.01, **FIT, **kw),
     "ksparse-centred": lambda **kw: KSparseAutoencoder(n_hidden=12, k=3, center=True,
@@ -122,7 +122,7 @@ def memmap_file(tmp_path, rng):
 def test_memory_mapped_input_gives_bitwise_the_in_memory_model(memmap_file, center):
     M, X = memmap_file
     settings = dict(n_hidden=16, k=4, center=center, pre_bias=center, epochs=1,
-                    batch_size=256, learning_rate=0.002, random_state=1, verbose=False)
+                    batch_size=256, learning_rate=0.002, random_state=1)
     mapped = KSparseAutoencoder(**settings).fit(M)
     in_memory = KSparseAutoencoder(**settings).fit(X)
     for key, value in fitted_arrays(in_memory).items():
@@ -148,7 +148,7 @@ def test_memory_mapped_input_is_never_copied(memmap_file, center, monkeypatch):
     M, _ = memmap_file
     size = M.nbytes
     model = KSparseAutoencoder(n_hidden=8, k=2, center=center, pre_bias=center, epochs=1,
-                               batch_size=64, learning_rate=0.002, random_state=0, verbose=False)
+                               batch_size=64, learning_rate=0.002, random_state=0)
     assert peak_bytes(lambda: model.fit(M)) < size / 4
     assert peak_bytes(lambda: model.partial_fit(M)) < size / 4
     assert peak_bytes(lambda: model.score(M)) < size / 4

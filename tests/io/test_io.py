@@ -15,7 +15,7 @@ def X(rng):
 
 
 def fitted(X, **kwargs):
-    settings = dict(n_hidden=12, k=3, alpha=2.0, epochs=2, batch_size=16, random_state=0, verbose=False)
+    settings = dict(n_hidden=12, k=3, alpha=2.0, epochs=2, batch_size=16, random_state=0)
     settings.update(kwargs)
     return KSparseAutoencoder(**settings).fit(X)
 
@@ -175,7 +175,7 @@ def test_classifiers_round_trip_with_string_labels(tmp_path, rng):
     models = [
         SoftmaxRegression(l2=1e-3).fit(X, y),
         SparseMLPClassifier(hidden_layers=(8, 6), k=2, alpha=1.5, epochs=2, learning_rate=0.1,
-                            random_state=0, verbose=False).fit(X, y),
+                            random_state=0).fit(X, y),
     ]
     for i, model in enumerate(models):
         path = tmp_path / f"clf{i}.npz"

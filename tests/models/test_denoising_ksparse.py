@@ -75,7 +75,7 @@ def test_one_step_encodes_the_corrupted_rows_and_reconstructs_the_clean_ones(
     handed = pinned_mask(monkeypatch)
     X = rng.standard_normal((8, 6))
     settings = dict(n_hidden=9, k=3, epochs=1, batch_size=8, momentum=0.0, learning_rate=0.1,
-                    random_state=0, verbose=False, step=step)
+                    random_state=0, step=step)
     # The initial parameters: the same seed, and a step far below one ulp of them.
     initial = KSparseAutoencoder(**dict(settings, learning_rate=1e-300)).fit(X)
     model = KSparseAutoencoder(**settings, input_dropout=0.25).fit(X)
@@ -90,7 +90,7 @@ def test_one_step_encodes_the_corrupted_rows_and_reconstructs_the_clean_ones(
 
 def test_denoising_takes_sparse_input_densified_with_the_same_result(rng):
     X = rng.random((20, 6)) * (rng.random((20, 6)) < 0.4)
-    settings = dict(n_hidden=9, k=3, epochs=2, batch_size=5, random_state=1, verbose=False,
+    settings = dict(n_hidden=9, k=3, epochs=2, batch_size=5, random_state=1,
                     input_dropout=0.2)
     dense = KSparseAutoencoder(**settings).fit(X)
     sparse = KSparseAutoencoder(**settings).fit(scipy.sparse.csr_matrix(X))
@@ -101,7 +101,7 @@ def test_denoising_takes_sparse_input_densified_with_the_same_result(rng):
 
 @pytest.mark.parametrize("rate", [1.0, -0.1, 2])
 def test_input_dropout_is_validated_before_training(rng, rate):
-    model = KSparseAutoencoder(n_hidden=4, k=2, input_dropout=rate, verbose=False)
+    model = KSparseAutoencoder(n_hidden=4, k=2, input_dropout=rate)
     with pytest.raises((TypeError, ValueError), match="input_dropout"):
         model.fit(rng.random((6, 3)))
     assert not hasattr(model, "W_")

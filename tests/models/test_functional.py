@@ -1,20 +1,9 @@
 """Hand-written gradients against central finite differences in float64."""
 import numpy as np
 import pytest
-from _numerical import numerical_gradient
+from _numerical import autoencoder_params, numerical_gradient
 
 from ksparse.models import k_sparse as F
-
-
-def make_params(rng, n_features, n_hidden, tied):
-    params = {
-        "W": rng.standard_normal((n_features, n_hidden)) * 0.5,
-        "b": rng.standard_normal(n_hidden) * 0.1,
-        "b_prime": rng.standard_normal(n_features) * 0.1,
-    }
-    if not tied:
-        params["P"] = rng.standard_normal((n_hidden, n_features)) * 0.5
-    return params
 
 
 def loss_gradient(params, X, k, name, pre_bias=False):
@@ -27,7 +16,7 @@ def loss_gradient(params, X, k, name, pre_bias=False):
 @pytest.mark.parametrize("k", [1, 3, 6])
 def test_gradients_match_finite_differences(rng, tied, k, pre_bias):
     X = rng.standard_normal((5, 7))
-    params = make_params(rng, 7, 9, tied)
+    params = autoencoder_params(rng, 7, 9, tied)
     _, grads, mask = F.loss_and_grads(params, X, k, pre_bias)
     assert np.array_equal(mask.sum(axis=1), np.full(5, k))
     for name in params:
@@ -37,7 +26,7 @@ def test_gradients_match_finite_differences(rng, tied, k, pre_bias):
 
 def test_pre_bias_encodes_the_centred_input(rng):
     X = rng.standard_normal((4, 6))
-    params = make_params(rng, 6, 8, tied=True)
+    params = autoencoder_params(rng, 6, 8, tied=True)
     shifted = dict(params, b_prime=np.zeros(6))
     loss, _, mask = F.loss_and_grads(params, X, 3, pre_bias=True)
     # Same selection and error as a plain model on X − b′ whose output bias is 0.
@@ -49,7 +38,7 @@ def test_pre_bias_encodes_the_centred_input(rng):
 def test_all_units_kept_is_a_linear_autoencoder(rng):
     """With k = n_hidden the loss is that of a plain linear tied autoencoder."""
     X = rng.standard_normal((4, 6))
-    params = make_params(rng, 6, 5, tied=True)
+    params = autoencoder_params(rng, 6, 5, tied=True)
     loss, _, mask = F.loss_and_grads(params, X, 5)
     W, b, bp = params["W"], params["b"], params["b_prime"]
     X_hat = np.stack([W @ (W.T @ x + b) + bp for x in X])
@@ -70,7 +59,7 @@ def test_loss_on_a_hand_computed_case():
 
 def test_unselected_units_get_no_encoder_gradient(rng):
     X = rng.standard_normal((3, 4))
-    params = make_params(rng, 4, 8, tied=False)
+    params = autoencoder_params(rng, 4, 8, tied=False)
     _, grads, mask = F.loss_and_grads(params, X, 2)
     never = ~mask.any(axis=0)
     assert never.any()

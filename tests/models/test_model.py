@@ -5,7 +5,7 @@ from ksparse import KSparseAutoencoder, NonFiniteLossError, NotFittedError
 
 
 def small_model(**kwargs):
-    settings = dict(n_hidden=30, k=4, epochs=3, batch_size=16, random_state=0, verbose=False)
+    settings = dict(n_hidden=30, k=4, epochs=3, batch_size=16, random_state=0)
     settings.update(kwargs)
     return KSparseAutoencoder(**settings)
 

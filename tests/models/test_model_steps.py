@@ -13,7 +13,7 @@ from ksparse import KSparseAutoencoder
 def test_sparse_and_dense_steps_end_at_the_same_parameters(rng, options):
     X = (rng.random((200, 30)) < 0.2).astype(np.float32)  # binary "pixels"
     settings = dict(n_hidden=40, k=4, k_start=10, epochs=1, batch_size=32, random_state=0,
-                    verbose=False, **options)
+                    **options)
     sparse = KSparseAutoencoder(step="sparse", **settings).fit(X)
     dense = KSparseAutoencoder(step="dense", **settings).fit(X)
     for name in ("W_", "b_", "b_prime_", "P_"):
@@ -42,5 +42,5 @@ def test_the_chosen_step_is_the_one_that_runs(rng, monkeypatch, step, used):
     monkeypatch.setattr(M, "sparse_loss_and_grads", counted("sparse_loss_and_grads", real_sparse))
     monkeypatch.setattr(M, "loss_and_grads", counted("dense", real_dense))
     X = rng.random((40, 6)).astype(np.float32)
-    KSparseAutoencoder(n_hidden=8, k=2, epochs=1, batch_size=20, step=step, verbose=False).fit(X)
+    KSparseAutoencoder(n_hidden=8, k=2, epochs=1, batch_size=20, step=step).fit(X)
     assert calls == [used, used]

@@ -23,16 +23,7 @@ from ksparse.models.dense import dense_forward, dense_loss_and_grads
 from ksparse.models.rbm import cd_gradients, free_energy
 from ksparse.models.topk import geometric_median, topk_recipe_loss_and_grads
 from ksparse.training.random_streams import step_generator
-from _numerical import numerical_gradient
-
-
-def dense_params(rng, tied=True, n_features=5, n_hidden=4):
-    params = {"W": rng.standard_normal((n_features, n_hidden)) * 0.5,
-              "b": rng.standard_normal(n_hidden) * 0.1,
-              "b_prime": rng.standard_normal(n_features) * 0.1}
-    if not tied:
-        params["P"] = rng.standard_normal((n_hidden, n_features)) * 0.5
-    return params
+from _numerical import autoencoder_params, numerical_gradient
 
 
 OPTIONS = [
@@ -48,7 +39,7 @@ OPTIONS = [
 @pytest.mark.parametrize("with_kl", [False, True])
 def test_dense_autoencoder_gradients_match_finite_differences(rng, options, with_masks, with_kl):
     options = dict(options)
-    params = dense_params(rng, options.pop("tied"))
+    params = autoencoder_params(rng, 5, 4, options.pop("tied"))
     X = rng.random((6, 5))
     masks = (None, None)
     if with_masks:
@@ -67,8 +58,7 @@ def test_dense_autoencoder_gradients_match_finite_differences(rng, options, with
 
 def test_denoising_masks_are_fresh_per_step_and_off_in_transform(rng):
     X = rng.random((40, 6))
-    model = DenoisingAutoencoder(n_hidden=8, epochs=2, batch_size=10, random_state=0,
-                                 verbose=False).fit(X)
+    model = DenoisingAutoencoder(n_hidden=8, epochs=2, batch_size=10, random_state=0).fit(X)
     first = model._masks(X[:10], 8, step_generator(1, 0), np)[0]
     second = model._masks(X[:10], 8, step_generator(1, 1), np)[0]
     assert first is not None and not np.array_equal(first, second)
@@ -82,20 +72,19 @@ def test_dropout_changes_training_and_defaults_are_the_papers():
     assert DenoisingAutoencoder().input_dropout == 0.2 and DenoisingAutoencoder().hidden_dropout == 0
     assert DropoutAutoencoder().hidden_dropout == 0.5
     X = np.random.default_rng(0).random((60, 6))
-    settings = dict(n_hidden=8, epochs=2, batch_size=10, random_state=0, verbose=False)
+    settings = dict(n_hidden=8, epochs=2, batch_size=10, random_state=0)
     plain, dropped = ReLUAutoencoder(**settings).fit(X), DropoutAutoencoder(**settings).fit(X)
     assert not np.allclose(plain.W_, dropped.W_)
 
 
 NOISY = [
     lambda: DropoutAutoencoder(input_dropout=0.2, n_hidden=10, epochs=4, batch_size=16,
-                               random_state=3, verbose=False),
+                               random_state=3),
     lambda: RBM(n_hidden=10, persistent=True, cd_steps=2, epochs=4, batch_size=16,
-                random_state=3, verbose=False),
+                random_state=3),
     lambda: TopKAutoencoder(n_hidden=10, k=2, dead_steps=3, epochs=4, batch_size=16,
-                            random_state=3, verbose=False),
-    lambda: KLSparseAutoencoder(n_hidden=10, epochs=4, batch_size=16, random_state=3,
-                                verbose=False),
+                            random_state=3),
+    lambda: KLSparseAutoencoder(n_hidden=10, epochs=4, batch_size=16, random_state=3),
 ]
 
 
@@ -164,7 +153,7 @@ def test_free_energy_against_a_sum_over_hidden_states(rng):
 
 def test_rbm_history_and_refusals():
     X = (np.random.default_rng(0).random((80, 6)) < 0.3).astype(float)
-    model = RBM(n_hidden=5, epochs=3, batch_size=20, random_state=0, verbose=False)
+    model = RBM(n_hidden=5, epochs=3, batch_size=20, random_state=0)
     model.fit(X, X_val=X[:20])
     assert {"loss", "val_loss", "val_free_energy"} <= set(model.history_[-1])
     assert model.history_[-1]["val_free_energy"] == pytest.approx(model.free_energy(X[:20]))
@@ -217,8 +206,7 @@ def test_auxk_value_on_a_hand_made_case():
 
 def test_unit_norm_decoder_and_projected_gradient(rng):
     X = rng.standard_normal((64, 5)) + 1.0
-    model = TopKAutoencoder(n_hidden=8, k=2, epochs=3, batch_size=16, random_state=0,
-                            verbose=False).fit(X)
+    model = TopKAutoencoder(n_hidden=8, k=2, epochs=3, batch_size=16, random_state=0).fit(X)
     np.testing.assert_allclose(np.linalg.norm(model.W_, axis=0), 1.0, rtol=1e-12)
     params = model._parameters()
     _, grads, _ = model._training_step(params, X[:16], step=0, total_steps=1, rng=None)
@@ -241,8 +229,7 @@ def test_geometric_median_minimises_the_sum_of_distances(rng):
 def test_kl_model_stays_finite_with_relu_units_above_one():
     X = np.random.default_rng(0).random((64, 6)) * 50  # large inputs: ReLU activities >> 1
     model = KLSparseAutoencoder(n_hidden=8, decoder="linear", epochs=1, batch_size=16,
-                                init_std=0.5, learning_rate=1e-9, random_state=0,
-                                verbose=False).fit(X)
+                                init_std=0.5, learning_rate=1e-9, random_state=0).fit(X)
     assert all(np.isfinite(h["loss"]) for h in model.history_)
     assert model.transform(X).mean(axis=0).max() > 1  # the case the clipping is for
 
@@ -255,7 +242,7 @@ ALL = [ReLUAutoencoder, DenoisingAutoencoder, DropoutAutoencoder, KLSparseAutoen
 def test_every_model_saves_and_loads(tmp_path, cls):
     X = np.random.default_rng(0).random((40, 6))
     kwargs = {"k": 2} if cls is TopKAutoencoder else {}
-    model = cls(n_hidden=7, epochs=1, batch_size=16, random_state=0, verbose=False, **kwargs)
+    model = cls(n_hidden=7, epochs=1, batch_size=16, random_state=0, **kwargs)
     model.fit(X).save(tmp_path / "m.npz")
     loaded = ksparse.load(tmp_path / "m.npz")
     assert type(loaded) is cls and loaded.get_params() == model.get_params()

@@ -168,7 +168,7 @@ def test_transform_keeps_at_most_round_alpha_k_units(seed, n_hidden, k_frac, alp
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((30, 5))
     model = KSparseAutoencoder(n_hidden=n_hidden, k=k, alpha=alpha, epochs=1, batch_size=10,
-                               random_state=seed, verbose=False)
+                               random_state=seed)
     n_active = int(round(alpha * k))
     if n_active > n_hidden:
         with pytest.raises(ValueError, match="alpha"):

@@ -28,8 +28,7 @@ class Projection:
 @pytest.fixture(scope="module")
 def fitted():
     X = np.random.default_rng(1).random((30, 9))
-    model = KSparseAutoencoder(n_hidden=6, k=2, epochs=1, batch_size=10, random_state=0,
-                               verbose=False).fit(X)
+    model = KSparseAutoencoder(n_hidden=6, k=2, epochs=1, batch_size=10, random_state=0).fit(X)
     return model, X
 
 

@@ -44,7 +44,7 @@ def test_run_writes_the_table_of_a_fake_target(tmp_path, monkeypatch):
         return {"title": "Fake table", "rows": [ctx.results["fake/row"]]}
 
     monkeypatch.setattr(reproduce, "_runner", lambda target: fake_target)
-    report = reproduce.run(["table1"], out=str(tmp_path), quick=True, verbose=False,
+    report = reproduce.run(["table1"], out=str(tmp_path), quick=True,
                            command="ksparse reproduce table1 --quick")
     text = Path(report).read_text(encoding="utf-8")
     assert "quick settings" in text and "## Fake table" in text
@@ -61,27 +61,27 @@ def test_rows_of_an_earlier_protocol_are_recomputed_and_model_times_kept(tmp_pat
 
     old = {"table1/raw": {"ours": 7.48}, "seconds/mnist-k25": 12.0}
     (tmp_path / "results.json").write_text(json.dumps(old), encoding="utf-8")
-    ctx = Context(str(tmp_path), verbose=False)
+    ctx = Context(str(tmp_path))
     assert ctx.results == {"seconds/mnist-k25": 12.0}
     ctx.remember("table1/raw", {"ours": 7.37})
-    again = Context(str(tmp_path), verbose=False).results
+    again = Context(str(tmp_path)).results
     assert again == {"seconds/mnist-k25": 12.0, "table1/raw": {"ours": 7.37},
                      "protocol": PROTOCOL}
 
 
 def test_run_rejects_unknown_targets(tmp_path):
     with pytest.raises(ValueError, match="unknown target"):
-        reproduce.run(["table9"], out=str(tmp_path), verbose=False)
+        reproduce.run(["table9"], out=str(tmp_path))
     assert main(["reproduce", "table9"]) == 2  # the command line: one error line, status 2
 
 
 def test_context_trains_once_then_loads(tmp_path, rng):
     X = rng.standard_normal((64, 5)).astype(np.float32)
-    ctx = Context(str(tmp_path), verbose=False)
+    ctx = Context(str(tmp_path))
     settings = dict(n_hidden=8, k=2, epochs=2, batch_size=16, random_state=0)
     first, seconds = ctx.autoencoder("tiny", X, **settings)
     assert seconds > 0 and not os.path.exists(ctx.path("models", "tiny.ckpt"))
-    again, _ = Context(str(tmp_path), verbose=False).autoencoder("tiny", X, **settings)
+    again, _ = Context(str(tmp_path)).autoencoder("tiny", X, **settings)
     assert np.array_equal(again.W_, first.W_)
     other, _ = ctx.autoencoder("tiny", X, **dict(settings, k=3))  # settings changed: retrain
     assert other.k == 3
@@ -102,7 +102,7 @@ def test_sparse_codes_keep_alpha_k_units_at_unit_rms(rng):
 def ksparse_model(rng, X):
     from ksparse import KSparseAutoencoder
 
-    return KSparseAutoencoder(n_hidden=12, k=2, epochs=2, random_state=0, verbose=False).fit(X)
+    return KSparseAutoencoder(n_hidden=12, k=2, epochs=2, random_state=0).fit(X)
 
 
 def test_choose_alpha_picks_the_lowest_validation_error(rng):
@@ -133,7 +133,7 @@ def test_score_features_refits_the_chosen_classifier_on_train_and_val(rng):
     score = score_features(train, val, test, grid=(1e-1, 1e-3))
 
     def error_of(X, y):  # an independent cold-started fit at the chosen strength
-        return 1.0 - SoftmaxRegression(l2=score.l2, verbose=False).fit(X, y).score(*test)
+        return 1.0 - SoftmaxRegression(l2=score.l2).fit(X, y).score(*test)
 
     both = (np.concatenate([train[0], val[0]]), np.concatenate([train[1], val[1]]))
     assert score.test_error == pytest.approx(error_of(*both), abs=1e-3)
@@ -175,7 +175,7 @@ def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng,
 
     import ksparse.reproduce.table3 as table3
 
-    ctx = Context(str(tmp_path), quick=True, verbose=False)
+    ctx = Context(str(tmp_path), quick=True)
     ctx._mnist = data = fake_mnist(rng)
     seen = []  # (rows trained on, monitored set) of every fine-tuning
     real = table3.layerwise_finetune
@@ -206,7 +206,7 @@ def test_table3_quick_on_fake_data_records_rows_curves_and_figure(tmp_path, rng,
     np.testing.assert_allclose(second.mean_, codes_.mean(axis=0), rtol=1e-5, atol=1e-6)
     # A second run reads everything back: nothing is trained again.
     monkeypatch.setattr(SparseMLPClassifier, "fit", lambda *a, **k: pytest.fail("retrained"))
-    again = run_table3(Context(str(tmp_path), quick=True, verbose=False))
+    again = run_table3(Context(str(tmp_path), quick=True))
     assert again["rows"] == section["rows"]
 
 
@@ -233,7 +233,7 @@ def test_table3_row_times_count_each_training_once(tmp_path, rng, monkeypatch, o
         return run
     monkeypatch.setattr(KSparseAutoencoder, "fit", advancing(KSparseAutoencoder.fit, 100.0))
     monkeypatch.setattr(table3, "layerwise_finetune", advancing(table3.layerwise_finetune, 10.0))
-    ctx = Context(str(tmp_path), quick=True, verbose=False)
+    ctx = Context(str(tmp_path), quick=True)
     ctx._mnist = fake_mnist(rng)
     shallow, deep = run_table3(ctx)["rows"]
     assert shallow["seconds"] == 100 + 10  # layer 1 trained for this row

@@ -12,7 +12,7 @@ from ksparse.reproduce.features import model_features, score_features
 
 def test_context_reuses_a_model_only_of_the_same_class(tmp_path, rng):
     X = rng.random((64, 6)).astype(np.float32)
-    ctx = Context(str(tmp_path), verbose=False)
+    ctx = Context(str(tmp_path))
     # Every setting given: the two classes below then have the same parameters.
     settings = dict(n_hidden=8, epochs=1, batch_size=16, random_state=0, input_dropout=0.2)
     relu, _ = ctx.autoencoder("m", X, estimator=ksparse.ReLUAutoencoder, **settings)
@@ -28,7 +28,7 @@ def test_context_reuses_a_model_only_of_the_same_class(tmp_path, rng):
 @pytest.mark.parametrize("sparse", [False, True])
 def test_model_features_are_every_unit_at_unit_rms(rng, sparse):
     X = rng.random((80, 6)).astype(np.float32)
-    model = ksparse.ReLUAutoencoder(n_hidden=10, epochs=1, verbose=False).fit(X)
+    model = ksparse.ReLUAutoencoder(n_hidden=10, epochs=1).fit(X)
     if sparse:  # most units switched off: features go to the classifier as CSR
         model.b_[...] = -10.0
         model.b_[:1] = 10.0
@@ -49,7 +49,7 @@ def baseline_rows(tmp_path, rng, monkeypatch):
     """Quick Table 1 on fake MNIST with every k-sparse row left out: the baselines alone."""
     from ksparse.reproduce import table1
 
-    ctx = Context(str(tmp_path), quick=True, verbose=False)
+    ctx = Context(str(tmp_path), quick=True)
     ctx._mnist = fake_mnist(rng)
     real_jobs = table1._jobs
     monkeypatch.setattr(table1, "_jobs", lambda c, mode: [
@@ -84,7 +84,7 @@ def test_fig4_adds_the_relu_and_dropout_autoencoders(tmp_path, rng, monkeypatch)
     import ksparse.reproduce.figures as figures
 
     monkeypatch.setitem(figures.SETTINGS, "quick", dict(figures.SETTINGS["quick"], epochs=1))
-    ctx = Context(str(tmp_path), quick=True, verbose=False)
+    ctx = Context(str(tmp_path), quick=True)
     ctx._mnist = data = fake_mnist(rng)
     seen = {}
     real_plot = figures.plot_activation_histograms

@@ -64,7 +64,7 @@ def test_seeds_train_once_each_and_report_their_spread(tmp_path, tiny_table1, mo
 
     out = str(tmp_path)
     def run(seeds):
-        reproduce.run(["table1"], out=out, quick=True, verbose=False, seeds=seeds,
+        reproduce.run(["table1"], out=out, quick=True, seeds=seeds,
                       command=f"ksparse reproduce table1 --seeds {seeds}")
         return json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     single = run(1)
@@ -125,7 +125,7 @@ def test_table3_seeds_start_from_that_seeds_autoencoders(tmp_path, rng, monkeypa
                                                        deep_epochs=(1, 1, 1)))
     data = fake_mnist(rng, noise=1.0)
     def context(seeds):
-        ctx = Context(str(tmp_path), quick=True, verbose=False, seeds=seeds)
+        ctx = Context(str(tmp_path), quick=True, seeds=seeds)
         ctx._mnist = data
         return ctx
     single = table3.run_table3(context(1))
@@ -173,7 +173,7 @@ def test_threads_limit_blas_during_the_run_only(tmp_path, monkeypatch):
     monkeypatch.setattr(reproduce, "_runner", lambda target: fake_target)
     # 3 differs from the default of a 2-core machine and is allowed by OpenBLAS.
     wanted = 3 if before != [3] * len(before) else 2
-    reproduce.run(["table1"], out=str(tmp_path), verbose=False, threads=wanted, command="c")
+    reproduce.run(["table1"], out=str(tmp_path), threads=wanted, command="c")
     assert seen == [[wanted] * len(before)] and blas_threads() == before
     machine = json.loads((tmp_path / "results.json").read_text())["machines"][-1]
     assert [lib["threads"] for lib in machine["libraries"] if lib["kind"] == "blas"] == \
@@ -217,11 +217,11 @@ def test_a_folder_remembers_each_machine_context_latest_last(tmp_path):
 
     now = machine_context()
     other = dict(now, cpu_count=(now["cpu_count"] or 1) + 64)
-    ctx = Context(str(tmp_path), verbose=False)
+    ctx = Context(str(tmp_path))
     ctx.note_machine(now)
     ctx.note_machine(other)
     assert ctx.note_machine(now) == [other, now]
-    assert Context(str(tmp_path), verbose=False).results["machines"] == [other, now]
+    assert Context(str(tmp_path)).results["machines"] == [other, now]
     text = render_report("T", [], machines=[other, now])
     assert "computed under" in text and f"with {other['cpu_count']} CPU(s)" in text
     assert "computed under" not in render_report("T", [], machines=[now])

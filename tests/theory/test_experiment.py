@@ -108,7 +108,7 @@ def test_encoder_vs_iti_first_step_is_least_squares_on_the_encoders_support(rng)
 def test_encoder_vs_iti_accepts_a_fitted_model():
     truth = gaussian_dictionary(16, 24, random_state=1, xp=np)
     X, _ = make_sparse_signals(300, truth, 2, random_state=2)
-    model = ksparse.KSparseAutoencoder(n_hidden=24, k=2, epochs=2, random_state=0, verbose=False).fit(X)
+    model = ksparse.KSparseAutoencoder(n_hidden=24, k=2, epochs=2, random_state=0).fit(X)
     comparison = encoder_vs_iti(X, model.W_, model.b_, model.b_prime_, 2)
     assert comparison.support_match.shape == (300,)
 
@@ -127,7 +127,7 @@ def test_encoder_vs_iti_uses_the_pre_bias_encoder():
     X, _ = make_sparse_signals(200, truth, 2, random_state=2)
     X = X + 3.0
     model = ksparse.KSparseAutoencoder(n_hidden=24, k=2, epochs=2, pre_bias=True,
-                                       random_state=0, verbose=False).fit(X)
+                                       random_state=0).fit(X)
     comparison = encoder_vs_iti(X, model.W_, model.b_, model.b_prime_, 2, pre_bias=True)
     # The autoencoder's own reconstruction error is the one the comparison reports.
     expected = np.sum((model.reconstruct(X) - X) ** 2, axis=1)

@@ -13,7 +13,7 @@ from ksparse import KSparseAutoencoder
 
 def make_model(**kwargs):
     settings = dict(n_hidden=20, k=3, k_start=8, epochs=5, batch_size=16, lr_end=0.001,
-                    random_state=7, verbose=False)
+                    random_state=7)
     settings.update(kwargs)
     return KSparseAutoencoder(**settings)
 

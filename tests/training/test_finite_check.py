@@ -16,7 +16,7 @@ import ksparse.training.finite_check as finite_check
 import ksparse.training.loop as training
 from ksparse import RBM, KSparseAutoencoder, NonFiniteLossError, TopKAutoencoder
 
-SMALL = dict(n_hidden=6, epochs=3, batch_size=4, random_state=0, verbose=False)
+SMALL = dict(n_hidden=6, epochs=3, batch_size=4, random_state=0)
 MODELS = {
     "k-sparse, momentum": lambda **kw: KSparseAutoencoder(k=2, learning_rate=0.05, **SMALL, **kw),
     "k-sparse, Adam, centred": lambda **kw: KSparseAutoencoder(

@@ -31,7 +31,7 @@ from _hostile import (
 )
 
 
-CK_SETTINGS = dict(n_hidden=8, k=2, epochs=2, batch_size=16, random_state=0, verbose=False)
+CK_SETTINGS = dict(n_hidden=8, k=2, epochs=2, batch_size=16, random_state=0)
 
 
 def _stop(model, epoch, logs):

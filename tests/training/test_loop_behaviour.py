@@ -86,7 +86,7 @@ def ae_row_losses(p, X, k):
 
 def ae(**kwargs):
     settings = dict(n_hidden=6, k=2, epochs=4, batch_size=4, learning_rate=0.05,
-                    random_state=0, verbose=False)
+                    random_state=0)
     settings.update(kwargs)
     return KSparseAutoencoder(**settings)
 
@@ -240,7 +240,7 @@ def test_finetuning_step_trains_exactly_the_top_alpha_k_units(rng):
     coef = rng.standard_normal((40, 2))  # non-zero, so every kept unit gets a gradient
     net = SparseMLPClassifier(hidden_layers=(40,), k=3, alpha=2.2, epochs=1, batch_size=2,
                               learning_rate=0.5, momentum=0.0, lr_end=None, warm_start=True,
-                              random_state=0, verbose=False)
+                              random_state=0)
     net.W1_, net.b1_, net.coef_ = W1.copy(), b1.copy(), coef.copy()
     net.intercept_, net.classes_ = np.zeros(2), np.array([0, 1])
     net.fit(X, y)  # one step from exactly these weights

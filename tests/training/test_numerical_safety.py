@@ -37,7 +37,7 @@ class CountingAutoencoder(KSparseAutoencoder):
 
 
 def make(**kwargs):
-    settings = dict(n_hidden=32, k=5, epochs=3, batch_size=BATCH, random_state=0, verbose=False)
+    settings = dict(n_hidden=32, k=5, epochs=3, batch_size=BATCH, random_state=0)
     settings.update(kwargs)
     return CountingAutoencoder(**settings)
 

@@ -41,7 +41,7 @@ def X(rng):
 
 
 def settings(**kw):
-    return dict(dict(epochs=EPOCHS, batch_size=BATCH, verbose=False), **kw)
+    return dict(dict(epochs=EPOCHS, batch_size=BATCH), **kw)
 
 
 def fit_with_orders(make, X, **kw):
@@ -114,7 +114,7 @@ def test_a_dataset_larger_than_one_call_trains(rng):
     codes = rng.random((600, 6)) * (rng.random((600, 6)) < 0.4)
     data = codes @ atoms  # (600, 20)
     model = KSparseAutoencoder(n_hidden=24, k=4, learning_rate=0.01, batch_size=32,
-                               random_state=0, verbose=False)
+                               random_state=0)
     model.partial_fit(data[:100])
     before = model.score(data)
     for _ in range(5):
