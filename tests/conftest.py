@@ -9,7 +9,7 @@ import pytest
 import tqdm.std
 
 from ksparse import KSparseAutoencoder
-from ksparse.backend import use_backend
+from ksparse.backend import cupy_available, use_backend
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +37,14 @@ def no_progress_output():
         patch.setattr(tqdm.std.tqdm, "__init__", quiet_init)
         patch.setattr(tqdm.std.tqdm, "write", classmethod(lambda cls, *args, **kwargs: None))
         yield
+
+
+@pytest.fixture(params=["numpy", pytest.param("cupy", marks=pytest.mark.skipif(
+    not cupy_available(), reason="no usable GPU"))])
+def xp(request):
+    """The array module of each backend in turn (NumPy, then CuPy when a GPU is usable)."""
+    with use_backend(request.param) as module:
+        yield module
 
 
 @pytest.fixture

@@ -2,16 +2,8 @@
 import numpy as np
 import pytest
 
-from ksparse.backend import cupy_available, to_numpy, use_backend
+from ksparse.backend import to_numpy
 from ksparse.datasets.synthetic import make_sparse_signals
-
-GPU = pytest.mark.skipif(not cupy_available(), reason="no usable GPU")
-
-
-@pytest.fixture(params=["numpy", pytest.param("cupy", marks=GPU)])
-def xp(request):
-    with use_backend(request.param) as module:
-        yield module
 
 
 @pytest.mark.parametrize("k", [1, 2, 5, 12])

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from ksparse.backend import cupy_available, to_numpy, use_backend
+from ksparse.backend import to_numpy
 from ksparse.theory import (
     dct_basis,
     gaussian_dictionary,
@@ -15,14 +15,6 @@ from ksparse.theory import (
     two_ortho_dictionary,
     uniqueness_bound,
 )
-
-GPU = pytest.mark.skipif(not cupy_available(), reason="no usable GPU")
-
-
-@pytest.fixture(params=["numpy", pytest.param("cupy", marks=GPU)])
-def xp(request):
-    with use_backend(request.param) as module:
-        yield module
 
 
 def slow_coherence(W):

@@ -2,17 +2,9 @@
 import numpy as np
 import pytest
 
-from ksparse.backend import cupy_available, to_numpy, use_backend
+from ksparse.backend import to_numpy
 from ksparse.datasets.synthetic import make_sparse_signals
 from ksparse.theory import iht, iti, normalize_columns, omp, solve_on_support, two_ortho_dictionary
-
-GPU = pytest.mark.skipif(not cupy_available(), reason="no usable GPU")
-
-
-@pytest.fixture(params=["numpy", pytest.param("cupy", marks=GPU)])
-def xp(request):
-    with use_backend(request.param) as module:
-        yield module
 
 
 def test_solve_on_support_matches_lstsq_per_signal(rng):

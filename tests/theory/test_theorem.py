@@ -2,18 +2,10 @@
 import numpy as np
 import pytest
 
-from ksparse.backend import cupy_available, to_numpy, use_backend
+from ksparse.backend import to_numpy
 from ksparse.datasets.synthetic import make_sparse_signals
 from ksparse.theory import check_theorem_3_1, two_ortho_dictionary
 from ksparse.nn.supp_k import topk_mask
-
-GPU = pytest.mark.skipif(not cupy_available(), reason="no usable GPU")
-
-
-@pytest.fixture(params=["numpy", pytest.param("cupy", marks=GPU)])
-def xp(request):
-    with use_backend(request.param) as module:
-        yield module
 
 
 def code(n_atoms, entries):
