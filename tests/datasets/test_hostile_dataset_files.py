@@ -51,22 +51,26 @@ NORB_CASES = {
 }
 
 
+def refuse_read_and_mmap(read, path, compress, match=None):
+    """``read`` refuses ``path`` (see ``_hostile.refuse``), memory-mapped too when uncompressed."""
+    error = refuse(lambda: read(path), DataFormatError, match)
+    if not compress:  # gzip files cannot be memory-mapped
+        refuse(lambda: read(path, mmap_mode="r"), DataFormatError, match)
+    return error
+
+
 @pytest.mark.parametrize("compress", [False, True])
 @pytest.mark.parametrize("case", sorted(IDX_CASES))
 def test_idx_hostile_headers(tmp_path, case, compress):
     path = write(tmp_path / "bad.idx", IDX_CASES[case], compress)
-    refuse(lambda: read_idx(path), DataFormatError)
-    if not compress:
-        refuse(lambda: read_idx(path, mmap_mode="r"), DataFormatError)
+    refuse_read_and_mmap(read_idx, path, compress)
 
 
 @pytest.mark.parametrize("compress", [False, True])
 @pytest.mark.parametrize("case", sorted(NORB_CASES))
 def test_norb_hostile_headers(tmp_path, case, compress):
     path = write(tmp_path / "bad.mat", NORB_CASES[case], compress)
-    refuse(lambda: read_norb(path), DataFormatError)
-    if not compress:
-        refuse(lambda: read_norb(path, mmap_mode="r"), DataFormatError)
+    refuse_read_and_mmap(read_norb, path, compress)
 
 
 # Sizes whose product is 0 (so the length check passes) while the other
@@ -80,18 +84,13 @@ SHAPE_CASES = [
 ]
 
 
-def _read(kind, path, mmap_mode=None):
-    return read_idx(path, mmap_mode) if kind == "idx" else read_norb(path, mmap_mode)
-
-
 @pytest.mark.parametrize("compress", [False, True])
 @pytest.mark.parametrize("kind, data", SHAPE_CASES)
 def test_unrepresentable_shapes_raise_data_format_error(tmp_path, kind, data, compress):
     path = write(tmp_path / "bad.bin", data, compress)
-    error = refuse(lambda: _read(kind, path), DataFormatError, match=re.escape(str(path)))
+    read = read_idx if kind == "idx" else read_norb
+    error = refuse_read_and_mmap(read, path, compress, match=re.escape(str(path)))
     assert isinstance(error, ValueError)
-    if not compress:
-        refuse(lambda: _read(kind, path, "r"), DataFormatError, match=re.escape(str(path)))
 
 
 @pytest.mark.parametrize("reader", [read_idx, read_norb, read_cifar_binary],

@@ -84,6 +84,13 @@ def with_header(arrays, **changes):
     return arrays
 
 
+def load_refuses(path, arrays, match):
+    """Write ``arrays`` to ``path``; :func:`ksparse.load` must refuse it with ``match``."""
+    rewrite(path, arrays)
+    with pytest.raises(ValueError, match=match):
+        ksparse.load(path)
+
+
 @pytest.fixture
 def saved(tmp_path, X):
     path = tmp_path / "model.npz"
@@ -112,51 +119,40 @@ def test_missing_file(tmp_path):
 
 
 def test_newer_format_version(saved):
-    rewrite(saved, with_header(read_arrays(saved), format_version=99))
-    with pytest.raises(ValueError, match="format version 99, newer.*upgrade ksparse"):
-        ksparse.load(saved)
+    load_refuses(saved, with_header(read_arrays(saved), format_version=99),
+                 "format version 99, newer.*upgrade ksparse")
 
 
 def test_missing_array(saved):
     arrays = read_arrays(saved)
     del arrays["b_prime_"]
-    rewrite(saved, arrays)
-    with pytest.raises(ValueError, match="missing the array 'b_prime_'"):
-        ksparse.load(saved)
+    load_refuses(saved, arrays, "missing the array 'b_prime_'")
 
 
 def test_wrong_shape(saved):
     arrays = read_arrays(saved)
     arrays["W_"] = arrays["W_"][:, :5]
-    rewrite(saved, arrays)
-    with pytest.raises(ValueError, match="'W_' has shape"):
-        ksparse.load(saved)
+    load_refuses(saved, arrays, "'W_' has shape")
 
 
 def test_missing_header(saved):
     arrays = read_arrays(saved)
     del arrays["__header__"]
-    rewrite(saved, arrays)
-    with pytest.raises(ValueError, match="no '__header__'"):
-        ksparse.load(saved)
+    load_refuses(saved, arrays, "no '__header__'")
 
 
 def test_unknown_class_and_bad_params(saved):
-    rewrite(saved, with_header(read_arrays(saved), **{"class": "Evil"}))
-    with pytest.raises(ValueError, match="unknown model class 'Evil'"):
-        ksparse.load(saved)
+    load_refuses(saved, with_header(read_arrays(saved), **{"class": "Evil"}),
+                 "unknown model class 'Evil'")
     arrays = read_arrays(saved)
-    rewrite(saved, with_header(arrays, **{"class": "KSparseAutoencoder", "params": {"k": -1}}))
-    with pytest.raises(ValueError, match="invalid hyper-parameters"):
-        ksparse.load(saved)
+    load_refuses(saved, with_header(arrays, **{"class": "KSparseAutoencoder", "params": {"k": -1}}),
+                 "invalid hyper-parameters")
 
 
 def test_object_array_is_refused(saved):
     arrays = read_arrays(saved)
     arrays["W_"] = np.array([{"a": 1}, None], dtype=object)
-    rewrite(saved, arrays)
-    with pytest.raises(ValueError, match="object array"):
-        ksparse.load(saved)
+    load_refuses(saved, arrays, "object array")
 
 
 def test_pickle_member_is_refused(saved):
