@@ -1,4 +1,5 @@
-"""Shared numerical helpers of the tests: central finite differences, random autoencoder parameters.
+"""Shared numerical helpers of the tests: central finite differences, random autoencoder
+parameters, and top-k by a full sort.
 
 Finite differences are the independent reference for every hand-written gradient.
 """
@@ -37,3 +38,11 @@ def autoencoder_params(rng, n_features, n_hidden, tied=True, dtype=np.float64, o
     if not tied:
         params["P"] = (rng.standard_normal((n_hidden, n_features)) * scale).astype(dtype)
     return params
+
+
+def sort_reference_mask(z, k):
+    """supp_k by a full stable sort: larger value first, lower index on ties."""
+    order = np.argsort(-z, axis=1, kind="stable")[:, :k]  # (n_rows, k)
+    mask = np.zeros(z.shape, dtype=bool)
+    np.put_along_axis(mask, order, True, axis=1)
+    return mask
