@@ -1,4 +1,5 @@
-"""Tiny IDX files written from the format description, shared by the dataset and CLI tests."""
+"""Tiny dataset files (IDX, MNIST) written from the format description, and the
+raw-or-gzip file writer every dataset test uses."""
 import gzip
 import struct
 
@@ -18,7 +19,8 @@ def idx_bytes(array):
 
 
 def write(path, data, compress=False):
-    path.write_bytes(gzip.compress(data) if compress else data)
+    """Write ``data`` to ``path``, gzip-compressed (with a fixed timestamp) when asked."""
+    path.write_bytes(gzip.compress(data, mtime=0) if compress else data)
     return path
 
 

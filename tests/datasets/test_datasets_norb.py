@@ -1,5 +1,4 @@
 """Tests for ksparse.datasets.norb: binary-matrix reader, bicubic resize, preprocessing."""
-import gzip
 import struct
 
 import numpy as np
@@ -9,6 +8,9 @@ from PIL import Image
 from ksparse.datasets import DataFormatError, load_small_norb, preprocess_norb, read_norb
 from ksparse.datasets import resize_bicubic, standardize
 from ksparse.datasets.norb import _cubic, cubic_resize_matrix
+
+from _fake_files import write
+
 
 _MAGIC = {np.dtype("f4"): 0x1E3D4C51, np.dtype("f8"): 0x1E3D4C53, np.dtype("i4"): 0x1E3D4C54,
           np.dtype("u1"): 0x1E3D4C55, np.dtype("i2"): 0x1E3D4C56}
@@ -21,11 +23,6 @@ def norb_bytes(array):
     header = struct.pack("<ii", _MAGIC[array.dtype], array.ndim)
     header += struct.pack(f"<{len(dims)}i", *dims)
     return header + array.astype(array.dtype.newbyteorder("<")).tobytes()
-
-
-def write(path, data, compress=False):
-    path.write_bytes(gzip.compress(data) if compress else data)
-    return path
 
 
 @pytest.mark.parametrize("compress", [False, True])
