@@ -5,7 +5,6 @@ and to allocate little memory (traced by tracemalloc, which sees NumPy's
 allocations). The helpers build tiny hostile files: seeded random bytes,
 edited ``.npz`` archives and ``.npy`` members whose header declares any shape.
 """
-import gzip
 import io
 import json
 import struct
@@ -15,6 +14,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from _fake_files import write  # noqa: F401 (the hostile tests import it from here)
 
 
 MAX_SECONDS = 5.0
@@ -38,11 +38,6 @@ def refuse(call, error=ValueError, match=None):
     assert elapsed < MAX_SECONDS, f"took {elapsed:.1f} s"
     assert peak < MAX_TRACED_BYTES, f"allocated {peak / 2**20:.0f} MiB"
     return info.value
-
-
-def write(path, data, compress=False):
-    path.write_bytes(gzip.compress(data, mtime=0) if compress else data)
-    return path
 
 
 def random_files(seed, count=25, max_len=400):

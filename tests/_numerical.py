@@ -1,4 +1,5 @@
-"""Shared numerical helpers of the tests: central finite differences, random autoencoder parameters.
+"""Shared numerical helpers of the tests: central finite differences, random autoencoder
+parameters, and top-k by a full sort.
 
 Finite differences are the independent reference for every hand-written gradient.
 """
@@ -22,13 +23,26 @@ def numerical_gradient(f, array, eps=1e-6):
     return grad
 
 
-def autoencoder_params(rng, n_features, n_hidden, tied=True, dtype=np.float64, order="C"):
-    """Random ``W``, ``b``, ``b_prime`` (and ``P`` when untied) of a k-sparse autoencoder."""
+def autoencoder_params(rng, n_features, n_hidden, tied=True, dtype=np.float64, order="C",
+                       scale=0.5):
+    """Random ``W``, ``b``, ``b_prime`` (and ``P`` when untied) of a k-sparse autoencoder.
+
+    The weights are standard normal times ``scale``, the biases times 0.1; they
+    are drawn in float64 in the order W, b, b_prime, P and then cast to ``dtype``.
+    """
     params = {
-        "W": np.asarray(rng.standard_normal((n_features, n_hidden)) * 0.5, dtype, order=order),
+        "W": np.asarray(rng.standard_normal((n_features, n_hidden)) * scale, dtype, order=order),
         "b": (rng.standard_normal(n_hidden) * 0.1).astype(dtype),
         "b_prime": (rng.standard_normal(n_features) * 0.1).astype(dtype),
     }
     if not tied:
-        params["P"] = (rng.standard_normal((n_hidden, n_features)) * 0.5).astype(dtype)
+        params["P"] = (rng.standard_normal((n_hidden, n_features)) * scale).astype(dtype)
     return params
+
+
+def sort_reference_mask(z, k):
+    """supp_k by a full stable sort: larger value first, lower index on ties."""
+    order = np.argsort(-z, axis=1, kind="stable")[:, :k]  # (n_rows, k)
+    mask = np.zeros(z.shape, dtype=bool)
+    np.put_along_axis(mask, order, True, axis=1)
+    return mask

@@ -28,6 +28,7 @@ from ksparse.nn import affine, squared_error
 from ksparse.nn.encoder_decoder import decode
 from ksparse.backend import cupy_available, get_array_module, to_device, to_numpy, use_backend
 from ksparse.nn.supp_k import topk_mask
+from _numerical import autoencoder_params
 
 pytestmark = pytest.mark.skipif(
     not cupy_available(), reason="CuPy with a usable GPU is not available (KSPARSE gpu extra)"
@@ -57,14 +58,7 @@ def assert_close(gpu_array, cpu_array, tol):
 def tie_free_problem(dtype, n=64, n_features=12, n_hidden=40, tied=True, seed=0):
     """Random parameters and data; rows' activities are distinct in float32."""
     rng = np.random.default_rng(seed)
-    params = {
-        "W": rng.standard_normal((n_features, n_hidden)) * 0.3,
-        "b": rng.standard_normal(n_hidden) * 0.1,
-        "b_prime": rng.standard_normal(n_features) * 0.1,
-    }
-    if not tied:
-        params["P"] = rng.standard_normal((n_hidden, n_features)) * 0.3
-    params = {name: p.astype(dtype) for name, p in params.items()}
+    params = autoencoder_params(rng, n_features, n_hidden, tied, dtype, scale=0.3)
     X = rng.standard_normal((n, n_features)).astype(dtype)
     return params, X
 
@@ -139,7 +133,7 @@ def test_gradients_agree(dtype, tied, pre_bias):
 
 def fit_settings(**kwargs):
     settings = dict(n_hidden=32, k=4, epochs=1, batch_size=25, learning_rate=0.01,
-                    random_state=3, verbose=False)
+                    random_state=3)
     settings.update(kwargs)
     return settings
 

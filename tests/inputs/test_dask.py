@@ -1,0 +1,134 @@
+"""dask arrays: lazy transform and reconstruct equal the in-memory ones; training streams blocks."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+from ksparse import KSparseAutoencoder
+from ksparse.models import ReLUAutoencoder
+
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+
+FIT = dict(epochs=2, batch_size=16, random_state=0)
+
+
+@pytest.fixture(params=["synchronous", "threads"])
+def scheduler(request):
+    with dask.config.set(scheduler=request.param):
+        yield request.param
+
+
+@pytest.fixture
+def X(rng):
+    return rng.standard_normal((130, 11)) * 0.5  # (130, 11), float64
+
+
+@pytest.fixture
+def model(X):
+    return KSparseAutoencoder(n_hidden=14, k=3, alpha=2.0, center=True, **FIT).fit(X)
+
+
+@pytest.mark.parametrize("method", ["transform", "reconstruct"])
+@pytest.mark.parametrize("chunks", [(40, 11), (130, 11), (25, 5)])
+def test_lazy_result_equals_the_in_memory_one(model, X, method, chunks, scheduler):
+    dX = da.from_array(X, chunks=chunks)
+    lazy = getattr(model, method)(dX)
+    assert isinstance(lazy, da.Array) and lazy.chunks[0] == dX.chunks[0]
+    assert lazy.dtype == np.float64
+    np.testing.assert_allclose(lazy.compute(), getattr(model, method)(X), rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_float32_blocks_match_to_float32_precision(X, scheduler):
+    X32 = X.astype(np.float32)
+    model = ReLUAutoencoder(n_hidden=9, **FIT).fit(X32)
+    lazy = model.transform(da.from_array(X32, chunks=(33, 11)))
+    assert lazy.dtype == np.float32
+    np.testing.assert_allclose(lazy.compute(), model.transform(X32), rtol=1e-5, atol=1e-6)
+
+
+def test_codes_as_sparse_blocks(model, X, scheduler):
+    lazy = model.transform(da.from_array(X, chunks=(50, 11)), sparse_output=True)
+    codes = lazy.compute()
+    assert scipy.sparse.issparse(codes) and codes.shape == (130, 14)
+    np.testing.assert_allclose(codes.toarray(), model.transform(X), rtol=1e-12, atol=1e-12)
+
+
+def test_score_over_blocks(model, X, scheduler):
+    assert model.score(da.from_array(X, chunks=(40, 11))) == pytest.approx(model.score(X),
+                                                                            rel=1e-12)
+
+
+def test_a_nan_in_a_block_is_reported_when_computed(model, X):
+    bad = X.copy()
+    bad[100, 3] = np.nan
+    lazy = model.transform(da.from_array(bad, chunks=(40, 11)))  # nothing runs yet
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        lazy.compute(scheduler="synchronous")
+
+
+@pytest.mark.parametrize("center", [False, True])
+def test_fit_on_one_block_is_bitwise_fit_in_memory(X, center):
+    settings = dict(n_hidden=14, k=3, center=center, pre_bias=center, **FIT)
+    streamed = KSparseAutoencoder(**settings).fit(da.from_array(X, chunks=(130, 11)))
+    in_memory = KSparseAutoencoder(**settings).fit(X)
+    for name in ("W_", "b_", "b_prime_"):
+        np.testing.assert_array_equal(getattr(streamed, name), getattr(in_memory, name))
+    assert streamed.history_ == in_memory.history_
+
+
+def test_fit_streams_many_blocks(X, scheduler):
+    settings = dict(n_hidden=14, k=3, center=True, learning_rate=0.005, **dict(FIT, epochs=6))
+    streamed = KSparseAutoencoder(**settings).fit(da.from_array(X, chunks=(30, 11)))
+    np.testing.assert_array_equal(streamed.mean_, X.mean(axis=0))  # the centre is exact
+    assert len(streamed.history_) == 6
+    assert streamed.history_[-1]["loss"] < streamed.history_[0]["loss"]
+    untrained = KSparseAutoencoder(**dict(settings, epochs=1)).partial_fit(X[:16], mean=X.mean(0))
+    assert streamed.score(X) > untrained.score(X)
+
+
+def test_partial_fit_over_a_dask_array_is_the_chain_over_its_blocks(X, scheduler):
+    settings = dict(n_hidden=14, k=3, **FIT)
+    streamed = KSparseAutoencoder(**settings).partial_fit(da.from_array(X, chunks=(40, 11)))
+    chain = KSparseAutoencoder(**settings)
+    for start in range(0, 130, 40):
+        chain.partial_fit(X[start : start + 40])
+    np.testing.assert_array_equal(streamed.W_, chain.W_)
+    assert len(streamed.history_) == 1 and streamed._run.state.step == chain._run.state.step
+
+
+def test_bad_dask_input_is_refused_before_training(X):
+    model = KSparseAutoencoder(n_hidden=14, k=3, **FIT)
+    bad = X.copy()
+    bad[-1, -1] = np.inf
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        model.fit(da.from_array(bad, chunks=(40, 11)))
+    with pytest.raises(ValueError, match="Complex data not supported for X"):
+        model.fit(da.from_array(X.astype(complex), chunks=(40, 11)))
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D"):
+        model.partial_fit(da.from_array(X[:, 0], chunks=40))
+    with pytest.raises(ValueError, match="checkpoint is not supported when fitting a dask"):
+        model.fit(da.from_array(X, chunks=(40, 11)), checkpoint="never-written.npz")
+    assert getattr(model, "W_", None) is None
+
+
+def test_incremental_from_dask_ml_trains_block_by_block(X):
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    dX = da.from_array(X, chunks=(40, 11))
+    settings = dict(n_hidden=14, k=3, **FIT)
+    wrapped = wrappers.Incremental(KSparseAutoencoder(**settings), shuffle_blocks=False).fit(dX)
+    chain = KSparseAutoencoder(**settings)
+    for start in range(0, 130, 40):
+        chain.partial_fit(X[start : start + 40])
+    np.testing.assert_array_equal(wrapped.estimator_.W_, chain.W_)
+    np.testing.assert_allclose(wrapped.transform(dX).compute(), chain.transform(X), rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_importing_ksparse_does_not_import_dask():
+    code = "import sys, ksparse; print('dask' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

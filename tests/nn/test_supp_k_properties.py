@@ -1,0 +1,60 @@
+"""Property-based tests (hypothesis) of top-k selection, supp_k (ksparse.nn.supp_k).
+
+Every selection is checked against an independent reference, a stable sort
+(``_numerical.sort_reference_mask``). Example counts are kept small so that
+the file runs in a few seconds.
+"""
+import numpy as np
+from _numerical import sort_reference_mask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from ksparse.nn.supp_k import kth_largest, topk_mask
+
+# Hypothesis examples per test, listed here so the total is easy to read off.
+N_TOPK = 300
+N_TOPK_TIES = 300
+
+FAST = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _matrix_and_k(elements, dtype):
+    shapes = st.tuples(st.integers(1, 6), st.integers(1, 9))
+    matrices = shapes.flatmap(lambda s: hnp.arrays(dtype, s, elements=elements))
+    return matrices.flatmap(lambda z: st.tuples(st.just(z), st.integers(1, z.shape[1])))
+
+
+def _any_floats(width):
+    return st.floats(allow_nan=False, allow_infinity=True, width=width)
+
+
+def _tie_values(width):
+    big = 1e308 if width == 64 else 3e38
+    return st.sampled_from([-np.inf, -big, -1.0, -0.0, 0.0, 1.0, 2.0, big, np.inf])
+
+
+def check_topk(z, k):
+    mask = topk_mask(z, k)
+    assert mask.dtype == bool and mask.shape == z.shape
+    np.testing.assert_array_equal(mask.sum(axis=1), np.full(z.shape[0], k))
+    np.testing.assert_array_equal(mask, sort_reference_mask(z, k))
+    # The k-th largest value is the smallest selected one.
+    kth = kth_largest(z, k)[:, 0]  # (n_rows,)
+    smallest = np.array([row[m].min() for row, m in zip(z, mask)])
+    np.testing.assert_array_equal(kth, smallest)
+
+
+@settings(max_examples=N_TOPK, **FAST)
+@given(st.one_of(_matrix_and_k(_any_floats(64), np.float64),
+                 _matrix_and_k(_any_floats(32), np.float32)))
+def test_topk_mask_matches_sort_on_any_floats(case):
+    check_topk(*case)
+
+
+@settings(max_examples=N_TOPK_TIES, **FAST)
+@given(st.one_of(_matrix_and_k(_tie_values(64), np.float64),
+                 _matrix_and_k(_tie_values(32), np.float32)))
+def test_topk_mask_with_heavy_ties_zeros_and_infinities(case):
+    # Few distinct values, ±0 and ±inf: most rows have ties at the threshold.
+    check_topk(*case)

@@ -1,0 +1,106 @@
+"""Every gallery script runs to the end at KSPARSE_EXAMPLE_SIZE=small, headless and offline.
+
+The scripts are found by glob, so a new ``examples/plot_*.py`` is tested
+without touching this file. They run as subprocesses, as sphinx-gallery and
+a student would run them, from an empty working directory (a script must
+not depend on the cwd, nor leave files in it), several at a time since each
+uses one BLAS thread.
+"""
+import ast
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from ksparse.exercises import solution_regions, student_version
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"  # tests/teaching/ -> root
+EXAMPLES = sorted(EXAMPLES_DIR.glob("plot_*.py"))
+if not EXAMPLES:  # an empty list would turn every test below into one silent skip
+    raise FileNotFoundError(f"no gallery scripts in {EXAMPLES_DIR}")
+WITH_EXERCISES = [p for p in EXAMPLES if solution_regions(p.read_text(encoding="utf-8"))]
+TIMEOUT = 180  # seconds per script; each takes a few seconds on one core
+_ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                      "MKL_NUM_THREADS")}
+
+
+def run_script(path, cwd, source=None):
+    """Run ``path`` (or ``source`` under its name) in ``cwd`` the way CI does."""
+    env = dict(os.environ, KSPARSE_EXAMPLE_SIZE="small", MPLBACKEND="Agg", **_ONE_THREAD)
+    cwd.mkdir(parents=True, exist_ok=True)
+    if source is not None:
+        path = cwd.parent / path.name
+        path.write_text(source, encoding="utf-8")
+    return subprocess.run([sys.executable, str(path)], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def runs(request, tmp_path_factory):
+    """Start every selected example at once, a few at a time; tests wait for their own."""
+    wanted = [item.callspec.params["path"] for item in request.session.items
+              if item.originalname == "test_example_runs_at_small_size"]
+    root = tmp_path_factory.mktemp("examples")
+    pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+    futures = {p: pool.submit(run_script, p, root / p.stem / "cwd") for p in wanted}
+    yield {p: (f, root / p.stem / "cwd") for p, f in futures.items()}
+    pool.shutdown(cancel_futures=True)
+
+
+def test_there_are_examples():
+    assert len(EXAMPLES) >= 10
+    assert len(WITH_EXERCISES) >= 4
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_at_small_size(path, runs):
+    future, cwd = runs[path]
+    proc = future.result()
+    assert proc.returncode == 0, f"{path.name} failed:\n{proc.stderr[-3000:]}"
+    assert "size: small" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "[not yet]" not in proc.stdout  # the reference solutions pass their checks
+    assert list(cwd.iterdir()) == [], f"{path.name} wrote files into the working directory"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_follows_the_gallery_conventions(path):
+    source = path.read_text(encoding="utf-8")
+    docstring = ast.get_docstring(ast.parse(source), clean=False)
+    assert docstring, f"{path.name} has no module docstring"
+    title, underline = docstring.strip("\n").splitlines()[:2]
+    assert underline == "=" * len(title), f"{path.name}: the reST title is not underlined"
+    assert "You will learn" in docstring, f"{path.name} does not say what the reader learns"
+    assert source.count("# %%") >= 2, f"{path.name} has no # %% cells"
+    for forbidden in ("argparse", "sys.argv", "__file__", "savefig", "os.chdir"):
+        assert forbidden not in source, f"{path.name} uses {forbidden}"
+    assert "KSPARSE_EXAMPLE_SIZE" in docstring or "example_size" in source
+
+
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
+def test_student_version_holds_no_solution(path):
+    source = path.read_text(encoding="utf-8")
+    student = student_version(source)
+    compile(student, path.name, "exec")
+    assert "BEGIN SOLUTION" not in student and "END SOLUTION" not in student
+    lines = source.splitlines()
+    kept = set(student.splitlines())
+    for begin, end in solution_regions(source):
+        for line in lines[begin + 1:end]:
+            if line.strip() and not line.strip().startswith("#"):
+                assert line not in kept, f"{path.name}: solution line {line.strip()!r} remains"
+    assert re.search(r"check_\w+\(", student), "the check cells must stay"
+
+
+def test_student_version_runs_and_every_check_says_not_yet(tmp_path):
+    path = EXAMPLES_DIR / "plot_topk_gradient.py"
+    source = path.read_text(encoding="utf-8")
+    proc = run_script(path, tmp_path / "cwd", source=student_version(source))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    n_checks = len(solution_regions(source))
+    assert proc.stdout.count("[not yet]") == n_checks
+    assert "NotImplementedError" in proc.stdout and "[correct]" not in proc.stdout

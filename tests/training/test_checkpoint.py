@@ -1,0 +1,130 @@
+"""Interrupted and resumed runs end bitwise identical to uninterrupted ones."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from ksparse import KSparseAutoencoder
+
+
+def make_model(**kwargs):
+    settings = dict(n_hidden=20, k=3, k_start=8, epochs=5, batch_size=16, lr_end=0.001,
+                    random_state=7)
+    settings.update(kwargs)
+    return KSparseAutoencoder(**settings)
+
+
+@pytest.fixture
+def X(rng):
+    return rng.standard_normal((100, 8)).astype(np.float32)
+
+
+@pytest.fixture
+def reference(X):
+    return make_model().fit(X)
+
+
+def assert_same_run(a, b):
+    for name in ("W_", "b_", "b_prime_"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.history_ == b.history_
+
+
+def stop_at(epoch):
+    def callback(model, e, logs):
+        if e == epoch:
+            raise KeyboardInterrupt
+    return callback
+
+
+@pytest.mark.parametrize("stop_epoch", [0, 2, 4])
+def test_keyboard_interrupt_in_callback_then_resume(tmp_path, X, reference, stop_epoch):
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt, match=f"checkpoint saved to {path}"):
+        make_model().fit(X, checkpoint=path, callbacks=[stop_at(stop_epoch)])
+    resumed = make_model().fit(X, checkpoint=path, resume=True)
+    assert_same_run(resumed, reference)
+
+
+def test_ctrl_c_mid_epoch_stops_after_a_whole_step_and_resumes(tmp_path, X, reference):
+    path = tmp_path / "run.ckpt"
+    model = make_model()
+    step_fn = model._training_step
+    seen = []
+
+    def step_with_ctrl_c(params, *batch, step, **options):
+        seen.append(step)
+        if step == 11:  # mid-epoch: 7 steps per epoch
+            os.kill(os.getpid(), signal.SIGINT)
+        return step_fn(params, *batch, step=step, **options)
+
+    model._training_step = step_with_ctrl_c
+    with pytest.raises(KeyboardInterrupt, match=r"epoch 1, step 12.*last completed step"):
+        model.fit(X, checkpoint=path)
+    assert seen[-1] == 11  # the update in progress was finished, no other started
+    assert np.isfinite(model.W_).all()
+    resumed = make_model().fit(X, checkpoint=path, resume=True)
+    assert_same_run(resumed, reference)
+
+
+def test_process_killed_between_steps_resumes_from_last_checkpoint(tmp_path, X, reference):
+    path, data = tmp_path / "run.ckpt", tmp_path / "X.npy"
+    np.save(data, X)
+    script = textwrap.dedent(f"""
+        import os, signal
+        import numpy as np
+        from ksparse import KSparseAutoencoder
+        def die(model, epoch, logs):
+            if epoch == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        KSparseAutoencoder(n_hidden=20, k=3, k_start=8, epochs=5, batch_size=16,
+                           lr_end=0.001, random_state=7, verbose=False).fit(
+            np.load({str(data)!r}), checkpoint={str(path)!r}, callbacks=[die])
+    """)
+    env = dict(os.environ, KSPARSE_BACKEND="numpy")
+    result = subprocess.run([sys.executable, "-c", script], env=env)
+    assert result.returncode == -signal.SIGKILL
+    resumed = make_model().fit(X, checkpoint=path, resume=True)
+    assert_same_run(resumed, reference)
+
+
+def test_resume_without_checkpoint_file_starts_fresh(tmp_path, X, reference):
+    resumed = make_model().fit(X, checkpoint=tmp_path / "none.ckpt", resume=True)
+    assert_same_run(resumed, reference)
+    assert (tmp_path / "none.ckpt").exists()
+
+
+def test_completed_checkpoint_resumes_to_the_same_model(tmp_path, X, reference):
+    path = tmp_path / "run.ckpt"
+    make_model().fit(X, checkpoint=path, checkpoint_every=2)
+    assert_same_run(make_model().fit(X, checkpoint=path, resume=True), reference)
+
+
+@pytest.mark.parametrize("change", [{"k": 4}, {"epochs": 6}, {"random_state": 8}])
+def test_checkpoint_of_another_run_is_refused(tmp_path, X, change):
+    path = tmp_path / "run.ckpt"
+    make_model().fit(X, checkpoint=path)
+    with pytest.raises(ValueError, match="belongs to a different run"):
+        make_model(**change).fit(X, checkpoint=path, resume=True)
+
+
+def test_checkpoint_arguments_are_validated(X):
+    with pytest.raises(ValueError, match="resume=True needs checkpoint"):
+        make_model().fit(X, resume=True)
+    with pytest.raises(ValueError, match="checkpoint_every must be in"):
+        make_model().fit(X, checkpoint="x.ckpt", checkpoint_every=0)
+    with pytest.raises(TypeError, match="checkpoint must be a path"):
+        make_model().fit(X, checkpoint=3)
+
+
+def test_adam_with_pre_bias_resumes_bitwise(tmp_path, X):
+    options = dict(optimizer="adam", learning_rate=0.001, pre_bias=True)
+    reference = make_model(**options).fit(X)
+    path = tmp_path / "adam.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        make_model(**options).fit(X, checkpoint=path, callbacks=[stop_at(1)])
+    assert_same_run(make_model(**options).fit(X, checkpoint=path, resume=True), reference)
