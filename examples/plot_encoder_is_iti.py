@@ -31,8 +31,8 @@ import ksparse
 from ksparse.backend import to_numpy
 from ksparse.classroom import example_size, pick
 from ksparse.datasets.synthetic import make_sparse_signals
-from ksparse.theory import encoder_vs_iti, gaussian_dictionary, iti
 from ksparse.nn.supp_k import topk_mask
+from ksparse.theory import encoder_vs_iti, gaussian_dictionary, iti
 
 print(f"size: {example_size()}; backend: {ksparse.get_backend()}")
 k = 4
