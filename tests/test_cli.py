@@ -265,6 +265,9 @@ def test_theorem_finds_no_counterexample(tmp_path, capsys):
     assert summary["mu"] == pytest.approx(0.25) and summary["k<="] == 2
     assert summary["holds"] == 200 and summary["holds&failed"] == 0
     assert summary["outside"] == 200 and out.read_bytes()[:4] == b"\x89PNG"
+    assert summary["figure"] == str(out)
+    assert main(["theorem", "--n", "16", "--signals", "20", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"figure: {out}"
     assert main(["theorem", "--dictionary", "gaussian", "--n", "8", "--atoms", "12",
                  "--signals", "50"]) == 0
     assert "gaussian" in capsys.readouterr().out

@@ -8,6 +8,7 @@ __all__ = ["add_parsers"]
 
 import os
 import re
+import sys
 
 from ._common import (
     UserError,
@@ -95,13 +96,23 @@ def check_hyperparameters(model):
 
 
 def _check_paths(args):
-    check_output(args.out)
+    check_output(args.out, suffixes=(".npz",))  # a model file is one .npz archive
     if args.resume and args.checkpoint is None:
         raise UserError("--resume needs --checkpoint PATH to resume from.")
     if args.checkpoint is not None:
         check_output(args.checkpoint, "--checkpoint")
         if os.path.abspath(args.checkpoint) == os.path.abspath(args.out):
             raise UserError("--checkpoint and --out must be different files.")
+
+
+def dead_units_warning(dead, n_hidden, k):
+    """One line naming the fix when more than a fifth of the hidden units ended dead (or None)."""
+    if dead is None or dead * 5 <= n_hidden:
+        return None
+    k_start = min(4 * k, n_hidden)
+    return (f"{dead} of {n_hidden} hidden units are dead (never among the k largest in the "
+            f"last epoch); train with --center --k-start {k_start} (centred data, and k "
+            "falling from 4k as in §4.2.1) or --optimizer adam to keep them alive.")
 
 
 def run(args):
@@ -123,6 +134,9 @@ def run(args):
     with user_input(f"--out {args.out}"):
         model.save(args.out)
     last = model.history_[-1] if model.history_ else {}
+    warning = dead_units_warning(last.get("dead_units"), args.hidden, args.k)
+    if warning:
+        print(f"ksparse: warning: {warning}", file=sys.stderr)
     print(f"model: {args.out}")
     if "loss" in last:
         dead = last.get("dead_units")
