@@ -159,22 +159,27 @@ def test_the_gpu_hint_gives_the_readmes_install_command():
 
 @pytest.mark.parametrize("dead, warned", [(None, False), (0, False), (20, False), (21, True),
                                           (100, True)])
-def test_dead_units_warning_only_above_a_fifth(dead, warned):
+@pytest.mark.parametrize("recipe, fix", [("paper", "--recipe adam"),
+                                         ("centred", "--recipe adam"),
+                                         ("adam", "--epochs")])
+def test_dead_units_warning_only_above_a_fifth(dead, warned, recipe, fix):
     from ksparse.cli._train import dead_units_warning
 
-    line = dead_units_warning(dead, 100, 5)
+    line = dead_units_warning(dead, 100, recipe)
     assert (line is not None) == warned
     if warned:
         assert line.startswith(f"{dead} of 100 hidden units are dead")
-        assert "--center --k-start 20" in line and "\n" not in line
+        assert fix in line and "\n" not in line
 
 
 def test_training_that_leaves_most_units_dead_says_so_in_one_line(tmp_path, capsys):
-    # Rows with a large shared mean and no centring: a few units win every row.
+    # Rows with a large shared mean and the paper's recipe on raw inputs:
+    # a few units win every row.
     X = (5 + np.random.default_rng(0).random((64, 6))).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     assert main(["train", str(tmp_path / "x.npy"), "--hidden", "40", "--k", "1", "--epochs",
-                 "1", "--seed", "0", "--quiet", "--out", str(tmp_path / "m.npz")]) == 0
+                 "1", "--seed", "0", "--quiet", "--recipe", "paper",
+                 "--out", str(tmp_path / "m.npz")]) == 0
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("ksparse: warning: ")
-    assert "--center --k-start 4" in err[0]
+    assert "--recipe adam" in err[0]
