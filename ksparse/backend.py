@@ -40,7 +40,8 @@ __all__ = [
 BACKENDS = ("auto", "numpy", "cupy")
 
 _GPU_HINT = (
-    "Install the GPU extra with `pip install ksparse[gpu]` (CuPy for CUDA 12) "
+    "Install the GPU extra from a checkout with `python -m pip install \".[gpu]\"` "
+    "(CuPy for CUDA 12) "
     "on a machine with an NVIDIA GPU, or use KSPARSE_BACKEND=numpy."
 )
 

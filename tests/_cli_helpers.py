@@ -44,6 +44,7 @@ def make_files(folder):
     np.save(paths["noise"], rng.integers(0, 3, 60))  # labels unrelated to X
     assert main(["train", str(paths["X"]), "--hidden", str(N_HIDDEN), "--k", str(K),
                  "--epochs", "1", "--batch-size", "16", "--seed", "0", "--quiet",
+                 "--recipe", "paper",
                  "--out", str(paths["model"])]) == 0
     return paths
 

@@ -65,7 +65,9 @@ def _data_errors():
 
 
 def _fail(message, code):
-    print(f"ksparse: error: {one_line(message)}", file=sys.stderr)
+    # The library's messages name its keyword; on the command line it is an option.
+    message = one_line(message).replace("data_dir=...", "--data-dir DIR")
+    print(f"ksparse: error: {message}", file=sys.stderr)
     return code
 
 

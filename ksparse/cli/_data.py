@@ -52,7 +52,9 @@ class Data:
             return self.train
         part = getattr(self, which)
         if part is None:
-            raise UserError(f"dataset {self.name} has no {which} split.")
+            have = [s for s in ("train", "val", "test") if getattr(self, s) is not None]
+            raise UserError(f"dataset {self.name} has no {which} split; use --split "
+                            f"{' or --split '.join(have)}.")
         return part
 
 
@@ -208,12 +210,12 @@ def load_labels(path, n_rows):
     return raw
 
 
-def load_model(path, need=("transform", "reconstruct")):
+def load_model(path, need=("transform", "reconstruct"), argument="MODEL"):
     """A fitted model from ``path`` (see :func:`ksparse.load`) with the methods ``need``."""
     from ..io.model_files import load
 
     if not os.path.exists(path):
-        raise UserError(f"MODEL {path} does not exist.")
+        raise UserError(f"{argument} {path} does not exist.")
     if not os.path.isfile(path):
         raise UserError(f"MODEL {path} is not a file.")
     with user_input(f"MODEL {path}"):

@@ -46,7 +46,7 @@ def add_parsers(sub):
                    help="signal dimension (default 64; a power of two for hadamard)")
     t.add_argument("--atoms", type=positive_int, default=None,
                    help="number of atoms of the gaussian dictionary (default 2n)")
-    t.add_argument("--signals", type=nonnegative_int, default=1000,
+    t.add_argument("--signals", type=positive_int, default=1000,
                    help="signals drawn on each side of the bound (default: %(default)s)")
     t.add_argument("--signed", action="store_true", help="codes of random sign")
     t.add_argument("--q-max", type=positive_float, default=32.0,
@@ -73,7 +73,7 @@ def theorem_max_k(mu, n_atoms):
 def _dictionary_file(path, option):
     """W (n_features, n_atoms) from a model file (its W_) or a matrix file, checked."""
     if path.lower().endswith(".npz"):
-        W = np.asarray(_host(load_model(path, need=("W_",)).W_))
+        W = np.asarray(_host(load_model(path, need=("W_",), argument=option).W_))
     else:
         W = load_array(path, option, min_cols=2)
     if W.shape[1] < 2:
@@ -154,21 +154,29 @@ def run_theorem(args):
                                 q_max=args.q_max, signed=args.signed,
                                 random_state=args.seed, name=name)
     summary = result.summary()
+    figure = _write_figure(args.out, result)
     if args.json:
         clean = {k: None if isinstance(v, float) and math.isnan(v) else v
                  for k, v in summary.items()}
-        print(json.dumps(clean, indent=1))
+        print(json.dumps(dict(clean, figure=figure), indent=1))
     else:
         print(format_table([result]))
-    if args.out is not None and result.bound_ratio.size:
-        fig = _recovery_figure(result)
-        write_atomically(args.out, lambda fh: fig.savefig(fh, format=args.out[-3:].lower(),
-                                                          dpi=120))
+        if figure is not None:
+            print(f"figure: {figure}")
     failed = summary["holds&failed"]
     if failed:
         raise _Contradicted(f"{failed} signals satisfy the condition of Theorem 3.1 but their "
                             "support was not recovered.")
     return 0
+
+
+def _write_figure(out, result):
+    """The recovery figure written to ``out`` (when given); returns the path written, or None."""
+    if out is None or not result.bound_ratio.size:
+        return None
+    fig = _recovery_figure(result)
+    write_atomically(out, lambda fh: fig.savefig(fh, format=out[-3:].lower(), dpi=120))
+    return out
 
 
 class _Contradicted(UserError):

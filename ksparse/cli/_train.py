@@ -6,8 +6,10 @@ combination (say ``--k`` above ``--hidden``) fails at once.
 """
 __all__ = ["add_parsers"]
 
+import argparse
 import os
 import re
+import sys
 
 from ._common import (
     UserError,
@@ -27,6 +29,22 @@ _OPTIONS = {"n_hidden": "--hidden", "k_start": "--k-start", "k": "--k", "alpha":
 _NAME = re.compile(r"\b(" + "|".join(sorted(_OPTIONS, key=len, reverse=True)) + r")\b")
 
 
+# Named training recipes: the option values a recipe sets unless the user gives them.
+# ``k_start`` is a multiple of --k (the sparsity schedule of §4.2.1 starts at 4k).
+RECIPES = {
+    # §4.2 as written: momentum SGD (Eq. 11) on raw inputs, k falling from 4k.
+    "paper": dict(k_start=4, learning_rate=0.01, lr_end=None, momentum=0.9,
+                  optimizer="momentum", center=False, pre_bias=False),
+    # The paper's recipe on centred inputs, η falling to 0.001 (Table 1's rows).
+    "centred": dict(k_start=4, learning_rate=0.01, lr_end=0.001, momentum=0.9,
+                    optimizer="momentum", center=True, pre_bias=False),
+    # Centred inputs and Adam: the fewest dead units (the README's headline row).
+    "adam": dict(k_start=4, learning_rate=0.001, lr_end=0.0001, momentum=0.9,
+                 optimizer="adam", center=True, pre_bias=False),
+}
+DEFAULT_RECIPE = "adam"
+
+
 class TrainingFailed(UserError):
     """Training ran but could not finish (diverged): exit status 1."""
 
@@ -38,24 +56,34 @@ def add_parsers(sub):
                        description="Fit a k-sparse autoencoder on a dataset or a .npy/.npz "
                        "file and save it as one .npz file (reload with ksparse.load).")
     add_data_options(p)
-    h = p.add_argument_group("hyper-parameters (see KSparseAutoencoder)")
+    h = p.add_argument_group("hyper-parameters (see KSparseAutoencoder); an option given "
+                             "here overrides the recipe's value")
+    h.add_argument("--recipe", choices=tuple(RECIPES), default=DEFAULT_RECIPE,
+                   help="paper: momentum SGD on raw inputs, k from 4k (§4.2); centred: the "
+                   "same on centred inputs, η falling to 0.001; adam: centred inputs and "
+                   "Adam, η 0.001 falling to 0.0001, k from 4k (default: %(default)s)")
     h.add_argument("--hidden", type=positive_int, default=1000, help="hidden units (default 1000)")
     h.add_argument("--k", type=positive_int, default=25, help="units kept per example (25)")
     h.add_argument("--alpha", type=float, default=1.0,
                    help="transform keeps round(alpha*k) units, alpha >= 1 (1.0)")
     h.add_argument("--k-start", type=positive_int, default=None,
-                   help="k falls linearly from this to --k over the first half of training")
+                   help="k falls linearly from this to --k over the first half of training "
+                   "(recipe: 4k, at most --hidden)")
     h.add_argument("--epochs", type=positive_int, default=20, help="passes over the data (20)")
     h.add_argument("--batch-size", type=positive_int, default=128, help="minibatch size (128)")
-    h.add_argument("--learning-rate", type=positive_float, default=0.01, help="step size (0.01)")
+    h.add_argument("--learning-rate", type=positive_float, default=None,
+                   help="step size (recipe)")
     h.add_argument("--lr-end", type=float, default=None,
-                   help="learning rate falls linearly to this over the run")
-    h.add_argument("--momentum", type=float, default=0.9, help="momentum in [0, 1) (0.9)")
+                   help="learning rate falls linearly to this over the run (recipe)")
+    h.add_argument("--momentum", type=float, default=None, help="momentum in [0, 1) (0.9)")
     h.add_argument("--init-std", type=positive_float, default=0.01,
                    help="std of the initial weights (0.01)")
-    h.add_argument("--optimizer", choices=("momentum", "adam"), default="momentum")
-    h.add_argument("--center", action="store_true", help="subtract the mean example first")
-    h.add_argument("--pre-bias", action="store_true", help="encode x - b' instead of x")
+    h.add_argument("--optimizer", choices=("momentum", "adam"), default=None,
+                   help="(recipe)")
+    h.add_argument("--center", action=argparse.BooleanOptionalAction, default=None,
+                   help="subtract the mean example first (recipe)")
+    h.add_argument("--pre-bias", action=argparse.BooleanOptionalAction, default=None,
+                   help="encode x - b' instead of x (recipe: no)")
     h.add_argument("--untied", action="store_true", help="learn a separate encoder matrix")
     h.add_argument("--seed", type=nonnegative_int, default=None, help="random seed")
     h.add_argument("--dtype", choices=("float32", "float64"), default=None,
@@ -69,15 +97,27 @@ def add_parsers(sub):
     p.set_defaults(run=run)
 
 
+def recipe_values(args):
+    """The recipe's hyper-parameters, each replaced by its option when the user gave it."""
+    values = dict(RECIPES[args.recipe])
+    values["k_start"] = min(values["k_start"] * args.k, args.hidden)
+    if values["k_start"] <= args.k:  # no room for a schedule
+        values["k_start"] = None
+    for name in values:
+        given = getattr(args, name)
+        if given is not None:
+            values[name] = given
+    return values
+
+
 def _model(args):
     from ..models.k_sparse import KSparseAutoencoder
 
     model = KSparseAutoencoder(
         n_hidden=args.hidden, k=args.k, alpha=args.alpha, tied=not args.untied,
-        learning_rate=args.learning_rate, momentum=args.momentum, epochs=args.epochs,
-        batch_size=args.batch_size, init_std=args.init_std, k_start=args.k_start,
-        lr_end=args.lr_end, dtype=args.dtype, center=args.center, pre_bias=args.pre_bias,
-        optimizer=args.optimizer, random_state=args.seed, verbose=not args.quiet,
+        epochs=args.epochs, batch_size=args.batch_size, init_std=args.init_std,
+        dtype=args.dtype, random_state=args.seed, verbose=not args.quiet,
+        **recipe_values(args),
     )
     check_hyperparameters(model)
     return model
@@ -95,13 +135,26 @@ def check_hyperparameters(model):
 
 
 def _check_paths(args):
-    check_output(args.out)
+    check_output(args.out, suffixes=(".npz",))  # a model file is one .npz archive
     if args.resume and args.checkpoint is None:
         raise UserError("--resume needs --checkpoint PATH to resume from.")
     if args.checkpoint is not None:
         check_output(args.checkpoint, "--checkpoint")
         if os.path.abspath(args.checkpoint) == os.path.abspath(args.out):
             raise UserError("--checkpoint and --out must be different files.")
+
+
+def dead_units_warning(dead, n_hidden, recipe):
+    """One line naming the fix when more than a fifth of the hidden units ended dead (or None)."""
+    if dead is None or dead * 5 <= n_hidden:
+        return None
+    if recipe == "adam":
+        fix = "train longer (--epochs) or with fewer units (--hidden)"
+    else:
+        fix = ("train with --recipe adam (centred inputs, Adam, k falling from 4k as in "
+               "§4.2.1), which keeps most of them alive")
+    return (f"{dead} of {n_hidden} hidden units are dead (never among the k largest in the "
+            f"last epoch); {fix}.")
 
 
 def run(args):
@@ -123,6 +176,9 @@ def run(args):
     with user_input(f"--out {args.out}"):
         model.save(args.out)
     last = model.history_[-1] if model.history_ else {}
+    warning = dead_units_warning(last.get("dead_units"), args.hidden, args.recipe)
+    if warning:
+        print(f"ksparse: warning: {warning}", file=sys.stderr)
     print(f"model: {args.out}")
     if "loss" in last:
         dead = last.get("dead_units")

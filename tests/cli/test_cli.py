@@ -265,6 +265,9 @@ def test_theorem_finds_no_counterexample(tmp_path, capsys):
     assert summary["mu"] == pytest.approx(0.25) and summary["k<="] == 2
     assert summary["holds"] == 200 and summary["holds&failed"] == 0
     assert summary["outside"] == 200 and out.read_bytes()[:4] == b"\x89PNG"
+    assert summary["figure"] == str(out)
+    assert main(["theorem", "--n", "16", "--signals", "20", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"figure: {out}"
     assert main(["theorem", "--dictionary", "gaussian", "--n", "8", "--atoms", "12",
                  "--signals", "50"]) == 0
     assert "gaussian" in capsys.readouterr().out
@@ -284,3 +287,54 @@ def test_demo_writes_figure_and_model(tmp_path, capsys):
     model = ksparse.load(model_path)
     assert model.W_.shape == (64, 32) and model.k == 4
     assert len(model.history_) == 2 and np.isfinite(model.history_[-1]["loss"])
+
+
+# ------------------------------------------------------------------- recipes
+
+def _recipe_args(*extra):
+    from ksparse.cli import _build_parser
+
+    return _build_parser().parse_args(["train", "x.npy", *extra])
+
+
+@pytest.mark.parametrize("recipe, expected", [
+    ("paper", dict(k_start=100, learning_rate=0.01, lr_end=None, optimizer="momentum",
+                   center=False)),
+    ("centred", dict(k_start=100, learning_rate=0.01, lr_end=0.001, optimizer="momentum",
+                     center=True)),
+    ("adam", dict(k_start=100, learning_rate=0.001, lr_end=0.0001, optimizer="adam",
+                  center=True)),
+])
+def test_each_recipe_sets_its_hyperparameters(recipe, expected):
+    from ksparse.cli._train import recipe_values
+
+    values = recipe_values(_recipe_args("--recipe", recipe))
+    assert {name: values[name] for name in expected} == expected
+
+
+def test_the_default_recipe_is_adam_and_options_override_it():
+    from ksparse.cli._train import recipe_values
+
+    assert recipe_values(_recipe_args())["optimizer"] == "adam"
+    values = recipe_values(_recipe_args("--no-center", "--k-start", "30", "--learning-rate",
+                                        "0.5", "--hidden", "40", "--k", "10"))
+    assert values["center"] is False and values["k_start"] == 30
+    assert values["learning_rate"] == 0.5 and values["lr_end"] == 0.0001
+    # 4k is capped at --hidden, and no schedule is left when 4k cannot exceed k.
+    assert recipe_values(_recipe_args("--hidden", "30", "--k", "10"))["k_start"] == 30
+    assert recipe_values(_recipe_args("--hidden", "10", "--k", "10"))["k_start"] is None
+
+
+def test_the_readme_train_command_at_its_defaults_leaves_few_dead_units(tmp_path, capsys):
+    # The README's `ksparse train mnist --hidden 1000 --k 25`, on MNIST-like glyph digits.
+    from ksparse.classroom import make_glyph_digits
+
+    X, _ = make_glyph_digits(600, random_state=0)
+    np.save(tmp_path / "digits.npy", X)
+    out = tmp_path / "model.npz"
+    assert main(["train", str(tmp_path / "digits.npy"), "--hidden", "1000", "--k", "25",
+                 "--seed", "0", "--quiet", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    dead = ksparse.load(out).history_[-1]["dead_units"]
+    assert dead < 50, f"{dead} of 1000 units dead"  # under 5 %
+    assert captured.err == ""  # no dead-units warning

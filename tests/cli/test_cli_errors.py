@@ -4,6 +4,7 @@ Each case runs ``main([...])`` in-process on tiny files made here; dataset
 cases use an empty folder with ``--no-download`` (nothing touches the network).
 """
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,6 +76,10 @@ ERROR_CASES = [
     (["coherence", "one_atom.npy"], "at least 2 columns"),
     (["coherence", "zero_atom.npy"], "atom (column) 1 is zero"),
     (["theorem", "--n", "12"], "power of two"),
+    (["theorem", "--signals", "0"], "argument --signals: must be an integer >= 1"),
+    (["train", "X", "--out", "model.txt"], "--out model.txt must end in .npz"),
+    (["coherence", "missing.npz"], "MODEL_OR_MATRIX"),
+    (["train", "mnist", "--data-dir", "empty_dir", "--no-download"], "pass --data-dir DIR"),
     (["theorem", "--dictionary", "fourier"], "--dictionary must be one of"),
     (["demo", "--hidden", "0"], "argument --hidden"),
     (["demo", "--hidden", "8", "--k", "9"], "--k 9 exceeds --hidden 8"),
@@ -131,3 +136,50 @@ def test_failed_write_leaves_the_old_file(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         write_atomically(path, half_then_fail)
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["out.npy"]
+
+
+def test_a_missing_split_names_the_splits_there_are():
+    from ksparse.cli._common import UserError
+    from ksparse.cli._data import Data
+
+    X = np.zeros((4, 3))
+    data = Data("patches", train=(X, None), val=(X, None))
+    with pytest.raises(UserError, match=r"no test split; use --split train or --split val\."):
+        data.split("test")
+
+
+def test_the_gpu_hint_gives_the_readmes_install_command():
+    from ksparse.backend import _GPU_HINT
+
+    root = next(p for p in Path(__file__).resolve().parents if (p / "README.rst").exists())
+    readme = (root / "README.rst").read_text(encoding="utf-8")
+    assert 'python -m pip install ".[gpu]"' in _GPU_HINT
+    assert 'python -m pip install ".[gpu]"' in readme
+
+
+@pytest.mark.parametrize("dead, warned", [(None, False), (0, False), (20, False), (21, True),
+                                          (100, True)])
+@pytest.mark.parametrize("recipe, fix", [("paper", "--recipe adam"),
+                                         ("centred", "--recipe adam"),
+                                         ("adam", "--epochs")])
+def test_dead_units_warning_only_above_a_fifth(dead, warned, recipe, fix):
+    from ksparse.cli._train import dead_units_warning
+
+    line = dead_units_warning(dead, 100, recipe)
+    assert (line is not None) == warned
+    if warned:
+        assert line.startswith(f"{dead} of 100 hidden units are dead")
+        assert fix in line and "\n" not in line
+
+
+def test_training_that_leaves_most_units_dead_says_so_in_one_line(tmp_path, capsys):
+    # Rows with a large shared mean and the paper's recipe on raw inputs:
+    # a few units win every row.
+    X = (5 + np.random.default_rng(0).random((64, 6))).astype(np.float32)
+    np.save(tmp_path / "x.npy", X)
+    assert main(["train", str(tmp_path / "x.npy"), "--hidden", "40", "--k", "1", "--epochs",
+                 "1", "--seed", "0", "--quiet", "--recipe", "paper",
+                 "--out", str(tmp_path / "m.npz")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("ksparse: warning: ")
+    assert "--recipe adam" in err[0]
