@@ -258,7 +258,9 @@ def test_unit_norm_decoder_and_projected_gradient(rng):
     np.testing.assert_allclose((params["W"] * grads["W"]).sum(axis=0), 0.0, atol=1e-12)
     raw = topk_recipe_loss_and_grads(params, X[:16], 2, model._dead(np), 4, 1 / 32)[1]["W"]
     assert np.abs((params["W"] * raw).sum(axis=0)).max() > 1e-6  # there was something to remove
-    assert 0.0 <= model.fraction_of_variance_unexplained(X) < 1.0
+    X_hat = model.reconstruct(X)  # the FVU by hand: error over the spread around the mean
+    expected = ((X_hat - X) ** 2).sum() / ((X - X.mean(axis=0)) ** 2).sum()
+    assert model.fraction_of_variance_unexplained(X) == pytest.approx(expected, rel=1e-12)
     assert "dead_fraction" in model.history_[-1]
 
 
