@@ -183,3 +183,15 @@ def test_dead_units_fix_fails_a_model_that_has_not_learned(learning_rate):
                                                        learning_rate=learning_rate))
     assert not result.passed
     assert "worse than their mean image" in result.message, result.message
+
+
+@pytest.mark.parametrize("check, right", [
+    (ex.check_b_prime_gradient, grad_right),
+    (ex.check_pre_bias_gradient, grad_pre_bias_right),
+    (ex.check_alpha_k_encoding, alpha_right),
+])
+def test_float_answers_are_compared_to_a_millionth(check, right):
+    # Round-off passes; an error of one part in ten thousand (a constant slightly off) does not.
+    assert check(lambda *a: right(*a) * (1 + 1e-9)).passed
+    result = check(lambda *a: right(*a) * (1 + 1e-4))
+    assert not result.passed and "differs from the reference" in result.message
