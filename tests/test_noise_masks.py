@@ -9,8 +9,12 @@ import pytest
 
 import ksparse.models.dense
 import ksparse.models.k_sparse
-from ksparse import (DenoisingAutoencoder, DropoutAutoencoder, KSparseAutoencoder,
-                     ReLUAutoencoder)
+from ksparse import (
+    DenoisingAutoencoder,
+    DropoutAutoencoder,
+    KSparseAutoencoder,
+    ReLUAutoencoder,
+)
 from ksparse.nn.dropout import dropout_mask
 
 N_ROWS, BATCH, EPOCHS = 24, 8, 2  # 3 steps an epoch, 6 in all
