@@ -67,7 +67,7 @@ def test_dense_dead_units_are_units_zero_on_every_example_of_the_epoch():
     fires = (X @ W0 + B0) > 0  # (12, 5)
     assert fires.sum(axis=0).tolist() == [12, 0, 6, 0, 1]
     model = _Rigged(n_hidden=5, epochs=4, batch_size=4, learning_rate=1e-9, momentum=0.0,
-                    random_state=0, verbose=False).fit(X)
+                    random_state=0).fit(X)
     # Row 0 sits in one minibatch of three: the count covers the whole epoch, not a step.
     assert [h["dead_units"] for h in model.history_] == [2, 2, 2, 2]
 
@@ -75,7 +75,7 @@ def test_dense_dead_units_are_units_zero_on_every_example_of_the_epoch():
 def test_dense_dead_units_are_counted_afresh_in_each_pass():
     X = rigged_data()
     model = _Rigged(n_hidden=5, epochs=1, batch_size=4, learning_rate=1e-9, momentum=0.0,
-                    random_state=0, verbose=False)
+                    random_state=0)
     model.partial_fit(X).partial_fit(X[1:]).partial_fit(X)
     # Without row 0, unit 4 is zero on every example of the second pass.
     assert [h["dead_units"] for h in model.history_] == [2, 3, 2]
@@ -98,7 +98,7 @@ def test_kl_model_history_loss_is_mse_per_pixel_plus_lambda_times_kl(activation)
     X = np.random.default_rng(5).random((10, 6))  # (10, 6): one minibatch, one step
     settings = dict(n_hidden=4, activation=activation, sparsity_target=0.2,
                     sparsity_weight=0.7, init_std=0.5, epochs=1, batch_size=10,
-                    random_state=0, verbose=False)
+                    random_state=0)
     # The initial parameters: the same seed, a step far below one ulp of any of them.
     start = KLSparseAutoencoder(**settings, learning_rate=1e-300).fit(X)
     params = {"W": start.W_, "P": start.P_, "b": start.b_ * 0, "b_prime": start.b_prime_ * 0}
@@ -123,7 +123,7 @@ def timed_job(clock, durations, dead):
 
 def test_the_wall_time_of_a_row_over_seeds_is_the_sum_of_its_seeds(tmp_path):
     clock = [1000.0]  # a fake clock, moved only by the jobs
-    ctx = Context(str(tmp_path), verbose=False, seeds=3)
+    ctx = Context(str(tmp_path), seeds=3)
     (row,) = run_rows(ctx, [("t/a", timed_job(clock, [120.0, 180.0, 300.0], [4, 5, 9]), True)])
     assert row["seconds"] == 600.0 and row["dead_units"] == 6.0 and row["n_seeds"] == 3
     assert ctx.results["seeds/t/a"]["seconds"] == [120.0, 180.0, 300.0]
@@ -132,6 +132,6 @@ def test_the_wall_time_of_a_row_over_seeds_is_the_sum_of_its_seeds(tmp_path):
 
 def test_a_row_with_an_untimed_seed_has_no_wall_time(tmp_path):
     clock = [0.0]
-    ctx = Context(str(tmp_path), verbose=False, seeds=2)
+    ctx = Context(str(tmp_path), seeds=2)
     (row,) = run_rows(ctx, [("t/b", timed_job(clock, [50.0, None], [3, None]), True)])
     assert row["seconds"] is None and row["dead_units"] is None

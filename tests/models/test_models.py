@@ -191,7 +191,7 @@ def test_topk_without_pre_bias_encodes_x_itself_as_its_encoder_layer_says():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((256, 6)) + 3  # a large shared mean: x − b′ and x differ a lot
     model = TopKAutoencoder(n_hidden=8, k=2, pre_bias=False, epochs=20, batch_size=32,
-                            random_state=0, verbose=False).fit(X)
+                            random_state=0).fit(X)
     layer = model.encoder_layer()
     assert layer.centre is None
     z = X @ layer.W + layer.b  # (256, 8): what the exported layer computes

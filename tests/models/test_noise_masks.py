@@ -44,7 +44,7 @@ def recorded_masks(monkeypatch, name, random_state=0):
     monkeypatch.setattr(module, "dropout_mask", spy)
     X = np.random.default_rng(7).standard_normal((N_ROWS, 4))
     model = template.__class__(**template.get_params())
-    model.set_params(epochs=EPOCHS, batch_size=BATCH, random_state=random_state, verbose=False)
+    model.set_params(epochs=EPOCHS, batch_size=BATCH, random_state=random_state)
     model.fit(X)
     assert [(shape, rate) for shape, rate, _ in drawn] == per_step * N_STEPS
     n = len(per_step)

@@ -65,8 +65,7 @@ class _Data:
 def alpha_case(rng, monkeypatch):
     """choose_alpha with score_features replaced: validation prefers α = 2, test α = 1."""
     data = _Data(rng)
-    model = KSparseAutoencoder(n_hidden=12, k=2, epochs=1, batch_size=20, random_state=0,
-                               verbose=False).fit(data.train[0])
+    model = KSparseAutoencoder(n_hidden=12, k=2, epochs=1, batch_size=20, random_state=0).fit(data.train[0])
     table = {2: (0.30, 0.10), 4: (0.20, 0.40), 6: (0.20, 0.05)}  # n_active: (val, test)
     seen = []
 

@@ -23,8 +23,7 @@ def binary_data(n=24, n_features=6):
 @pytest.mark.parametrize("persistent", [False, True])
 def test_rbm_weight_decay_adds_exactly_lambda_W_to_the_W_gradient(persistent):
     V = binary_data()
-    model = RBM(n_hidden=5, persistent=persistent, epochs=1, batch_size=8, random_state=0,
-                verbose=False).fit(V)
+    model = RBM(n_hidden=5, persistent=persistent, epochs=1, batch_size=8, random_state=0).fit(V)
     params = {"W": model.W_ + 0.3, "b": model.b_, "b_prime": model.b_prime_}  # W far from 0
 
     def step(decay):
@@ -43,7 +42,7 @@ def test_rbm_weight_decay_adds_exactly_lambda_W_to_the_W_gradient(persistent):
 def test_one_rbm_step_with_weight_decay_shrinks_W_by_eta_lambda_W():
     V = binary_data(n=8)
     settings = dict(n_hidden=5, epochs=1, batch_size=8, momentum=0.0, learning_rate=0.5,
-                    init_std=0.5, random_state=0, verbose=False)
+                    init_std=0.5, random_state=0)
     start = RBM(**dict(settings, learning_rate=1e-300)).fit(V).W_  # the initial W, unmoved
     plain = RBM(**settings).fit(V).W_
     decayed = RBM(**settings, weight_decay=0.25).fit(V).W_
@@ -67,8 +66,7 @@ def record_chains(monkeypatch):
 
 def test_the_persistent_chain_moves_and_the_next_step_starts_where_it_ended(monkeypatch):
     calls = record_chains(monkeypatch)
-    model = RBM(n_hidden=5, persistent=True, epochs=3, batch_size=8, random_state=0,
-                verbose=False)
+    model = RBM(n_hidden=5, persistent=True, epochs=3, batch_size=8, random_state=0)
     model.fit(binary_data())
     assert len(calls) == 9
     for (_, start, end), (_, next_start, _) in zip(calls, calls[1:]):
@@ -81,7 +79,7 @@ def test_the_persistent_chain_moves_and_the_next_step_starts_where_it_ended(monk
 
 def test_without_persistence_every_chain_starts_at_its_minibatch(monkeypatch):
     calls = record_chains(monkeypatch)
-    RBM(n_hidden=5, epochs=2, batch_size=8, random_state=0, verbose=False).fit(binary_data())
+    RBM(n_hidden=5, epochs=2, batch_size=8, random_state=0).fit(binary_data())
     assert len(calls) == 6
     for V, start, end in calls:
         assert np.array_equal(start, V) and not np.array_equal(end, V)
@@ -109,7 +107,7 @@ def test_topk_idle_counters_count_idle_steps_and_reset_when_a_latent_fires(monke
     monkeypatch.setattr(TopKAutoencoder, "_after_step", after_step)
     X = np.random.default_rng(0).standard_normal((40, 6))
     model = TopKAutoencoder(n_hidden=12, k=1, dead_steps=3, epochs=3, batch_size=4,
-                            random_state=0, verbose=False).fit(X)
+                            random_state=0).fit(X)
     assert len(record) == 30 and np.array_equal(record[0]["before"], np.zeros(12))
     for r, following in zip(record, record[1:] + [None]):
         expected = np.where(r["fired"], 0, r["before"] + 1)
@@ -143,8 +141,7 @@ def test_partial_fit_after_a_scheduled_fit_continues_the_step_counter(monkeypatc
     monkeypatch.setattr(MomentumSGD, "step", optimizer_step)
     X = np.random.default_rng(1).standard_normal((24, 5))
     model = KSparseAutoencoder(n_hidden=16, k=2, k_start=14, learning_rate=0.3, lr_end=0.05,
-                               total_steps=total_steps, epochs=2, batch_size=8, random_state=0,
-                               verbose=False)
+                               total_steps=total_steps, epochs=2, batch_size=8, random_state=0)
     model.fit(X).partial_fit(X)
     steps = np.arange(9)  # 6 steps of fit, then 3 of partial_fit
     if total_steps is None:  # 6 steps: k falls over 3, η over 5, then both hold
@@ -175,8 +172,7 @@ def test_each_dask_epoch_visits_every_block_once_in_a_new_random_order(monkeypat
     monkeypatch.setattr(dask_arrays, "pass_steps", spy)
     sizes = (5, 6, 7, 8, 9)  # a block is known by its size
     X = np.random.default_rng(2).standard_normal((sum(sizes), 3))
-    model = KSparseAutoencoder(n_hidden=4, k=1, epochs=4, batch_size=4, random_state=0,
-                               verbose=False)
+    model = KSparseAutoencoder(n_hidden=4, k=1, epochs=4, batch_size=4, random_state=0)
     model.fit(da.from_array(X, chunks=(sizes, (3,))))
     epochs = [[v for v in visits if v[0] == e] for e in range(4)]
     block_orders = [tuple(size for _, size, _ in epoch) for epoch in epochs]
