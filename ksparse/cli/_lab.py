@@ -65,6 +65,7 @@ def add_parsers(sub):
     _add_model_options(p)
     p.add_argument("--out", default=None, metavar="FIG.png", help="also draw the comparison")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars while training")
     p.set_defaults(run=run_lab)
 
 
@@ -113,7 +114,8 @@ def run_lab(args):
     except ValueError as exc:  # a coherence the decorrelation did not reach
         raise UserError(f"--coherence: {exc}") from exc
     models = {name: make_model(name, n_latents=latents, k=args.active, epochs=args.epochs,
-                               random_state=args.seed) for name in args.models}
+                               random_state=args.seed, verbose=not args.quiet)
+              for name in args.models}
     result = compare(models, truth, holdout=args.holdout)
     _print(args, truth, result)
     if args.out is not None:

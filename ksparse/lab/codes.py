@@ -22,7 +22,8 @@ import numpy as np
 import scipy.sparse
 import scipy.special
 
-from ..validation import check_int, check_random_state, check_real
+from ..validation import check_int, check_real
+from ._stream import lab_stream
 
 _CHUNK = 4096  # rows drawn at a time: the scores of a chunk are (4096, n_atoms)
 
@@ -87,7 +88,7 @@ def make_codes(n_samples, n_atoms, *, active=None, frequencies=None, coefficient
     low, high = _check_coefficients(coefficients)
     rho = check_real(correlation, "correlation", 0.0, 1.0, high_open=True)
     group_size = check_int(group_size, "group_size", 1)
-    rng = check_random_state(random_state)
+    rng = lab_stream(random_state)
     blocks = []
     for start in range(0, n_samples, _CHUNK):
         rows = min(_CHUNK, n_samples - start)

@@ -16,7 +16,8 @@ then the noise.
 """
 __all__ = ["make_sparse_data", "make_superposition"]
 
-from ..validation import check_int, check_random_state, check_real
+from ..validation import check_real
+from ._stream import lab_stream
 from .codes import make_codes
 from .dictionary import make_dictionary
 from .truth import GroundTruth
@@ -57,7 +58,7 @@ def make_sparse_data(n_samples=10000, n_features=32, n_atoms=64, *, active=5, fr
         ``X`` (n_samples, n_features), ``dictionary`` (n_features, n_atoms),
         ``codes`` (n_samples, n_atoms) CSR.
     """
-    rng = check_random_state(random_state)
+    rng = lab_stream(random_state)
     D = make_dictionary(n_features, n_atoms, coherence=coherence, random_state=rng)
     C = make_codes(n_samples, n_atoms, active=None if frequencies is not None else active,
                    frequencies=frequencies, coefficients=coefficients, correlation=correlation,
@@ -91,7 +92,7 @@ def make_superposition(n_samples=10000, n_features=20, n_atoms=80, *, sparsity=0
         values are ``codes``; on average (1 − S)·n_atoms are present per row.
     """
     sparsity = check_real(sparsity, "sparsity", 0.0, 1.0, high_open=True)
-    rng = check_random_state(random_state)
+    rng = lab_stream(random_state)
     D = make_dictionary(n_features, n_atoms, random_state=rng)
     C = make_codes(n_samples, n_atoms, frequencies=1.0 - sparsity, coefficients=(0.0, 1.0),
                    random_state=rng)
@@ -103,7 +104,6 @@ def make_superposition(n_samples=10000, n_features=20, n_atoms=80, *, sparsity=0
 def _with_noise(D, C, noise, rng, info):
     """The GroundTruth of X = C Dᵀ + noise (the noise drawn last)."""
     noise = check_real(noise, "noise", 0.0)
-    check_int(C.shape[0], "n_samples", 1)
     X = C @ D.T  # (n_samples, n_features), dense: sparse @ dense
     if noise:
         X = X + noise * rng.standard_normal(X.shape)

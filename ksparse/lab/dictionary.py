@@ -24,7 +24,8 @@ import numpy as np
 
 from ..theory.coherence import mutual_coherence
 from ..theory.dictionaries import gaussian_dictionary
-from ..validation import check_int, check_random_state, check_real
+from ..validation import check_int, check_real
+from ._stream import lab_stream
 
 _TOLERANCE = 1e-3  # how close to the target μ counts as reached
 
@@ -64,7 +65,7 @@ def make_dictionary(n_features, n_atoms, *, coherence=None, max_iter=2000, rando
     """
     n_features = check_int(n_features, "n_features", 1)
     n_atoms = check_int(n_atoms, "n_atoms", 2)
-    rng = check_random_state(random_state)
+    rng = lab_stream(random_state)
     D = np.asarray(gaussian_dictionary(n_features, n_atoms, random_state=rng, xp=np))
     if coherence is None:
         return D

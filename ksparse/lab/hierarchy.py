@@ -17,7 +17,8 @@ __all__ = ["make_hierarchical_data"]
 import numpy as np
 import scipy.sparse
 
-from ..validation import check_int, check_random_state, check_real
+from ..validation import check_int, check_real
+from ._stream import lab_stream
 from .codes import make_codes
 from .data import _with_noise
 from .dictionary import make_dictionary
@@ -54,7 +55,7 @@ def make_hierarchical_data(n_samples=10000, n_features=32, *, n_parents=8, n_chi
     n_children = check_int(n_children, "n_children", 1)
     q = check_real(child_probability, "child_probability", 0.0, 1.0)
     n_atoms = n_parents * (1 + n_children)
-    rng = check_random_state(random_state)
+    rng = lab_stream(random_state)
     D = make_dictionary(n_features, n_atoms, coherence=coherence, random_state=rng)
     P = make_codes(n_samples, n_parents, active=active, coefficients=coefficients,
                    random_state=rng)  # (n_samples, n_parents)

@@ -19,7 +19,7 @@ PRESETS = ("ksparse-schedule", "topk", "ksparse")
 
 
 def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=1e-3,
-               random_state=0):
+               random_state=0, verbose=False):
     """An unfitted model of a preset.
 
     Parameters
@@ -33,14 +33,15 @@ def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=1
     learning_rate : float, default 0.001
         Adam's step size.
     random_state : None, int or numpy.random.Generator, default 0
+    verbose : bool, default False
+        Show the model's progress bar while it trains.
 
     Returns
     -------
     model : KSparseAutoencoder or TopKAutoencoder
-        Quiet (``verbose=False``).
     """
     common = dict(n_hidden=n_latents, k=k, epochs=epochs, batch_size=batch_size,
-                  learning_rate=learning_rate, random_state=random_state, verbose=False)
+                  learning_rate=learning_rate, random_state=random_state, verbose=verbose)
     if name == "topk":
         return TopKAutoencoder(**common)
     if name not in PRESETS:

@@ -7,7 +7,8 @@ from _cli_helpers import offline  # noqa: F401 (fixture: no network)
 
 from ksparse.cli import main
 
-TINY = ["--atoms", "12", "--dims", "8", "--active", "2", "--rows", "300", "--epochs", "1"]
+TINY = ["--atoms", "12", "--dims", "8", "--active", "2", "--rows", "300", "--epochs", "1",
+        "--quiet"]
 
 
 def test_lab_prints_one_row_per_model_and_draws_the_figure(tmp_path, capsys):

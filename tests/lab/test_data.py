@@ -97,3 +97,10 @@ def test_superposition_has_more_features_than_dimensions_at_the_given_sparsity()
     assert t.X.shape == (5000, 10) and t.n_atoms == 50
     assert _active(t).sum(axis=1).mean() == pytest.approx(5.0, rel=0.05)
     assert 0 < t.codes.data.min() and t.codes.data.max() <= 1
+
+
+def test_data_seeded_like_a_model_does_not_hand_it_the_answer():
+    # A model seeded with 0 starts from default_rng(0).standard_normal((n_features, n_hidden)).
+    truth = make_sparse_data(100, 16, 32, random_state=0)
+    start = np.random.default_rng(0).standard_normal((16, 32))
+    assert np.abs((truth.dictionary.T @ start) / np.linalg.norm(start, axis=0)).max() < 0.9
