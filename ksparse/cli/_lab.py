@@ -18,6 +18,7 @@ from ._common import (
     check_output,
     fraction,
     nonnegative_int,
+    positive_float,
     positive_int,
     write_atomically,
 )
@@ -80,6 +81,8 @@ def _add_model_options(p):
     m.add_argument("--latents", type=positive_int, default=None,
                    help="hidden units of every model (default: --atoms)")
     m.add_argument("--epochs", type=positive_int, default=10, help="passes (default 10)")
+    m.add_argument("--learning-rate", type=positive_float, default=0.003,
+                   help="Adam's step size for every model (default 0.003)")
     m.add_argument("--holdout", type=fraction, default=0.2,
                    help="share of rows kept for the report (default 0.2)")
 
@@ -114,7 +117,8 @@ def run_lab(args):
     except ValueError as exc:  # a coherence the decorrelation did not reach
         raise UserError(f"--coherence: {exc}") from exc
     models = {name: make_model(name, n_latents=latents, k=args.active, epochs=args.epochs,
-                               random_state=args.seed, verbose=not args.quiet)
+                               learning_rate=args.learning_rate, random_state=args.seed,
+                               verbose=not args.quiet)
               for name in args.models}
     result = compare(models, truth, holdout=args.holdout)
     _print(args, truth, result)

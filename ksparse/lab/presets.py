@@ -18,7 +18,7 @@ from ..models import KSparseAutoencoder, TopKAutoencoder
 PRESETS = ("ksparse-schedule", "topk", "ksparse")
 
 
-def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=1e-3,
+def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=3e-3,
                random_state=0, verbose=False):
     """An unfitted model of a preset.
 
@@ -30,9 +30,12 @@ def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=1
     k : int
         Units kept per row.
     epochs, batch_size : int, default 10, 256
-    learning_rate : float, default 0.001
-        Adam's step size.
+    learning_rate : float, default 0.003
+        Adam's step size; of 0.001, 0.003 and 0.01, the best for all three
+        presets on ``ksparse lab``'s default data (10 epochs).
     random_state : None, int or numpy.random.Generator, default 0
+        The data of :mod:`ksparse.lab` never share a model's stream, so the
+        same integer seed may serve both.
     verbose : bool, default False
         Show the model's progress bar while it trains.
 
