@@ -86,7 +86,7 @@ def compare(models, truth, *, holdout=0.2, threshold=0.99):
         Share of the rows (the last ones) kept out of training and used for
         the reports; 0 evaluates on the training rows.
     threshold : float, default 0.99
-        |cos| at which a true atom counts as recovered.
+        ``|cos|`` at which a true atom counts as recovered.
 
     Returns
     -------

@@ -2,12 +2,12 @@
 
 The atoms start as i.i.d. Gaussian directions
 (:func:`ksparse.theory.dictionaries.gaussian_dictionary`); with more atoms
-than dimensions their coherence μ (the largest |cosine| between two atoms,
+than dimensions their coherence μ (the largest ``|cosine|`` between two atoms,
 :func:`ksparse.theory.coherence.mutual_coherence`) is random and often large.
 :func:`make_dictionary` can then push μ to a target:
 
-* down, by gradient steps on ¼ Σ_{i≠j} max(|⟨d_i, d_j⟩| − μ*, 0)², which move
-  only the atoms of the pairs that are too close, each followed by
+* down, by gradient steps on ¼ Σ max(``|⟨d_i, d_j⟩|`` − μ*, 0)² over the pairs
+  i ≠ j, which move only the atoms of the pairs that are too close, each followed by
   renormalising the atoms — the gradient is D E, E the Gram matrix's excess
   over μ* (signed, zero diagonal);
 * up, by turning one atom of the closest pair towards the other until their
@@ -80,7 +80,7 @@ def make_dictionary(n_features, n_atoms, *, coherence=None, max_iter=2000, rando
 
 
 def _bend_closest_pair(D, target):
-    """Turn one atom of the most coherent pair towards the other until |cos| = target."""
+    """Turn one atom of the most coherent pair towards the other until ``|cos|`` = target."""
     G = np.abs(D.T @ D)  # (n_atoms, n_atoms)
     np.fill_diagonal(G, -1.0)
     i, j = np.unravel_index(np.argmax(G), G.shape)
@@ -93,7 +93,7 @@ def _bend_closest_pair(D, target):
 
 
 def _decorrelate(D, target, max_iter, rate=0.5):
-    """Gradient steps that pull every pair with |cos| > target back to it."""
+    """Gradient steps that pull every pair with ``|cos|`` > target back to it."""
     for _ in range(max_iter):
         G = D.T @ D  # (n_atoms, n_atoms)
         np.fill_diagonal(G, 0.0)

@@ -2,13 +2,13 @@
 
 A learned dictionary recovers a true one up to the order, scale and sign of
 its atoms, so atoms are compared by the absolute cosine of the angle between
-them, |cos(d_i, d̂_j)|, which none of the three changes. From the matrix of
+them, ``|cos(d_i, d̂_j)|``, which none of the three changes. From the matrix of
 these cosines:
 
 * :func:`features_recovered` — the share of true atoms whose best learned
   atom reaches a threshold (0.99: about 8° apart);
 * :func:`match` and :func:`mean_matched_cosine` — the one-to-one assignment of
-  learned atoms to true atoms of largest total |cos|
+  learned atoms to true atoms of largest total ``|cos|``
   (``scipy.optimize.linear_sum_assignment``, the Hungarian method) and its
   mean, the *mean correlation coefficient* (MCC) of the identifiability
   literature;
@@ -36,7 +36,7 @@ def _unit_columns(D, name):
 
 
 def cosine_matrix(D_true, D_learned):
-    """|cos| between every true atom and every learned atom.
+    """``|cos|`` between every true atom and every learned atom.
 
     Parameters
     ----------
@@ -56,7 +56,7 @@ def cosine_matrix(D_true, D_learned):
 
 
 def features_recovered(cos, threshold=THRESHOLD):
-    """Share of true atoms whose best learned atom has |cos| >= threshold.
+    """Share of true atoms whose best learned atom has ``|cos|`` >= threshold.
 
     Parameters
     ----------
@@ -74,7 +74,7 @@ def features_recovered(cos, threshold=THRESHOLD):
 
 
 def match(cos):
-    """The one-to-one assignment of largest total |cos| (the Hungarian method).
+    """The one-to-one assignment of largest total ``|cos|`` (the Hungarian method).
 
     Parameters
     ----------
@@ -91,7 +91,7 @@ def match(cos):
 
 
 def mean_matched_cosine(cos):
-    """MCC: the mean |cos| of the Hungarian matching, over all true atoms.
+    """MCC: the mean ``|cos|`` of the Hungarian matching, over all true atoms.
 
     Parameters
     ----------
@@ -111,7 +111,7 @@ def mean_matched_cosine(cos):
 def uniqueness(cos, threshold=THRESHOLD):
     """Share of the matching learned latents that match distinct true atoms.
 
-    A latent *matches* when its best |cos| with a true atom reaches the
+    A latent *matches* when its best ``|cos|`` with a true atom reaches the
     threshold; the result is the number of distinct true atoms so matched
     over the number of matching latents.
 

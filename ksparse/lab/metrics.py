@@ -112,13 +112,13 @@ def shrinkage(H, C, D_true, D_learned, atoms, latents, threshold=0.99):
     D_true : array, shape (n_features, n_atoms)
     D_learned : array, shape (n_features, n_latents)
     atoms, latents : int arrays, shape (n_pairs,)
-        The matched pairs; only those with |cos| >= threshold count.
+        The matched pairs; only those with ``|cos|`` >= threshold count.
     threshold : float, default 0.99
 
     Returns
     -------
     ratio : float
-        Σ h_j ‖d̂_j‖ sign(⟨d_i, d̂_j⟩) sign(c_i) / Σ |c_i| over the counted
+        Σ h_j ‖d̂_j‖ sign(⟨d_i, d̂_j⟩) sign(c_i) / Σ ``|c_i|`` over the counted
         pairs and the rows where both codes are non-zero: 1 without
         shrinkage; NaN when nothing is counted.
     """

@@ -1,6 +1,6 @@
 """The laboratory's figure: how close each model's atoms come to the true ones.
 
-Left, for every model, the best |cos| of each true atom with any learned
+Left, for every model, the best ``|cos|`` of each true atom with any learned
 atom, sorted from worst to best, with the recovery threshold as a line: a
 model that recovers every feature stays above it across the whole width.
 Right, features recovered beside FVU for each model, so that good

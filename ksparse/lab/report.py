@@ -30,9 +30,9 @@ class LabReport:
     Attributes
     ----------
     features_recovered : float
-        Share of true atoms with a learned atom at |cos| >= threshold.
+        Share of true atoms with a learned atom at ``|cos|`` >= threshold.
     mcc : float
-        Mean |cos| of the Hungarian matching (over the true atoms).
+        Mean ``|cos|`` of the Hungarian matching (over the true atoms).
     precision, recall, f1 : float
         Means over the matched pairs of the firing scores (NaN entries left out).
     uniqueness : float
@@ -45,7 +45,7 @@ class LabReport:
         Measured on the evaluation rows.
     threshold : float
     best_cosine : ndarray, shape (n_atoms,)
-        Best |cos| of every true atom with any learned atom.
+        Best ``|cos|`` of every true atom with any learned atom.
     """
 
     features_recovered: float
@@ -103,7 +103,7 @@ def evaluate(model, truth, *, threshold=matching.THRESHOLD):
     truth : GroundTruth
         The rows to evaluate on (``truth.X``) and what made them.
     threshold : float, default 0.99
-        |cos| at which a true atom counts as recovered.
+        ``|cos|`` at which a true atom counts as recovered.
 
     Returns
     -------
