@@ -7,7 +7,7 @@ recipe (:mod:`ksparse.models`) share its API;
 
 Every sub-package is an attribute of the package: ``import ksparse`` loads
 only what the estimators need, and the others (``ksparse.datasets``,
-``ksparse.plotting``, ``ksparse.theory``, ...) are imported on first access,
+``ksparse.plotting``, ``ksparse.theory``, ``ksparse.lab``, ...) are imported on first access,
 so that matplotlib or dask load only when asked for.
 """
 import importlib as _importlib
@@ -50,8 +50,8 @@ __all__ = [
 # Every sub-package and module (loaded or not) that __getattr__ imports on first access.
 _SUBMODULES = (
     "backend", "base", "classify", "classroom", "cli", "datasets", "exercises", "fast",
-    "finetune", "hyperparameters", "inputs", "io", "models", "nn", "plotting", "reproduce",
-    "theory", "training", "validation",
+    "finetune", "hyperparameters", "inputs", "io", "lab", "models", "nn", "plotting",
+    "reproduce", "theory", "training", "validation",
 )
 
 

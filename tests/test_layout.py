@@ -35,7 +35,7 @@ FLOORS = (
     ("base",),  # the estimator base
     ("models", "classify"),  # the estimators
     ("finetune", "theory", "datasets", "plotting"),
-    ("exercises", "classroom", "reproduce"),
+    ("exercises", "classroom", "reproduce", "lab"),
     ("cli",),
     ("__init__", "__main__"),  # the package's own face
 )

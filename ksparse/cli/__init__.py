@@ -8,7 +8,8 @@
 ``theorem``    Monte Carlo check of Theorem 3.1 (§3.3);
 ``info``       versions, backend, GPU, and where the datasets were found;
 ``demo``       filters from natural-image patches, offline, in about a minute;
-``reproduce``  the paper's tables and figures next to ours.
+``reproduce``  the paper's tables and figures next to ours;
+``lab``        train models on data with known features: which recovers them.
 
 A user error (bad option value, unreadable file, data that does not fit the
 model, missing dataset) ends with one line ``ksparse: error: ...`` on stderr
@@ -21,7 +22,7 @@ import sys
 
 from ._common import UserError, one_line
 
-_COMMANDS = ("_train", "_encode", "_evaluate", "_plot", "_theory", "_info", "_demo")
+_COMMANDS = ("_train", "_encode", "_evaluate", "_plot", "_theory", "_info", "_demo", "_lab")
 
 
 class _Parser(argparse.ArgumentParser):

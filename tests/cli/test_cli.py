@@ -34,7 +34,7 @@ def load_X(files):
 # ------------------------------------------------------------------ help, info
 
 COMMANDS = ("train", "encode", "evaluate", "plot", "coherence", "theorem", "info", "demo",
-            "reproduce")
+            "reproduce", "lab")
 
 
 @pytest.mark.parametrize("command", COMMANDS)

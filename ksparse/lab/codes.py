@@ -1,0 +1,136 @@
+"""Sparse codes with a controlled number, frequency and correlation of active atoms.
+
+Every row of the codes C (n_samples, n_atoms) says which true features are
+present in one example and how strongly. Which atoms are active is decided
+from Gaussian scores g, one per row and atom:
+
+* ``active=s``: the s atoms of largest score, so exactly s per row, each atom
+  equally often;
+* ``frequencies=p``: atom j is active where g_j > Φ⁻¹(1 − p_j), so
+  independently with probability p_j (unequal frequencies: see
+  :func:`power_law_frequencies`).
+
+With ``correlation`` ρ > 0 the scores of the atoms of one group (``group_size``
+consecutive atoms) share a common part, g_j = √ρ f_group + √(1 − ρ) e_j, so
+the atoms of a group tend to be active together while each keeps its
+frequency. The active entries get coefficients uniform in a range, e.g.
+[0.5, 1.5] (optionally of random sign).
+"""
+__all__ = ["make_codes", "power_law_frequencies"]
+
+import numpy as np
+import scipy.sparse
+import scipy.special
+
+from ..validation import check_int, check_real
+from ._stream import lab_stream
+
+_CHUNK = 4096  # rows drawn at a time: the scores of a chunk are (4096, n_atoms)
+
+
+def power_law_frequencies(n_atoms, mean_active, exponent=1.0):
+    """Activation probabilities p_j ∝ (j + 1)^(−exponent) with Σ p_j = mean_active.
+
+    Parameters
+    ----------
+    n_atoms : int
+    mean_active : float
+        Expected number of active atoms per row, in (0, n_atoms].
+    exponent : float, default 1.0
+        0 gives equal frequencies; larger values make the first atoms
+        common and the last ones rare.
+
+    Returns
+    -------
+    p : ndarray, shape (n_atoms,)
+        Non-increasing, each in (0, 1]; probabilities the power law would put
+        above 1 are capped at 1 and the rest scaled up to keep the sum.
+    """
+    n_atoms = check_int(n_atoms, "n_atoms", 1)
+    mean_active = check_real(mean_active, "mean_active", 0.0, n_atoms, low_open=True)
+    exponent = check_real(exponent, "exponent", 0.0)
+    w = np.arange(1, n_atoms + 1, dtype=float) ** -exponent  # (n_atoms,)
+    low, high = 0.0, n_atoms / w[-1]  # the scale c of p = min(1, c w) lies in between
+    for _ in range(200):  # bisection on the scale: Σ min(1, c w) grows with c
+        scale = 0.5 * (low + high)
+        low, high = (scale, high) if np.minimum(1.0, scale * w).sum() < mean_active else (low, scale)
+    return np.minimum(1.0, high * w)
+
+
+def make_codes(n_samples, n_atoms, *, active=None, frequencies=None, coefficients=(0.5, 1.5),
+               correlation=0.0, group_size=4, signed=False, random_state=None):
+    """Draw sparse codes, by rows of exactly ``active`` atoms or atoms of given ``frequencies``.
+
+    Parameters
+    ----------
+    n_samples, n_atoms : int
+    active : int, optional
+        Exactly this many active atoms per row (give this or ``frequencies``).
+    frequencies : float or array of shape (n_atoms,), optional
+        Probability that each atom is active in a row, in (0, 1].
+    coefficients : (low, high), default (0.5, 1.5)
+        Magnitudes of the active entries, uniform in [low, high], 0 <= low <= high.
+    correlation : float in [0, 1), default 0.0
+        Correlation ρ of the scores of the atoms of one group.
+    group_size : int, default 4
+        Consecutive atoms that share a group for ``correlation``.
+    signed : bool, default False
+        Give every active entry a random sign.
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    C : scipy.sparse.csr_matrix, shape (n_samples, n_atoms)
+    """
+    n_samples = check_int(n_samples, "n_samples", 1)
+    n_atoms = check_int(n_atoms, "n_atoms", 1)
+    pick = _choice_rule(n_atoms, active, frequencies)
+    low, high = _check_coefficients(coefficients)
+    rho = check_real(correlation, "correlation", 0.0, 1.0, high_open=True)
+    group_size = check_int(group_size, "group_size", 1)
+    rng = lab_stream(random_state)
+    blocks = []
+    for start in range(0, n_samples, _CHUNK):
+        rows = min(_CHUNK, n_samples - start)
+        on = pick(_scores(rng, rows, n_atoms, rho, group_size))  # (rows, n_atoms), bool
+        values = rng.uniform(low, high, size=on.shape)  # (rows, n_atoms)
+        if signed:
+            values *= rng.choice(np.array([-1.0, 1.0]), size=on.shape)
+        blocks.append(scipy.sparse.csr_matrix(np.where(on, values, 0.0)))
+    return scipy.sparse.vstack(blocks, format="csr")
+
+
+def _choice_rule(n_atoms, active, frequencies):
+    """The function from scores (rows, n_atoms) to the active mask (rows, n_atoms)."""
+    if (active is None) == (frequencies is None):
+        raise ValueError("give exactly one of active (atoms per row) and frequencies.")
+    if active is not None:
+        s = check_int(active, "active", 1, n_atoms)
+        return lambda g: g >= -np.partition(-g, s - 1, axis=1)[:, s - 1:s]
+    p = np.broadcast_to(np.asarray(frequencies, dtype=float), (n_atoms,))
+    if not ((p > 0) & (p <= 1)).all():
+        raise ValueError("every frequency must lie in (0, 1].")
+    cut = scipy.special.ndtri(1.0 - p)  # (n_atoms,): P(g_j > cut_j) = p_j, -inf for p_j = 1
+    return lambda g: g > cut
+
+
+def _scores(rng, rows, n_atoms, rho, group_size):
+    """Standard normal scores, correlated ρ within each group of atoms: (rows, n_atoms)."""
+    g = rng.standard_normal((rows, n_atoms))  # (rows, n_atoms)
+    if rho == 0.0:
+        return g
+    n_groups = -(-n_atoms // group_size)
+    shared = rng.standard_normal((rows, n_groups))  # (rows, n_groups)
+    group = np.arange(n_atoms) // group_size  # (n_atoms,)
+    return np.sqrt(rho) * shared[:, group] + np.sqrt(1.0 - rho) * g
+
+
+def _check_coefficients(coefficients):
+    try:
+        low, high = (float(c) for c in coefficients)
+    except (TypeError, ValueError):
+        raise ValueError(f"coefficients must be a pair (low, high), got {coefficients!r}.") from None
+    if not 0.0 <= low <= high or not np.isfinite(high) or high == 0.0:
+        raise ValueError(f"coefficients must satisfy 0 <= low <= high, high > 0, got "
+                         f"{coefficients!r}.")
+    return low, high

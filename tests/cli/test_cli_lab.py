@@ -1,0 +1,46 @@
+"""``ksparse lab`` on tiny data: the table, the figure, JSON, and one-line user errors."""
+import json
+
+import pytest
+from _cli_helpers import user_error
+from _cli_helpers import offline  # noqa: F401 (fixture: no network)
+
+from ksparse.cli import main
+
+TINY = ["--atoms", "12", "--dims", "8", "--active", "2", "--rows", "300", "--epochs", "1",
+        "--quiet"]
+
+
+def test_lab_prints_one_row_per_model_and_draws_the_figure(tmp_path, capsys):
+    out = tmp_path / "lab.png"
+    assert main(["lab", *TINY, "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("data: 300 rows of 8 dims from 12 unit-norm atoms, 2 active")
+    assert lines[1].split() == ["model", "recovered", "MCC", "FVU", "L0", "dead", "seconds"]
+    assert [line.split()[0] for line in lines[3:6]] == ["ksparse-schedule", "topk", "ksparse"]
+    assert all(line.split()[4] == "2.0" for line in lines[3:6])  # L0 = k = --active
+    assert lines[-1] == f"figure: {out}"
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_lab_json_with_chosen_models(capsys):
+    assert main(["lab", *TINY, "--models", "topk", "--latents", "16", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [row["model"] for row in result["rows"]] == ["topk"]
+    assert result["data"]["n_atoms"] == 12 and result["figure"] is None
+    row = result["rows"][0]
+    assert 0 <= row["features_recovered"] <= 1 and row["l0"] == 2.0 and row["seconds"] > 0
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--active", "20"], "--active 20 exceeds --atoms 12"),
+    (["--latents", "1"], "--active 2 exceeds --latents 1"),
+    (["--models", "ksparse,nope"], "argument --models: expected names from"),
+    (["--coherence", "0.05"], "--coherence 0.05 is below the Welch bound"),
+    (["--noise", "-1"], "argument --noise: must be a finite number >= 0"),
+    (["--out", "missing/lab.png"], "the folder"),
+    (["--out", "lab.txt"], "must end in .png or .pdf or .svg"),
+])
+def test_lab_user_errors_are_one_line(argv, fragment, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    user_error(capsys, ["lab", *TINY, *argv], fragment)

@@ -1,0 +1,106 @@
+"""The synthetic data: atoms, coherence, how many atoms are active, how often, together, and under whom."""
+import numpy as np
+import pytest
+
+from ksparse.lab import (
+    make_codes,
+    make_dictionary,
+    make_hierarchical_data,
+    make_sparse_data,
+    make_superposition,
+    power_law_frequencies,
+    welch_bound,
+)
+from ksparse.theory import mutual_coherence
+
+
+def _active(truth_or_codes):
+    codes = getattr(truth_or_codes, "codes", truth_or_codes)
+    return codes.toarray() != 0  # (n_samples, n_atoms)
+
+
+@pytest.mark.parametrize("target", [0.3, 0.9])  # below and above the drawn μ (about 0.7)
+def test_the_dictionary_reaches_a_target_coherence_with_unit_atoms(target):
+    D = make_dictionary(16, 64, coherence=target, random_state=0)
+    assert D.shape == (16, 64)
+    assert np.allclose(np.linalg.norm(D, axis=0), 1.0)
+    assert mutual_coherence(D) == pytest.approx(target, abs=2e-3)
+
+
+def test_a_coherence_below_the_welch_bound_is_refused():
+    assert welch_bound(16, 32) == pytest.approx(np.sqrt(16 / (16 * 31)))
+    assert welch_bound(16, 16) == 0.0
+    with pytest.raises(ValueError, match="below the Welch bound 0.1796"):
+        make_dictionary(16, 32, coherence=0.1)
+
+
+def test_exactly_active_atoms_per_row_with_coefficients_in_range():
+    C = make_codes(500, 20, active=3, coefficients=(0.5, 1.5), random_state=0)
+    on = _active(C)
+    assert (on.sum(axis=1) == 3).all()
+    assert 0.5 <= C.data.min() and C.data.max() <= 1.5
+    assert on.mean(axis=0) == pytest.approx(np.full(20, 3 / 20), abs=0.05)
+
+
+def test_bernoulli_frequencies_are_met():
+    p = power_law_frequencies(10, 2.0, exponent=1.0)
+    assert p.sum() == pytest.approx(2.0) and (np.diff(p) <= 0).all() and p.max() <= 1
+    C = make_codes(20000, 10, frequencies=p, random_state=0)
+    assert _active(C).mean(axis=0) == pytest.approx(p, abs=4 * np.sqrt(0.25 / 20000))
+
+
+def test_correlated_supports_go_together_within_a_group_only():
+    C = make_codes(20000, 8, active=2, correlation=0.9, group_size=2, random_state=0)
+    r = np.corrcoef(_active(C).T)  # (8, 8)
+    assert r[0, 1] > 0.3 and r[2, 3] > 0.3  # same group
+    assert np.corrcoef(_active(make_codes(20000, 8, active=2, random_state=0)).T)[0, 1] < 0
+    # With frequencies, groups are independent and each atom keeps its frequency.
+    on = _active(make_codes(20000, 8, frequencies=0.2, correlation=0.9, group_size=2,
+                            random_state=0))
+    r = np.corrcoef(on.T)
+    assert r[0, 1] > 0.3 and abs(r[0, 4]) < 0.05
+    assert on.mean(axis=0) == pytest.approx(np.full(8, 0.2), abs=0.015)
+
+
+def test_codes_need_one_rule():
+    with pytest.raises(ValueError, match="exactly one of active"):
+        make_codes(5, 4)
+    with pytest.raises(ValueError, match="coefficients must satisfy"):
+        make_codes(5, 4, active=1, coefficients=(1.0, 0.5))
+
+
+def test_sparse_data_is_codes_times_atoms_plus_noise_and_seeded():
+    t = make_sparse_data(3000, 12, 24, active=4, noise=0.05, random_state=3)
+    assert t.X.shape == (3000, 12) and t.dictionary.shape == (12, 24) and t.codes.shape == (3000, 24)
+    residual = t.X - t.codes @ t.dictionary.T
+    assert residual.std() == pytest.approx(0.05, rel=0.05)
+    again = make_sparse_data(3000, 12, 24, active=4, noise=0.05, random_state=3)
+    assert np.array_equal(t.X, again.X)
+    train, held_out = t.split(0.25)
+    assert train.X.shape[0] == 2250 and np.array_equal(held_out.codes.toarray(),
+                                                       t.codes[2250:].toarray())
+
+
+def test_a_child_is_active_only_with_its_parent():
+    t = make_hierarchical_data(4000, 16, n_parents=3, n_children=2, active=1,
+                               child_probability=0.5, random_state=0)
+    assert t.parents.tolist() == [-1, -1, -1, 0, 0, 1, 1, 2, 2]
+    on = _active(t)
+    for child, parent in enumerate(t.parents):
+        if parent >= 0:
+            assert not (on[:, child] & ~on[:, parent]).any()
+            assert on[on[:, parent], child].mean() == pytest.approx(0.5, abs=0.05)
+
+
+def test_superposition_has_more_features_than_dimensions_at_the_given_sparsity():
+    t = make_superposition(5000, 10, 50, sparsity=0.9, random_state=0)
+    assert t.X.shape == (5000, 10) and t.n_atoms == 50
+    assert _active(t).sum(axis=1).mean() == pytest.approx(5.0, rel=0.05)
+    assert 0 < t.codes.data.min() and t.codes.data.max() <= 1
+
+
+def test_data_seeded_like_a_model_does_not_hand_it_the_answer():
+    # A model seeded with 0 starts from default_rng(0).standard_normal((n_features, n_hidden)).
+    truth = make_sparse_data(100, 16, 32, random_state=0)
+    start = np.random.default_rng(0).standard_normal((16, 32))
+    assert np.abs((truth.dictionary.T @ start) / np.linalg.norm(start, axis=0)).max() < 0.9
