@@ -19,6 +19,7 @@ from the site itself (``sphinx-mathjax-offline``).
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from pathlib import Path
 
@@ -100,7 +101,36 @@ def _home(module_name, name, obj):
     return defined_in
 
 
-def _entry(name, obj):
+def _data_doc(module_name, name):
+    """The ``#:`` comment (or docstring) of the data ``name``, from the module that assigns it.
+
+    autodoc reads such comments only in the module a name is documented
+    under, so data a package re-exports from a submodule would be documented
+    with its type's docstring (``str``'s, ``dict``'s). The comment is looked
+    for in ``module_name``, then in every module of ksparse that holds the
+    same object under that name; None when there is none.
+    """
+    from sphinx.pycode import ModuleAnalyzer
+
+    obj = getattr(importlib.import_module(module_name), name)
+    root = importlib.import_module("ksparse")
+    names = [module_name]
+    names += [info.name for info in pkgutil.walk_packages(root.__path__, "ksparse.")]
+    for candidate in names:
+        if candidate.endswith("__main__"):  # importing it would run the command line
+            continue
+        if getattr(importlib.import_module(candidate), name, None) is not obj:
+            continue  # another value of the same name (ksparse has two ENV_VARs)
+        try:
+            docs = ModuleAnalyzer.for_module(candidate).find_attr_docs()
+        except Exception:  # a module without source; nothing to read there
+            continue
+        if ("", name) in docs:
+            return [line for line in docs[("", name)] if line is not None]
+    return None
+
+
+def _entry(name, obj, module_name):
     """How the module template documents one object: its directive and options."""
     if isinstance(obj, type) and issubclass(obj, BaseException):
         kind = "exception"
@@ -110,8 +140,14 @@ def _entry(name, obj):
         kind = "function"
     else:
         kind = "data"
+    entry = {"name": name, "kind": kind}
     # A NamedTuple's fields are described in its docstring's Attributes section.
-    return {"name": name, "kind": kind, "exclude": list(getattr(obj, "_fields", ()))}
+    entry["exclude"] = list(getattr(obj, "_fields", ()))
+    if kind == "data":
+        entry["doc"] = _data_doc(module_name, name)
+        value = repr(obj)
+        entry["value"] = value if len(value) <= 60 and "\n" not in value else None
+    return entry
 
 
 def api_members():
@@ -125,7 +161,7 @@ def api_members():
             obj = getattr(module, name)
             home = _home(module_name, name, obj)
             if home == module_name:
-                here.append(_entry(name, obj))
+                here.append(_entry(name, obj, module_name))
             else:
                 elsewhere.append(f"{home}.{name}")
         parent, _, short = module_name.rpartition(".")
@@ -152,6 +188,67 @@ def check_api_lists_every_module(app):
     modules = Counter(line for line in lines if line.startswith("ksparse"))
     for name in sorted(name for name, count in modules.items() if count > 1):
         logger.warning("api.rst lists the module %s twice", name, location="api")
+
+
+def check_data_is_described(app):
+    """Warn (an error under -W) about public data without a ``#:`` comment saying what it is."""
+    from sphinx.util import logging
+
+    for module_name, names in autosummary_context["api_members"].items():
+        for entry in names["here"]:
+            if entry["kind"] == "data" and not entry["doc"]:
+                logging.getLogger(__name__).warning(
+                    "%s.%s has no '#:' comment to document it", module_name, entry["name"],
+                    location="api")
+
+
+_BACKLINK = re.compile(r'(<a class="viewcode-back" href=")([^"#]+)#([^"]+)(")')
+
+
+def fix_viewcode_backlinks(app, exception):
+    """Point every ``[docs]`` link of the ``_modules`` pages at an anchor that exists.
+
+    viewcode builds each link of a module's source page from one prefix per
+    module, the module name under which it first met one of its objects; an
+    object of ``ksparse.backend`` documented on the root page as
+    ``ksparse.set_backend`` makes every other link of that page point at
+    ``#ksparse.<name>`` although the object's anchor is
+    ``ksparse.backend.<name>``. The page each link names is right, so the
+    anchor is looked up there by the object's own name; a link that cannot
+    be mended is a warning (an error under -W).
+    """
+    from sphinx.util import logging
+
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    anchors = {}
+
+    def ids_of(page):
+        if page not in anchors:
+            anchors[page] = set(re.findall(r'id="([^"]+)"', page.read_text(encoding="utf-8")))
+        return anchors[page]
+
+    def mend(match, source):
+        page = (source.parent / match.group(2)).resolve()
+        anchor = match.group(3)
+        if not page.is_file() or anchor in ids_of(page):
+            return match.group(0)
+        parts = anchor.split(".")
+        for start in range(1, len(parts)):  # the shortest prefix dropped first
+            tail = "." + ".".join(parts[start:])
+            found = sorted(i for i in ids_of(page) if i.endswith(tail) and i.startswith("ksparse"))
+            if len(found) == 1:
+                return f"{match.group(1)}{match.group(2)}#{found[0]}{match.group(4)}"
+        logging.getLogger(__name__).warning("no anchor for the [docs] link %s#%s of %s",
+                                            match.group(2), anchor, source.relative_to(out))
+        return match.group(0)
+
+    for source in (out / "_modules").rglob("*.html"):
+        text = source.read_text(encoding="utf-8")
+        mended = _BACKLINK.sub(lambda m: mend(m, source), text)
+        if mended != text:
+            source.write_text(mended, encoding="utf-8")
 
 
 def check_gallery_order(app):
@@ -226,8 +323,10 @@ def offer_student_versions(app, docname, source):
 def setup(app):
     app.connect("builder-inited", check_api_lists_every_module)
     app.connect("builder-inited", check_gallery_order)
+    app.connect("builder-inited", check_data_is_described)
     app.connect("builder-inited", write_student_versions, priority=900)  # after the gallery
     app.connect("source-read", offer_student_versions)
+    app.connect("build-finished", fix_viewcode_backlinks)
 
 
 # -- Gallery: examples/plot_*.py, executed, with notebooks to download -------

@@ -27,8 +27,11 @@ from ..io.atomic import write_atomically
 
 __all__ = ["BEGIN", "END", "STUB", "solution_regions", "student_version", "write_student_version"]
 
+#: The comment that opens a solution region.
 BEGIN = "# BEGIN SOLUTION"
+#: The comment that closes a solution region.
 END = "# END SOLUTION"
+#: Prefix of a line inside a region that becomes the student's stub, uncommented.
 STUB = "# STUB:"
 
 _BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\b")
