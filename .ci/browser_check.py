@@ -184,10 +184,12 @@ def main(argv=None):
         server.shutdown()
     (out / "report.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     for r in results:
-        print(f"browser check: {'ok  ' if r['passed'] else 'FAIL'} {r['page']}: "
-              f"{r['math_rendered']} math rendered of {r['math_elements']}, {r['images']} images, "
-              f"{r['requests']} requests, all local" if r["passed"] else
-              f"browser check: FAIL {r['page']}: " + "; ".join(r["problems"]), flush=True)
+        if r["passed"]:
+            print(f"browser check: ok   {r['page']}: {r['math_rendered']} of "
+                  f"{r['math_elements']} math elements typeset, {r['images']} images loaded, "
+                  f"{r['requests']} requests, all to 127.0.0.1, no JavaScript error", flush=True)
+        else:
+            print(f"browser check: FAIL {r['page']}: " + "; ".join(r["problems"]), flush=True)
         print(f"    screenshot {r['screenshot']}", flush=True)
     failed = [r["page"] for r in results if not r["passed"]]
     if failed:
