@@ -75,6 +75,28 @@ def time_interleaved(funcs, rounds, warmup=3, clock="wall"):
     return times
 
 
+def time_back_to_back(funcs, rounds, warmup=3, clock="wall"):
+    """Seconds per call of every function, each called ``rounds`` times in a row (warm).
+
+    Interleaved rounds (:func:`time_interleaved`) share the machine's noise
+    fairly between methods, but every call then follows another method's,
+    whose thread pool may still hold the cores (OpenMP workers spin for a
+    while after a parallel region): a method is charged for its neighbour.
+    Back to back, each method runs after itself, as in a training loop.
+    """
+    now = CLOCKS[clock]
+    times = {}
+    for name, func in funcs.items():
+        for _ in range(warmup):
+            func()
+        times[name] = []
+        for _ in range(rounds):
+            start = now()
+            func()
+            times[name].append(now() - start)
+    return times
+
+
 def percentile(values, q):
     """The q-th percentile (0-100) of a list, by linear interpolation."""
     ordered = sorted(values)

@@ -17,10 +17,18 @@ sparse, blocked update
         Column ``blocked/sparse`` is its time over the ``sparse`` column's
         (ksparse's plain update), timed in the same interleaved rounds: the
         blocked update is worth its code only if it saves >= 10 % of the step;
-torch   the same model in PyTorch on the CPU (``torch.topk``, ``scatter``,
-        autograd, ``torch.optim.SGD`` / ``Adam``), when torch imports.
+torch   the same model in plain PyTorch on the CPU (``torch.topk``, ``scatter``,
+        autograd, ``torch.optim.SGD`` / ``Adam``), when torch imports; with
+        ``--torch-compile`` also under ``torch.compile``.
 
-Ratios are to the floor. Data are random binary pixels (MNIST's 19% lit)
+Every method is timed twice: in interleaved rounds (one call of each method
+per round, which spreads the machine's noise evenly) and back to back (all
+calls of one method in a row, warm, as in a training loop). Interleaving
+charges a method for its neighbour's threads: PyTorch's OpenMP workers keep
+spinning for a while after each parallel region and take the cores from the
+NumPy call that follows (and OpenBLAS's from PyTorch's), so the floor and
+the PyTorch step both run slower interleaved than alone. Ratios are to the
+floor measured the same way. Data are random binary pixels (MNIST's 19% lit)
 unless ``--data-dir`` holds MNIST. The learning rates are small (1e-3 for
 momentum, 1e-4 for Adam) so that thousands of steps on the same few batches
 keep the weights finite; the cost of a step does not depend on them.
@@ -28,7 +36,7 @@ keep the weights finite; the cost of a step does not depend on them.
 Usage::
 
     python benchmarks/step.py [--threads 2] [--rounds 60] [--data-dir DIR] [--no-torch]
-                              [--clock wall|cpu] [--phases]
+                              [--torch-compile] [--clock wall|cpu] [--phases]
 """
 import argparse
 import sys
@@ -41,6 +49,7 @@ from _bench import (
     mnist_like,
     print_table,
     spread,
+    time_back_to_back,
     time_interleaved,
 )
 
@@ -56,6 +65,8 @@ def parse_args():
     parser.add_argument("--k", type=int, default=25)
     parser.add_argument("--data-dir", default=None, help="MNIST folder (random data if omitted)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    parser.add_argument("--torch-compile", action="store_true",
+                        help="also time the PyTorch step under torch.compile")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="cpu: process CPU time, robust to other load (with 1 thread)")
     parser.add_argument("--phases", action="store_true",
@@ -106,7 +117,8 @@ def numpy_step(loss_and_grads, params, optimizer_name, batches, k, mean=None, bl
     return step
 
 
-def torch_step(init, optimizer_name, batches, k):
+def torch_step(init, optimizer_name, batches, k, compile=False):
+    """The same step in plain PyTorch: autograd through topk and scatter, torch.optim."""
     import torch
 
     W = torch.tensor(init["W"], requires_grad=True)
@@ -118,14 +130,19 @@ def torch_step(init, optimizer_name, batches, k):
     tensors = [torch.from_numpy(X) for X in batches]
     state = {"i": 0}
 
-    def step():
-        X = tensors[state["i"] % len(tensors)]
-        state["i"] += 1
+    def loss_of(X):
         z = X @ W + b  # (B, n_hidden)
         values, idx = torch.topk(z, k, dim=1)
         z_sparse = torch.zeros_like(z).scatter(1, idx, values)
         diff = z_sparse @ W.T + b_prime - X
-        loss = (diff * diff).sum() / X.shape[0]
+        return (diff * diff).sum() / X.shape[0]
+
+    loss_fn = torch.compile(loss_of) if compile else loss_of
+
+    def step():
+        X = tensors[state["i"] % len(tensors)]
+        state["i"] += 1
+        loss = loss_fn(X)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -181,7 +198,7 @@ def run_phases(data, rng, args):
     print_table(["batch"] + list(times), rows)
 
 
-def step_functions(optimizer_name, batches, init, k, torch):
+def step_functions(optimizer_name, batches, init, k, torch, torch_compile=False):
     """The timed closures of one table row: floor, NumPy steps and PyTorch."""
     import numpy as np
 
@@ -206,6 +223,8 @@ def step_functions(optimizer_name, batches, init, k, torch):
     }
     if torch is not None:
         funcs["torch"] = torch_step(init, optimizer_name, batches, k)
+    if torch is not None and torch_compile:
+        funcs["torch, compiled"] = torch_step(init, optimizer_name, batches, k, compile=True)
     return funcs
 
 
@@ -239,8 +258,9 @@ def table_row(times, stat):
     return cells + [max(spreads, key=lambda s: abs(float(s.split("/")[1][:-1])))]
 
 
-def min_ms(values):
-    return 1e3 * min(values)
+# Interleaved rounds share the noise between methods; back to back, each method follows
+# itself (as in training) and is not charged for another's spinning thread pool.
+TIMERS = {"interleaved rounds": time_interleaved, "back to back (warm)": time_back_to_back}
 
 
 def main():
@@ -251,22 +271,24 @@ def main():
     torch = None if args.no_torch else try_torch(args.threads)
     rng = np.random.default_rng(0)
     data, source = load_data(args.data_dir, rng)
-    tables = {median_ms: [], min_ms: []}
+    tables = {order: [] for order in TIMERS}
     for optimizer_name in ("momentum", "adam"):
         for B in args.batch_sizes:
             batches = [data[i * B : (i + 1) * B] for i in range(min(20, len(data) // B))]
             init = init_params(rng, data.shape[1], args.n_hidden, "C")
             check_blocked_update(optimizer_name, batches, init, args.k)
-            funcs = step_functions(optimizer_name, batches, init, args.k, torch)
-            times = time_interleaved(funcs, args.rounds, clock=args.clock)
-            for stat, rows in tables.items():
-                rows.append([optimizer_name, B] + table_row(times, stat))
+            funcs = step_functions(optimizer_name, batches, init, args.k, torch,
+                                   args.torch_compile)
+            for order, timer in TIMERS.items():
+                times = timer(funcs, args.rounds, clock=args.clock)
+                tables[order].append([optimizer_name, B] + table_row(times, median_ms))
     print(f"Training step, {data.shape[1]} -> {args.n_hidden}, k = {args.k}, float32, data: "
-          f"{source}; {args.rounds} interleaved rounds, {args.clock} clock, ratio to the floor")
-    for stat, title in ((median_ms, "median"), (min_ms, "minimum (least disturbed call)")):
-        print(f"\n{title}:")
+          f"{source}; {args.rounds} calls of each, {args.clock} clock; median ms and the "
+          "ratio to the floor")
+    for order, rows in tables.items():
+        print(f"\n{order}:")
         print_table(["optimizer", "batch"] + list(times) + ["blocked/sparse", "worst p10/p90"],
-                    tables[stat])
+                    rows)
     print("\nblocked/sparse: the whole sparse step with the blocked optimizer update over the "
           "same step with ksparse's plain update;\nthe blocked update earns its place in "
           "ksparse only at <= 0.90.")

@@ -56,38 +56,8 @@ def add_parsers(sub):
                        description="Fit a k-sparse autoencoder on a dataset or a .npy/.npz "
                        "file and save it as one .npz file (reload with ksparse.load).")
     add_data_options(p)
-    h = p.add_argument_group("hyper-parameters (see KSparseAutoencoder); an option given "
-                             "here overrides the recipe's value")
-    h.add_argument("--recipe", choices=tuple(RECIPES), default=DEFAULT_RECIPE,
-                   help="paper: momentum SGD on raw inputs, k from 4k (§4.2); centred: the "
-                   "same on centred inputs, η falling to 0.001; adam: centred inputs and "
-                   "Adam, η 0.001 falling to 0.0001, k from 4k (default: %(default)s)")
-    h.add_argument("--hidden", type=positive_int, default=1000, help="hidden units (default 1000)")
-    h.add_argument("--k", type=positive_int, default=25, help="units kept per example (25)")
-    h.add_argument("--alpha", type=float, default=1.0,
-                   help="transform keeps round(alpha*k) units, alpha >= 1 (1.0)")
-    h.add_argument("--k-start", type=positive_int, default=None,
-                   help="k falls linearly from this to --k over the first half of training "
-                   "(recipe: 4k, at most --hidden)")
-    h.add_argument("--epochs", type=positive_int, default=20, help="passes over the data (20)")
-    h.add_argument("--batch-size", type=positive_int, default=128, help="minibatch size (128)")
-    h.add_argument("--learning-rate", type=positive_float, default=None,
-                   help="step size (recipe)")
-    h.add_argument("--lr-end", type=float, default=None,
-                   help="learning rate falls linearly to this over the run (recipe)")
-    h.add_argument("--momentum", type=float, default=None, help="momentum in [0, 1) (0.9)")
-    h.add_argument("--init-std", type=positive_float, default=0.01,
-                   help="std of the initial weights (0.01)")
-    h.add_argument("--optimizer", choices=("momentum", "adam"), default=None,
-                   help="(recipe)")
-    h.add_argument("--center", action=argparse.BooleanOptionalAction, default=None,
-                   help="subtract the mean example first (recipe)")
-    h.add_argument("--pre-bias", action=argparse.BooleanOptionalAction, default=None,
-                   help="encode x - b' instead of x (recipe: no)")
-    h.add_argument("--untied", action="store_true", help="learn a separate encoder matrix")
-    h.add_argument("--seed", type=nonnegative_int, default=None, help="random seed")
-    h.add_argument("--dtype", choices=("float32", "float64"), default=None,
-                   help="compute in this precision (default: follow the data)")
+    _add_recipe_options(p)
+    _add_model_options(p)
     p.add_argument("--out", default="model.npz", help="model file to write (default: %(default)s)")
     p.add_argument("--checkpoint", default=None, metavar="PATH",
                    help="save the training state here after every epoch and on Ctrl-C")
@@ -95,6 +65,47 @@ def add_parsers(sub):
                    help="continue from --checkpoint if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=run)
+
+
+def _add_recipe_options(p):
+    """--recipe and the options whose default is the recipe's."""
+    h = p.add_argument_group("training recipe (see KSparseAutoencoder); an option given "
+                             "here overrides the recipe's value")
+    h.add_argument("--recipe", choices=tuple(RECIPES), default=DEFAULT_RECIPE,
+                   help="paper: momentum SGD on raw inputs, k from 4k (§4.2); centred: the "
+                   "same on centred inputs, η falling to 0.001; adam: centred inputs and "
+                   "Adam, η 0.001 falling to 0.0001, k from 4k (default: %(default)s)")
+    h.add_argument("--k-start", type=positive_int, default=None,
+                   help="k falls linearly from this to --k over the first half of training "
+                   "(recipe: 4k, at most --hidden)")
+    h.add_argument("--learning-rate", type=positive_float, default=None,
+                   help="step size (recipe)")
+    h.add_argument("--lr-end", type=float, default=None,
+                   help="learning rate falls linearly to this over the run (recipe)")
+    h.add_argument("--momentum", type=float, default=None, help="momentum in [0, 1) (0.9)")
+    h.add_argument("--optimizer", choices=("momentum", "adam"), default=None,
+                   help="(recipe)")
+    h.add_argument("--center", action=argparse.BooleanOptionalAction, default=None,
+                   help="subtract the mean example first (recipe)")
+    h.add_argument("--pre-bias", action=argparse.BooleanOptionalAction, default=None,
+                   help="encode x - b' instead of x (recipe: no)")
+
+
+def _add_model_options(p):
+    """The hyper-parameters no recipe sets."""
+    h = p.add_argument_group("model (see KSparseAutoencoder)")
+    h.add_argument("--hidden", type=positive_int, default=1000, help="hidden units (default 1000)")
+    h.add_argument("--k", type=positive_int, default=25, help="units kept per example (25)")
+    h.add_argument("--alpha", type=float, default=1.0,
+                   help="transform keeps round(alpha*k) units, alpha >= 1 (1.0)")
+    h.add_argument("--epochs", type=positive_int, default=20, help="passes over the data (20)")
+    h.add_argument("--batch-size", type=positive_int, default=128, help="minibatch size (128)")
+    h.add_argument("--init-std", type=positive_float, default=0.01,
+                   help="std of the initial weights (0.01)")
+    h.add_argument("--untied", action="store_true", help="learn a separate encoder matrix")
+    h.add_argument("--seed", type=nonnegative_int, default=None, help="random seed")
+    h.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                   help="compute in this precision (default: follow the data)")
 
 
 def recipe_values(args):

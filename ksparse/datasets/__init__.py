@@ -39,30 +39,16 @@ from ksparse.datasets.patches import (
 )
 
 __all__ = [
-    "ChecksumMismatchError",
-    "DataFormatError",
-    "DataNotFoundError",
-    "DatasetSplits",
-    "DownloadError",
-    "ZCAWhitener",
-    "candidate_dirs",
-    "download_file",
-    "extract_patches",
-    "load_cifar10",
-    "load_cifar10_patches",
-    "load_fashion_mnist",
-    "load_mnist",
-    "load_photo_patches",
-    "load_sample_photo",
-    "load_small_norb",
-    "local_contrast_normalize",
-    "make_sparse_signals",
-    "preprocess_norb",
-    "read_cifar_binary",
-    "read_idx",
-    "read_norb",
-    "resize_bicubic",
-    "standardize",
+    # finding, fetching and checking files
+    "ChecksumMismatchError", "DataFormatError", "DataNotFoundError", "DatasetSplits",
+    "DownloadError", "candidate_dirs", "download_file",
+    # MNIST and Fashion-MNIST (IDX files), small NORB, CIFAR-10
+    "load_mnist", "load_fashion_mnist", "read_idx",
+    "load_small_norb", "preprocess_norb", "read_norb", "resize_bicubic", "standardize",
+    "load_cifar10", "load_cifar10_patches", "read_cifar_binary",
+    # natural-image patches and synthetic sparse signals
+    "ZCAWhitener", "extract_patches", "load_photo_patches", "load_sample_photo",
+    "local_contrast_normalize", "make_sparse_signals",
 ]
 
 _LAZY = {"make_sparse_signals": "ksparse.datasets.synthetic"}

@@ -4,11 +4,14 @@ Trained as the paper's §4.2 says (raw pixels in [0, 1], σ = 0.01, momentum
 SGD), most hidden units of a k-sparse autoencoder on digits are never among
 the k largest after the first epoch. The question asks why; the fix is
 checked by training the student's model on glyph digits
-(:mod:`ksparse.classroom.digits`, offline) and counting its dead units.
+(:mod:`ksparse.classroom.digits`, offline), counting its dead units and
+making sure it learned: a model that barely trains (a tiny learning rate)
+keeps its random initial units alive without fixing anything.
 """
 import textwrap
 
 from ..classroom.digits import make_glyph_digits
+from ..nn.squared_error import fraction_of_variance_unexplained
 from ..training.loop import NonFiniteLossError
 from ._result import StudentError, attempt, failed, passed
 
@@ -45,6 +48,10 @@ _SETTING = dict(n_hidden=100, k=20)
 _N_IMAGES = 1000
 _EPOCHS = 3
 _MAX_DEAD = 10
+# A fix must also learn: reconstruct the images better than their mean image
+# does (FVU < 1). The fixes reach about 0.5; a learning rate of 1e-4 keeps
+# only 10 units dead but leaves an FVU of 1.5, worse than the mean image.
+_MAX_FVU = 1.0
 
 
 def check_dead_units_cause(answer):
@@ -69,7 +76,7 @@ def check_dead_units_cause(answer):
 
 
 def _train_and_count(model, random_state):
-    """Dead units of ``model`` after the check's short training, or what went wrong."""
+    """(dead units, FVU on the training images) after the short training, or what went wrong."""
     X, _ = make_glyph_digits(_N_IMAGES, random_state=random_state + 1)
     model.set_params(epochs=_EPOCHS, random_state=random_state, verbose=False)
     try:
@@ -78,7 +85,8 @@ def _train_and_count(model, random_state):
         return "training diverged (non-finite loss); lower the learning rate."
     except (TypeError, ValueError) as exc:
         return f"the model could not be trained: {exc}"
-    return model.history_[-1]["dead_units"]
+    fvu = float(fraction_of_variance_unexplained(model.reconstruct(X), X))
+    return model.history_[-1]["dead_units"], fvu
 
 
 def _describe_model(model):
@@ -101,7 +109,9 @@ def check_dead_units_fix(make_model, random_state=0):
     -------
     result : CheckResult
         Passed when at most 10 of the 100 units are dead in the last epoch
-        (the literal recipe leaves about 60).
+        (the literal recipe leaves about 60) and the model reconstructs the
+        images better than their mean image does (FVU < 1): a model that has
+        not learned keeps its random units alive without fixing anything.
     """
     from ..models.k_sparse import KSparseAutoencoder
 
@@ -115,11 +125,16 @@ def check_dead_units_fix(make_model, random_state=0):
         if getattr(model, name) != value:
             return failed(_FIX, f"keep {name} = {value} (got {getattr(model, name)!r}); "
                                 "the fix must not change the problem.")
-    dead = _train_and_count(model, random_state)
-    if isinstance(dead, str):
-        return failed(_FIX, dead)
+    outcome = _train_and_count(model, random_state)
+    if isinstance(outcome, str):
+        return failed(_FIX, outcome)
+    dead, fvu = outcome
     if dead > _MAX_DEAD:
         return failed(_FIX, f"{dead} of 100 units are still dead after {_EPOCHS} epochs "
                             f"(pass: at most {_MAX_DEAD}); {_describe_model(model)}.")
+    if not fvu < _MAX_FVU:
+        return failed(_FIX, f"only {dead} units are dead, but the model reconstructs the images "
+                            f"worse than their mean image does (FVU = {fvu:.2f} >= {_MAX_FVU:g}): "
+                            f"it has not learned yet; {_describe_model(model)}.")
     return passed(_FIX, f"{dead} of 100 units dead after {_EPOCHS} epochs "
-                        "(the literal recipe: about 60).")
+                        f"(the literal recipe: about 60), FVU {fvu:.2f}.")

@@ -3,6 +3,8 @@
 Each ``check_*`` takes the student's function, runs it on random cases and
 returns a :class:`~ksparse.exercises.CheckResult`; nothing is printed.
 """
+import math
+
 import numpy as np
 
 from . import _reference as ref
@@ -87,8 +89,12 @@ def _alpha_problem(X, W, b, k, alpha, H):
         return f"H has shape {H.shape}, expected (n_samples, n_hidden) = {expected.shape}."
     if np.allclose(H, expected, rtol=1e-6, atol=1e-9):
         return None
-    setting = f"(k = {k}, α = {alpha:g}, so α·k = {n_active})"
+    setting = f"(k = {k}, α = {alpha:g}, so α·k = {alpha * k:g}, rounded {n_active})"
     kept = (H != 0).sum(axis=1)  # (n,)
+    near = (math.floor(alpha * k), math.ceil(alpha * k))  # truncated, rounded up
+    if (kept != n_active).all() and np.isin(kept, near).all():
+        return (f"H keeps {kept.max()} units per row {setting}; round α·k to the nearest "
+                "integer (Python's round), do not truncate or round up.")
     if np.allclose(H, ref.alpha_k_codes(X, W, b, k, 1.0), atol=1e-9) and n_active != k:
         return f"H keeps k units per row {setting}; at test time keep round(α·k)."
     if np.allclose(H, ref.alpha_k_codes(X, W, 0 * b, k, alpha), atol=1e-9):
@@ -118,7 +124,9 @@ def check_alpha_k_encoding(func, random_state=0):
     result : CheckResult
     """
     rng = np.random.default_rng(random_state)
-    settings = [(3, 1.0), (3, 2.0), (4, 1.5), (2, 3.0), (5, 1.2), (1, 4.0)]
+    # α·k is whole in the first settings and fractional in the last two, once
+    # below and once above one half: truncating or rounding up fails one of them.
+    settings = [(3, 1.0), (3, 2.0), (4, 1.5), (2, 3.0), (5, 1.2), (1, 4.0), (5, 1.25), (3, 1.3)]
     try:
         for k, alpha in settings:
             n, d, h = 4, 6, 12

@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 
 from ..backend import get_xp
 from ..training.loop import begin_pass, end_pass, pass_steps, start_run
+from ..training.progress import progress_postfix
 from ..validation import (
     check_checkpoint_args,
     check_is_fitted,
@@ -171,7 +172,7 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
         logs = end_pass(model, run, n_samples, run.total_steps, validation=validation,
                         callbacks=callbacks)
         bar.update(1)
-        bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
+        bar.set_postfix(progress_postfix(logs), refresh=False)
     bar.close()
     return model
 

@@ -242,13 +242,16 @@ class KSparseAutoencoder(Autoencoder):
         return sparsity_level(step, total_steps, self.k, self.k_start)
 
     def _training_step(self, params, X, *, step, total_steps, rng):
-        pass_ = sparse_loss_and_grads if self.step == "sparse" else loss_and_grads
+        """Loss, gradients and the units used, at this step's k; the loop then applies Eq. 11."""
+        k = self._k_at(step, total_steps)  # the sparsity schedule of §4.2.1
         X_in, target = X, None  # (batch, n_features); None: reconstruct the input itself
         if self.input_dropout:  # denoising: encode corrupted rows, reconstruct the clean ones
             keep = dropout_mask(X.shape, self.input_dropout, rng, X.dtype)
             X_in, target = X * to_device(keep, get_array_module(X)), X
-        loss, grads, mask = pass_(params, X_in, self._k_at(step, total_steps), self.pre_bias,
-                                  target=target)
+        # The readable pass is loss_and_grads above; step='sparse' (the default) hands
+        # the same computation to the fast path, which touches only the k selected units.
+        pass_ = sparse_loss_and_grads if self.step == "sparse" else loss_and_grads
+        loss, grads, mask = pass_(params, X_in, k, self.pre_bias, target=target)
         return loss, grads, {"active": mask.any(axis=0)}
 
     def _epoch_logs(self, step, total_steps):

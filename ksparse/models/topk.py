@@ -57,7 +57,7 @@ def _sparse_relu_code(z, k):
     return relu(z_k), mask & (z_k > 0)
 
 
-def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight):
+def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=True):
     """Loss (reconstruction + AuxK) and gradients; the decoder gradient is not yet projected.
 
     Parameters
@@ -69,6 +69,8 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight):
     dead : bool array, shape (n_hidden,)
         Latents that count as dead; AuxK uses only these.
     aux_weight : float
+    pre_bias : bool, default=True
+        The encoder sees x − b′ (and b′ also learns through it); otherwise x.
 
     Returns
     -------
@@ -79,7 +81,7 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight):
     """
     xp = get_array_module(X)
     W, P = params["W"], params["P"]
-    X_in = X - params["b_prime"]  # (n_samples, n_features)
+    X_in = F.encoder_input(X, params, pre_bias)  # (n_samples, n_features): x − b′ or x
     z = affine(X_in, P.T, params["b"])  # (n_samples, n_hidden)
     h, passes = _sparse_relu_code(z, k)
     X_hat = F.decode(h, W, params["b_prime"])  # (n_samples, n_features)
@@ -99,7 +101,9 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight):
         dW = dW + dE_hat.T @ h_aux
         dz = dz + (dE_hat @ W) * passes_aux
     dP_t, db, dX_in = affine_backward(dz, X_in, P.T)
-    grads = {"W": dW, "P": dP_t.T, "b": db, "b_prime": db_prime - dX_in.sum(axis=0)}
+    if pre_bias:  # b′ also shifts the encoder's input
+        db_prime = db_prime - dX_in.sum(axis=0)
+    grads = {"W": dW, "P": dP_t.T, "b": db, "b_prime": db_prime}
     return loss, grads, passes | (h != 0)
 
 
@@ -181,7 +185,7 @@ class TopKAutoencoder(Autoencoder):
     def _training_step(self, params, X, *, step, total_steps, rng):
         xp = get_array_module(X)
         loss, grads, mask = topk_recipe_loss_and_grads(
-            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight)
+            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
         W, dW = params["W"], grads["W"]
         grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, {"active": mask.any(axis=0)}
@@ -207,7 +211,8 @@ class TopKAutoencoder(Autoencoder):
                 "val_fvu": float(fraction_of_variance_unexplained(X_hat, X_val))}
 
     def _encode(self, X):
-        z = affine(X - self.b_prime_, self.P_.T, self.b_)  # (n_samples, n_hidden)
+        X_in = F.encoder_input(X, self._parameters(), self.pre_bias)  # (n_samples, n_features)
+        z = affine(X_in, self.P_.T, self.b_)  # (n_samples, n_hidden)
         return _sparse_relu_code(z, self.k)[0]
 
     def _reconstruct(self, X, step=None, total_steps=None):

@@ -70,14 +70,15 @@ import math
 import os
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..backend import get_array_module, to_device, to_numpy
 from ..nn.schedules import learning_rate_at
 from .checkpoint import TrainState, load_checkpoint, save_checkpoint
 from .finite_check import FiniteCheck, check_every_for
 from .interrupts import deferred_interrupts
+from .progress import progress_bar, progress_postfix
 from .random_streams import step_generator, step_seed
+from .threads import limited_blas_threads
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -294,8 +295,8 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
                                                  n_samples)
     model.history_ = run.history
     state, xp = run.state, _index_module(arrays[0])
-    bar = _progress_bar(model, state.epoch)
-    with deferred_interrupts() as interrupted:
+    bar = progress_bar(model, state.epoch)
+    with deferred_interrupts() as interrupted, limited_blas_threads(model.batch_size, params):
         try:
             while state.epoch < model.epochs:
                 # This epoch's reshuffle, from the generator as it was at the epoch's start.
@@ -316,7 +317,7 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
                 if state.epoch % checkpoint_every == 0 or state.epoch == model.epochs:
                     _save(checkpoint, model, run, total_steps, n_samples)
                 bar.update(1)
-                bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
+                bar.set_postfix(progress_postfix(logs), refresh=False)
                 for callback in callbacks or ():
                     callback(model, logs["epoch"], logs)
         except KeyboardInterrupt:
@@ -325,12 +326,6 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
             raise _interruption(f"at epoch {state.epoch}, step {state.step}", saved) from None
     bar.close()
     return run.history
-
-
-def _progress_bar(model, epoch):
-    """A tqdm bar over the epochs, from ``epoch`` on; silent unless ``model.verbose``."""
-    return tqdm(total=model.epochs, initial=epoch, desc=type(model).__name__,
-                disable=not model.verbose)
 
 
 def _interruption(where, note):
@@ -356,7 +351,7 @@ def pass_steps(model, run, arrays, total_steps, order=None):
     n_samples = arrays[0].shape[0]
     order = np.arange(n_samples) if order is None else order  # (n_samples,)
     order = to_device(order, _index_module(arrays[0]))
-    with deferred_interrupts() as interrupted:
+    with deferred_interrupts() as interrupted, limited_blas_threads(model.batch_size, run.params):
         try:
             for begin in range(0, n_samples, model.batch_size):
                 idx = order[begin : begin + model.batch_size]  # (batch,)

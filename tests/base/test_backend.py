@@ -38,7 +38,7 @@ def test_environment_variable_numpy_or_auto_without_gpu(monkeypatch, value):
 
 @pytest.mark.skipif(backend.cupy_available(), reason="this machine has a usable GPU")
 def test_asking_for_cupy_without_gpu_names_the_extra():
-    with pytest.raises(RuntimeError, match=r"ksparse\[gpu\]"):
+    with pytest.raises(RuntimeError, match=r"pip install \"\.\[gpu\]\""):
         backend.set_backend("cupy")
     assert backend.get_backend() == "numpy"  # the failed switch changed nothing
 

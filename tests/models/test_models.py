@@ -167,6 +167,39 @@ def topk_params(rng, n_features=5, n_hidden=6):
             "b": rng.standard_normal(n_hidden) * 0.1, "b_prime": rng.standard_normal(n_features)}
 
 
+@pytest.mark.parametrize("pre_bias", [True, False])
+def test_topk_recipe_gradients_match_finite_differences_with_and_without_pre_bias(rng, pre_bias):
+    params, X = topk_params(rng), rng.standard_normal((4, 5))
+    no_dead = np.zeros(6, dtype=bool)
+    _, grads, _ = topk_recipe_loss_and_grads(params, X, 2, no_dead, 2, 0.5, pre_bias)
+    centre = params["b_prime"] if pre_bias else 0.0
+    z0 = (X - centre) @ params["P"].T + params["b"]
+    kept = z0 >= np.sort(z0, axis=1)[:, [-2]]  # Γ held fixed: the loss is smooth around it
+
+    def loss():
+        c = params["b_prime"] if pre_bias else 0.0
+        z = (X - c) @ params["P"].T + params["b"]
+        X_hat = np.maximum(z * kept, 0) @ params["W"].T + params["b_prime"]
+        return ((X_hat - X) ** 2).sum() / X.shape[0]
+
+    for name, array in params.items():
+        numeric = numerical_gradient(loss, array)
+        np.testing.assert_allclose(grads[name], numeric, rtol=1e-5, atol=1e-8, err_msg=name)
+
+
+def test_topk_without_pre_bias_encodes_x_itself_as_its_encoder_layer_says():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((256, 6)) + 3  # a large shared mean: x − b′ and x differ a lot
+    model = TopKAutoencoder(n_hidden=8, k=2, pre_bias=False, epochs=20, batch_size=32,
+                            random_state=0).fit(X)
+    layer = model.encoder_layer()
+    assert layer.centre is None
+    z = X @ layer.W + layer.b  # (256, 8): what the exported layer computes
+    H = model.transform(X)
+    kept = H != 0
+    np.testing.assert_allclose(H[kept], z[kept], rtol=1e-12, atol=1e-12)
+
+
 def test_topk_recipe_gradients_with_auxk_match_finite_differences(rng):
     params, X = topk_params(rng), rng.standard_normal((4, 5))
     dead = np.array([False, True, False, True, True, False])
@@ -213,7 +246,9 @@ def test_unit_norm_decoder_and_projected_gradient(rng):
     np.testing.assert_allclose((params["W"] * grads["W"]).sum(axis=0), 0.0, atol=1e-12)
     raw = topk_recipe_loss_and_grads(params, X[:16], 2, model._dead(np), 4, 1 / 32)[1]["W"]
     assert np.abs((params["W"] * raw).sum(axis=0)).max() > 1e-6  # there was something to remove
-    assert 0.0 <= model.fraction_of_variance_unexplained(X) < 1.0
+    X_hat = model.reconstruct(X)  # the FVU by hand: error over the spread around the mean
+    expected = ((X_hat - X) ** 2).sum() / ((X - X.mean(axis=0)) ** 2).sum()
+    assert model.fraction_of_variance_unexplained(X) == pytest.approx(expected, rel=1e-12)
     assert "dead_fraction" in model.history_[-1]
 
 

@@ -119,7 +119,14 @@ def test_choose_alpha_picks_the_lowest_validation_error(rng):
     best, score, scores = choose_alpha(model, data, (1.0, 2.0, 7.0), grid=(1e-3,))
     assert set(scores) == {1.0, 2.0}  # 7 * 2 > 12 hidden units: skipped
     assert scores[best].val_error == min(s.val_error for s in scores.values())
-    assert 0 <= score.test_error <= 0.5
+    assert score is scores[best]
+    n_active = int(round(best * model.k))  # the chosen α's codes, scored again by hand
+    H_train, scale = sparse_codes(model, data.train[0], n_active)
+    again = score_features((H_train, data.train[1]),
+                           (sparse_codes(model, data.val[0], n_active, scale)[0], data.val[1]),
+                           (sparse_codes(model, data.test[0], n_active, scale)[0], data.test[1]),
+                           grid=(1e-3,))
+    assert score == again
 
 
 def test_score_features_refits_the_chosen_classifier_on_train_and_val(rng):

@@ -1,6 +1,7 @@
 """The exercise checks pass right answers, fail wrong ones with a useful message,
 and the student version of an example keeps no solution."""
 import json
+import math
 import os
 import re
 import stat
@@ -39,6 +40,16 @@ def topk_sorts_in_place(z, k):
 def alpha_right(X, W, b, k, alpha):
     z = X @ W + b
     return z * topk_right(z, int(round(alpha * k)))
+
+
+def alpha_trunc(X, W, b, k, alpha):
+    z = X @ W + b
+    return z * topk_right(z, int(alpha * k))
+
+
+def alpha_ceil(X, W, b, k, alpha):
+    z = X @ W + b
+    return z * topk_right(z, math.ceil(alpha * k))
 
 
 def grad_right(X, W, b, b_prime, k):
@@ -136,6 +147,12 @@ WRONG = [
     (ex.check_topk_mask, 3, "expected a function"),
     (ex.check_alpha_k_encoding, lambda X, W, b, k, a: alpha_right(X, W, b, k, 1.0),
      "keeps k units"),
+    # Near misses: α·k truncated, or rounded up, instead of rounded (settings with
+    # a fractional α·k below and above one half catch each).
+    (ex.check_alpha_k_encoding, lambda X, W, b, k, a: alpha_trunc(X, W, b, k, a),
+     "do not truncate or round up"),
+    (ex.check_alpha_k_encoding, lambda X, W, b, k, a: alpha_ceil(X, W, b, k, a),
+     "do not truncate or round up"),
     (ex.check_alpha_k_encoding, lambda X, W, b, k, a: alpha_right(X, W, 0 * b, k, a),
      "without the bias"),
     (ex.check_alpha_k_encoding, lambda X, W, b, k, a: alpha_right(X, W, b, k, a) != 0,

@@ -250,3 +250,18 @@ def test_finetuning_step_trains_exactly_the_top_alpha_k_units(rng):
     np.testing.assert_array_equal(net.b1_ != b1, kept)
     np.testing.assert_array_equal((net.W1_ != W1).any(axis=0), kept)
     assert net.history_[0]["dead_units"] == 40 - int(kept.sum())
+
+
+def test_the_progress_bar_shows_k_beside_the_loss_when_it_is_scheduled():
+    from ksparse.training.progress import progress_postfix
+
+    assert progress_postfix({"loss": 13.04321, "k": 40}) == {"loss": "13.04", "k": 40}
+    assert progress_postfix({"loss": 0.5}) == {"loss": "0.5"}
+
+
+def test_the_k_sparse_history_carries_the_scheduled_k_the_bar_shows(rng):
+    X = rng.random((64, 6)).astype(np.float32)
+    model = KSparseAutoencoder(n_hidden=12, k=2, k_start=10, epochs=4, batch_size=16,
+                               random_state=0).fit(X)
+    ks = [logs["k"] for logs in model.history_]
+    assert ks[0] > ks[-1] == 2  # k falls over the first half, then holds
