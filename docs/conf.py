@@ -52,7 +52,7 @@ html_favicon = "_static/favicon.svg"  # declared, so browsers do not ask for /fa
 html_css_files = ["ksparse.css"]  # code blocks wrap instead of running off the page
 html_theme_options = {
     "navigation_with_keys": False,
-    "header_links_before_dropdown": 4,
+    "header_links_before_dropdown": 3,  # the rest under "More": one row at 1280 px
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
     "footer_start": ["copyright"],
