@@ -10,6 +10,7 @@ import ast
 import json
 import os
 import re
+import runpy
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -126,3 +127,12 @@ def test_student_notebook_holds_no_solution_and_every_check_says_not_yet(path, t
     assert n_checks == len(solution_regions(source))  # one check per exercise
     assert proc.stdout.count("[not yet]") == n_checks
     assert "[correct]" not in proc.stdout
+
+
+def test_the_gallery_lists_every_example_once_quick_start_first():
+    order = runpy.run_path(str(EXAMPLES_DIR.parent / "docs" / "gallery_order.py"))
+    reading = order["READING_ORDER"]
+    assert reading[0] == "plot_quickstart.py"
+    assert sorted(reading) == [p.name for p in EXAMPLES]  # each once, none missing
+    key = order["ReadingOrder"](str(EXAMPLES_DIR))
+    assert sorted((str(p) for p in EXAMPLES), key=key) == [str(EXAMPLES_DIR / n) for n in reading]
