@@ -40,6 +40,7 @@ ax_photo.imshow(load_sample_photo(), cmap="gray")
 ax_photo.set_title("the photograph")
 ax_photo.set_axis_off()
 plot_filters(X[:64], (8, 8), ax=ax_patches, title="64 whitened patches")
+plt.show()
 
 # %%
 # Two models: k = 10 and k = 30
@@ -68,6 +69,7 @@ shown = order[: min(n_hidden, 100)]
 fig, ax = plt.subplots(figsize=(6, 6))
 plot_filters(to_numpy(model.components_)[shown], (8, 8), ax=ax,
              title=f"{len(shown)} most used of {n_hidden} filters, k = 10")
+plt.show()
 
 # %%
 # The same filters seen as pixels
@@ -79,6 +81,7 @@ plot_filters(to_numpy(model.components_)[shown], (8, 8), ax=ax,
 pixels = to_numpy(model.components_)[shown] @ whitener.dewhitening_  # (len(shown), 64)
 fig, ax = plt.subplots(figsize=(6, 6))
 plot_filters(pixels, (8, 8), ax=ax, title="the same filters, de-whitened")
+plt.show()
 
 # %%
 # Activity histograms (Figure 4)

@@ -72,6 +72,7 @@ shown = min(n_hidden, 100)
 fig, ax = plt.subplots(figsize=(6, 6))
 plot_filters(model.components_[:shown], (28, 28), ax=ax,
              title=f"first {shown} of {n_hidden} atoms, k = {k}")
+plt.show()
 
 # %%
 # Reconstructions
@@ -85,6 +86,7 @@ for j in range(10):
         axes[row, j].set_axis_off()
 axes[0, 0].set_title("x", loc="left")
 axes[1, 0].set_title("x̂", loc="left")
+plt.show()
 
 # %%
 # Sparse features for a classifier

@@ -57,6 +57,7 @@ fig, axes = plt.subplots(1, len(ks), figsize=(12, 3.4))
 for ax, k in zip(axes, ks):
     plot_filters(models[k].components_[:36], (28, 28), ax=ax, title=f"k = {k}")
 fig.suptitle(f"filters of a k-sparse autoencoder with {n_hidden} units ({digits.source})")
+plt.show()
 
 # %%
 # Reconstructions

@@ -37,6 +37,7 @@ __all__ = [
     "use_backend",
 ]
 
+#: The values ``KSPARSE_BACKEND`` and :func:`set_backend` accept.
 BACKENDS = ("auto", "numpy", "cupy")
 
 _GPU_HINT = (

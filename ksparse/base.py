@@ -90,6 +90,7 @@ def _same(a, b):
         return a is b
 
 
+#: The constraints of the training loop's hyper-parameters, shared by every estimator.
 TRAINING_HYPERPARAMETERS = {
     "learning_rate": Real(0.0, low_open=True),
     "momentum": Real(0.0, 1.0, high_open=True),

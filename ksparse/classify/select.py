@@ -15,6 +15,7 @@ import numpy as np
 from ._inputs import check_features, stack_splits
 from .softmax import SoftmaxRegression
 
+#: The L2 penalties tried, largest first, when none are given.
 DEFAULT_L2_GRID = (1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 0.0)
 
 

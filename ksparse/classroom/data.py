@@ -14,6 +14,7 @@ from .digits import make_glyph_digits
 
 __all__ = ["Digits", "MNIST_HINT", "load_digits"]
 
+#: What the examples print when they fall back to glyph digits: how to get MNIST.
 MNIST_HINT = (
     "To use the real MNIST, put its four IDX files in a folder named in KSPARSE_DATA, "
     "or download them once with  python -c \"import ksparse.datasets as d; d.load_mnist()\"."

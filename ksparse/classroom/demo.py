@@ -1,4 +1,4 @@
-"""The newcomer's first run: filters learned from natural-image patches (cf. paper Fig. 3).
+"""The newcomer's first run: filters learned from natural-image patches (as in the paper's Figure 3).
 
 Trains a k-sparse autoencoder on 8×8 patches of the photograph that ships
 with matplotlib (contrast-normalized and ZCA-whitened as in §4.1), offline,

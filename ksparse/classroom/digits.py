@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["GLYPH_FONTS", "make_glyph_digits"]
 
-# Fonts bundled with every matplotlib installation (mpl-data/fonts/ttf).
+#: Fonts bundled with every matplotlib installation (mpl-data/fonts/ttf).
 GLYPH_FONTS = (
     "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
     "DejaVuSans-BoldOblique.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf",

@@ -14,8 +14,11 @@ import os
 
 __all__ = ["DEFAULT_SIZE", "ENV_VAR", "SIZES", "example_size", "pick"]
 
+#: The environment variable that names the gallery's size.
 ENV_VAR = "KSPARSE_EXAMPLE_SIZE"
+#: The sizes an example can run at, smallest first.
 SIZES = ("small", "classroom", "paper")
+#: The size when ``KSPARSE_EXAMPLE_SIZE`` is not set.
 DEFAULT_SIZE = "classroom"
 
 

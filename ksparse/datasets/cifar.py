@@ -38,7 +38,7 @@ _RECORD = 1 + _CHANNELS * _SIDE * _SIDE  # 3073 bytes
 _FOLDER = "cifar-10-batches-bin"
 _BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 
-# Official archive and the MD5 published on the CIFAR-10 page.
+#: The official CIFAR-10 archive and the MD5 published on its page, as (url, MD5).
 CIFAR10_URL = ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
                "md5:c32a1d4ab5d03f1284b67883e8d87530")
 

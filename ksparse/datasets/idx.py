@@ -46,14 +46,14 @@ def _urls(base, md5s):
     return {key: (f"{base}{_MNIST_NAMES[key]}.gz", f"md5:{md5}") for key, md5 in md5s.items()}
 
 
-# MD5 of the .gz files as published with the MNIST mirrors (also used by torchvision).
+#: MNIST's files as (url, MD5), the MD5 of each .gz as published with the mirrors.
 MNIST_URLS = _urls("https://ossci-datasets.s3.amazonaws.com/mnist/", {
     "train_images": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "train_labels": "d53e105ee54ea40749a09fcbcd1e9432",
     "test_images": "9fb629c4189551a2d022fa330f9573f3",
     "test_labels": "ec29112dd5afa0611ce80d1b7f02629c",
 })
-# MD5 of the .gz files as published by Zalando Research with Fashion-MNIST.
+#: Fashion-MNIST's files as (url, MD5), the MD5 of each .gz as published by Zalando Research.
 FASHION_MNIST_URLS = _urls("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", {
     "train_images": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
     "train_labels": "25c81989df183df01b3e8a0aad5dffbe",

@@ -38,8 +38,9 @@ _MAX_NDIM = 16  # far above any NORB file; guards against reading a garbage coun
 _PREFIX = {"train": "smallnorb-5x46789x9x18x6x2x96x96-training",
            "test": "smallnorb-5x01235x9x18x6x2x96x96-testing"}
 _NORB_BASE = "https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/"
-# No checksum is pinned for these mirror files (none is published next to
-# them); automatic download is refused until one is given through ``urls``.
+#: The small NORB files on their mirror, as (url, checksum) by split and kind. No
+#: checksum is pinned (none is published next to them), so automatic download is
+#: refused until one is given through ``urls``.
 NORB_URLS = {
     f"{split}_{kind}": (f"{_NORB_BASE}{_PREFIX[split]}-{kind}.mat.gz", None)
     for split in ("train", "test") for kind in ("dat", "cat")

@@ -22,12 +22,13 @@ __all__ = [
     "local_contrast_normalize",
 ]
 
-# Coates et al. (2011) add 10 to the per-patch variance of pixels in [0, 255];
-# ksparse images live in [0, 1], so the same regularizer is 10 / 255**2.
+#: Contrast normalization's regularizer. Coates et al. (2011) add 10 to the
+#: per-patch variance of pixels in [0, 255]; ksparse images live in [0, 1], so
+#: the same regularizer is 10 / 255**2.
 LCN_EPS = 10.0 / 255.0**2
 
-# Coates et al. (2011) add 0.1 to the eigenvalues of the covariance of
-# contrast-normalized patches (whose per-pixel variance is about 1).
+#: The whitening's regularizer. Coates et al. (2011) add 0.1 to the eigenvalues
+#: of the covariance of contrast-normalized patches (whose per-pixel variance is about 1).
 ZCA_EPS = 0.1
 
 _CHUNK = 65536  # patches handled at once: bounds temporaries to a few tens of MB

@@ -21,8 +21,10 @@ __all__ = ["DEAD_UNITS_CHOICES", "DEAD_UNITS_QUESTION", "check_dead_units_cause"
 _CAUSE = "why units die"
 _FIX = "fix the dead units"
 
+#: The question of the dead-units exercise, which :func:`check_dead_units_cause` grades.
 DEAD_UNITS_QUESTION = "Why does the literal recipe leave so many hidden units dead?"
 
+#: The answers offered to :data:`DEAD_UNITS_QUESTION`, by letter; one is right.
 DEAD_UNITS_CHOICES = {
     "a": "The learning rate is too large: the weights of most units diverge to infinity.",
     "b": "Every image has non-negative pixels and a large shared mean, so a unit's activity "

@@ -12,6 +12,7 @@ import numbers
 
 from ..validation import check_int
 
+#: The stages of layer-wise fine-tuning, in the order they run.
 LAYERWISE_STAGES = ("softmax", "top", "all")
 
 

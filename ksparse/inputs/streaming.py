@@ -36,7 +36,8 @@ from ..validation import (
     is_sparse,
 )
 
-CHUNK = 4096  # rows read, checked or pushed through a model at once outside training
+#: Rows read, checked or pushed through a model at once outside training.
+CHUNK = 4096
 
 
 def is_dask_array(X):

@@ -25,6 +25,7 @@ from ..backend import get_xp, to_device, to_numpy
 from .atomic import write_atomically
 
 FORMAT_NAME = "ksparse-model"
+#: The version of the model file format this package writes.
 FORMAT_VERSION = 1
 _HEADER = "__header__"
 _REGISTRY = {}

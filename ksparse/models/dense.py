@@ -36,7 +36,8 @@ from ..nn.dropout import dropout, dropout_backward, dropout_mask
 from ..nn.squared_error import squared_error, squared_error_backward
 from .autoencoder import Autoencoder
 
-# name -> (forward, backward, whether the backward takes the output instead of the input)
+#: The hidden activations by name: (forward, backward, whether the backward takes
+#: the output instead of the input).
 ACTIVATIONS = {
     "relu": (relu, relu_backward, False),
     "sigmoid": (sigmoid, sigmoid_backward, True),

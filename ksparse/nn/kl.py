@@ -9,7 +9,8 @@ __all__ = ["kl_penalty", "kl_penalty_backward", "RHO_EPS"]
 
 from ..backend import get_array_module
 
-RHO_EPS = 1e-6  # ρ̂ is kept in [ε, 1 − ε] so that both logarithms stay finite
+#: ρ̂ is kept in [ε, 1 − ε] so that both logarithms stay finite.
+RHO_EPS = 1e-6
 
 
 def _clipped_mean(H):

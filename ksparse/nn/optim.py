@@ -1,4 +1,4 @@
-"""Stochastic gradient descent with momentum, exactly as Eq. (11) of the paper (§4.2.2).
+"""Stochastic gradient descent with momentum, exactly as equation 11 of the paper (§4.2.2).
 
     v_{k+1} = m_k v_k − η_k ∇f(x_k)
     x_{k+1} = x_k + v_{k+1}
@@ -68,7 +68,7 @@ class MomentumSGD:
 
 
 class Adam:
-    """Adam (Kingma & Ba, 2015), offered as an alternative to Eq. (11).
+    """Adam (Kingma & Ba, 2015), offered as an alternative to the paper's equation 11.
 
     Not part of the paper's recipe; useful where momentum SGD leaves many
     hidden units dead (see the documentation's results page).

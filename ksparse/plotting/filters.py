@@ -174,7 +174,7 @@ def plot_reconstructions(X, X_hat, shape, n=8):
 
 
 def plot_activation_histograms(activations, bins=60, value_range=None, ax=None):
-    """Log histograms of hidden activities, one curve per model (cf. paper Fig. 4).
+    """Log histograms of hidden activities, one curve per model (compare the paper's Figure 4).
 
     Parameters
     ----------

@@ -15,6 +15,7 @@ from .context import Context, check_seeds
 from .machine import check_threads, machine_context, thread_limit
 from .report import write_report
 
+#: What ``ksparse reproduce`` can make, besides ``all``.
 TARGETS = ("table1", "table3", "fig1", "fig3", "fig4")
 
 

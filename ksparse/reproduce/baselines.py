@@ -1,4 +1,4 @@
-"""The paper's baselines in ``ksparse reproduce``: Table 1's rows and the dense curves of Fig. 4.
+"""The paper's baselines in ``ksparse reproduce``: Table 1's rows and the dense curves of Figure 4.
 
 Table 1 sets the k-sparse autoencoder against an RBM (1.81 %), a dropout
 autoencoder (1.80 %), a denoising autoencoder (1.95 %) and the two combined
@@ -24,7 +24,8 @@ from .seeds import seeded
 
 _ADAM = dict(optimizer="adam", learning_rate=0.001)
 
-# key: (row label, estimator, settings beyond the shared ones, the paper's test error %).
+#: The baselines by key: (row label, estimator, settings beyond the shared ones,
+#: the paper's test error %).
 BASELINES = {
     "rbm": ("RBM (CD-1, weight decay)", RBM,
             dict(learning_rate=0.05, momentum=0.5, weight_decay=1e-4), 1.81),
@@ -34,9 +35,10 @@ BASELINES = {
                           dict(_ADAM, input_dropout=0.2), 1.60),
     "relu": ("ReLU autoencoder", ReLUAutoencoder, _ADAM, None),
 }
+#: The baselines that have a row in Table 1, in its order.
 TABLE1_BASELINES = ("rbm", "dropout", "denoising", "dropout-denoising")
 SHARED = dict(n_hidden=1000, batch_size=128)
-# Epochs of every baseline: those of Table 1's Adam row in full, a smoke test in quick.
+#: Epochs of every baseline: those of Table 1's Adam row in full, a smoke test in quick.
 EPOCHS = {"full": 50, "quick": 2}
 
 

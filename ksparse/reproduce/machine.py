@@ -20,6 +20,7 @@ import numpy as np
 
 from ..backend import get_backend
 
+#: Environment variables that set the BLAS's thread count, reported with each run.
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 

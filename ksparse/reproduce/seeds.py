@@ -12,7 +12,7 @@ __all__ = ["DDOF", "seeded", "seed_key", "spread", "run_rows", "seeds_note"]
 
 import numpy as np
 
-# Sample standard deviation: the seeds are draws from the runs one could make.
+#: Sample standard deviation: the seeds are draws from the runs one could make.
 DDOF = 1
 
 

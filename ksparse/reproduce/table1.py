@@ -21,6 +21,7 @@ from .features import choose_alpha, score_features
 from .report import Row
 from .seeds import run_rows, seeded, seeds_note
 
+#: Table 1's test errors (%) as the paper reports them, by row.
 PAPER = {"raw": 7.20, 40: 1.54, 25: 1.35, 10: 2.10}
 
 # Training settings shared by every autoencoder row: the paper's optimizer
@@ -33,6 +34,7 @@ RECIPE = dict(center=True, lr_end=0.001)
 # The same with Adam instead of momentum SGD: fewer epochs for a lower error.
 ADAM = dict(center=True, optimizer="adam", learning_rate=0.001, lr_end=0.0001)
 
+#: The recipe of each of our rows of Table 1.
 SETTINGS = {
     # The literal recipe stops improving within a few epochs (its dead units
     # never come back), so its row is trained for fewer.

@@ -1,4 +1,4 @@
-"""Mutual coherence of a dictionary and the uniqueness bound it gives (paper §3.3, Eq. 8).
+"""Mutual coherence of a dictionary and the uniqueness bound it gives (paper §3.3, equation 8).
 
 The mutual coherence μ(W) is the largest absolute inner product between two
 different unit-norm atoms (columns) of the dictionary W. It is computed here
@@ -49,7 +49,7 @@ def _normalize_columns(W):
 
 
 def mutual_coherence(W, block_size=None):
-    r"""Mutual coherence μ(W) of the unit-normalized columns of W (Eq. 8).
+    r"""Mutual coherence μ(W) of the unit-normalized columns of W (equation 8).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Batched least squares restricted to a support: the inversion step of ITI (paper §3.1, Eq. 3).
+"""Batched least squares restricted to a support: the inversion step of ITI (paper §3.1, equation 3).
 
 For every signal x (a row of X) with its own support Γ of t atoms, solve
 

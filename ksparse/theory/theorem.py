@@ -1,4 +1,4 @@
-r"""Numerical check of Theorem 3.1: one step of ITI recovers the support (paper §3.3, Eqs. 9–10).
+r"""Numerical check of Theorem 3.1: one step of ITI recovers the support (paper §3.3, equations 9–10).
 
 Theorem 3.1 (as printed). Let x = W z with unit-norm atoms and z k-sparse
 with non-zero entries sorted z₁ ≥ … ≥ z_k. If k μ ≤ z_k / (2 z₁), then

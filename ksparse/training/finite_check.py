@@ -29,8 +29,8 @@ import numpy as np
 from ..backend import get_array_module, to_numpy
 from .checkpoint import extra_state
 
-# Steps between host reads on a GPU when ``check_every`` is left to None:
-# long enough to hide the transfer, short enough to keep a replay cheap.
+#: Steps between host reads on a GPU when ``check_every`` is left to None:
+#: long enough to hide the transfer, short enough to keep a replay cheap.
 DEVICE_CHECK_EVERY = 50
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..backend import get_array_module
 
+#: The environment variable that sets the thread count of training's BLAS, overriding the rule.
 ENV_VAR = "KSPARSE_NUM_THREADS"
 
 #: Multiply-adds per step (batch × largest parameter) below which one BLAS thread runs.

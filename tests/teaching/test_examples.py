@@ -7,8 +7,10 @@ not depend on the cwd, nor leave files in it), several at a time since each
 uses one BLAS thread.
 """
 import ast
+import json
 import os
 import re
+import runpy
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ksparse.exercises import solution_regions, student_version
+from ksparse.exercises import solution_regions, student_version, write_student_version
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"  # tests/teaching/ -> root
 EXAMPLES = sorted(EXAMPLES_DIR.glob("plot_*.py"))
@@ -96,11 +98,41 @@ def test_student_version_holds_no_solution(path):
     assert re.search(r"check_\w+\(", student), "the check cells must stay"
 
 
-def test_student_version_runs_and_every_check_says_not_yet(tmp_path):
-    path = EXAMPLES_DIR / "plot_topk_gradient.py"
+def _as_notebook(source):
+    """``source`` as an nbformat-4 notebook: one code cell per ``# %%`` block, as the gallery cuts."""
+    blocks = re.split(r"^(?=# %%)", source, flags=re.MULTILINE)
+    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+              "source": block.splitlines(keepends=True)} for block in blocks if block.strip()]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
+def test_student_notebook_holds_no_solution_and_every_check_says_not_yet(path, tmp_path):
     source = path.read_text(encoding="utf-8")
-    proc = run_script(path, tmp_path / "cwd", source=student_version(source))
+    notebook = tmp_path / path.with_suffix(".ipynb").name
+    notebook.write_text(_as_notebook(source), encoding="utf-8")
+    student = write_student_version(notebook, tmp_path / f"student_{notebook.name}")
+    cells = [c for c in json.loads(student.read_text(encoding="utf-8"))["cells"]]
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "SOLUTION" not in code
+    lines = source.splitlines()
+    kept = set(code.splitlines())
+    for begin, end in solution_regions(source):
+        for line in lines[begin + 1:end]:
+            if line.strip() and not line.strip().startswith("#"):
+                assert line not in kept, f"{path.name}: solution line {line.strip()!r} remains"
+    proc = run_script(path, tmp_path / "cwd", source=code)  # the cells, top to bottom
     assert proc.returncode == 0, proc.stderr[-3000:]
-    n_checks = len(solution_regions(source))
+    n_checks = len(re.findall(r"^print\(check_\w+\(", source, flags=re.MULTILINE))
+    assert n_checks == len(solution_regions(source))  # one check per exercise
     assert proc.stdout.count("[not yet]") == n_checks
-    assert "NotImplementedError" in proc.stdout and "[correct]" not in proc.stdout
+    assert "[correct]" not in proc.stdout
+
+
+def test_the_gallery_lists_every_example_once_quick_start_first():
+    order = runpy.run_path(str(EXAMPLES_DIR.parent / "docs" / "gallery_order.py"))
+    reading = order["READING_ORDER"]
+    assert reading[0] == "plot_quickstart.py"
+    assert sorted(reading) == [p.name for p in EXAMPLES]  # each once, none missing
+    key = order["ReadingOrder"](str(EXAMPLES_DIR))
+    assert sorted((str(p) for p in EXAMPLES), key=key) == [str(EXAMPLES_DIR / n) for n in reading]

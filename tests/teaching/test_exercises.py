@@ -1,7 +1,10 @@
 """The exercise checks pass right answers, fail wrong ones with a useful message,
 and the student version of an example keeps no solution."""
+import json
 import math
+import os
 import re
+import stat
 
 import numpy as np
 import pytest
@@ -297,3 +300,66 @@ def test_write_student_version_is_atomic_and_refuses_to_overwrite_the_source(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plot_x.py", "student_x.py"]
     with pytest.raises(ValueError, match="dst must differ from src"):
         ex.write_student_version(src, src)
+
+
+def _notebook(*code_cells):
+    """A notebook in nbformat 4's JSON, a markdown cell then ``code_cells`` with an output each."""
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# The lesson\n"]}]
+    for code in code_cells:
+        cells.append({"cell_type": "code", "execution_count": 3, "metadata": {},
+                      "outputs": [{"output_type": "stream", "name": "stdout",
+                                   "text": ["[correct] secret_output\n"]}],
+                      "source": code.splitlines(keepends=True)})
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_write_student_version_of_a_script_is_readable_by_others(tmp_path):
+    src = tmp_path / "plot_x.py"
+    src.write_text(SOURCE, encoding="utf-8")
+    umask = os.umask(0o022)
+    try:
+        out = ex.write_student_version(src, tmp_path / "student_x.py")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert "secret_line" not in out.read_text(encoding="utf-8")
+
+
+def test_write_student_version_of_a_notebook_cuts_every_cell_and_clears_outputs(tmp_path):
+    src = tmp_path / "plot_x.ipynb"
+    src.write_text(_notebook("import numpy as np\n", SOURCE), encoding="utf-8")
+    out = ex.write_student_version(src, tmp_path / "student_x.ipynb")
+    text = out.read_text(encoding="utf-8")
+    assert "secret" not in text and "SOLUTION" not in text and '"b"' not in text
+    notebook = json.loads(text)
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert [c["outputs"] for c in code] == [[], []]
+    assert [c["execution_count"] for c in code] == [None, None]
+    assert "".join(code[1]["source"]) == ex.student_version(SOURCE)
+    assert notebook["cells"][0]["source"] == ["# The lesson\n"]  # prose kept
+    assert notebook["nbformat"] == 4
+
+
+@pytest.mark.parametrize("name, text", [
+    ("plot_plain.py", "print('no exercise here')\n"),
+    ("plot_plain.ipynb", _notebook("print('no exercise here')\n")),
+])
+def test_write_student_version_refuses_a_file_without_exercises(tmp_path, name, text):
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    dst = tmp_path / ("student" + src.suffix)
+    with pytest.raises(ValueError, match=r"^src \(.*plot_plain.* holds no exercise"):
+        ex.write_student_version(src, dst)
+    assert not dst.exists()
+
+
+@pytest.mark.parametrize("src_name, dst_name, message", [
+    ("plot_x.txt", "student.txt", "src must be an example script"),
+    ("plot_x.py", "student.ipynb", r"dst must end in \.py"),
+    ("plot_x.ipynb", "student.ipynb", "is not a Jupyter notebook"),
+])
+def test_write_student_version_refuses_other_files(tmp_path, src_name, dst_name, message):
+    src = tmp_path / src_name
+    src.write_text(SOURCE, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        ex.write_student_version(src, tmp_path / dst_name)
