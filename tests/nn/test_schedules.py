@@ -72,3 +72,15 @@ def test_two_step_run_ends_on_lr_end():
 def test_learning_rate_ramp_matches_the_hand_formula(step):
     # 11 steps: η = 0.05 + (0.01 − 0.05) · step / 10
     assert learning_rate_at(step, 11, 0.05, 0.01) == pytest.approx(0.05 - 0.004 * step, rel=1e-12)
+
+
+def test_a_one_step_ramp_starts_at_its_start():
+    # n_steps = 1: step 0 is the ramp's first (and only) step, step 1 its end.
+    assert linear_schedule(10.0, 2.0, 0, 1) == 10.0
+    assert linear_schedule(10.0, 2.0, 1, 1) == 2.0
+
+
+@pytest.mark.parametrize("step, expected", [(0, 12), (1, 7), (2, 2), (3, 2), (4, 2)])
+def test_an_odd_run_ramps_k_over_its_whole_first_half_steps(step, expected):
+    # total_steps = 5: the ramp lasts 5 // 2 = 2 steps (k = 12, 7, then 2), not 2.5.
+    assert sparsity_level(step, 5, 2, 12) == expected
