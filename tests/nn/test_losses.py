@@ -59,3 +59,9 @@ def test_l2_penalty_value_and_gradient(rng):
     assert float(losses.l2_penalty(W, 0.3)) == pytest.approx(0.15 * (W ** 2).sum())
     numeric = numerical_gradient(lambda: losses.l2_penalty(W, 0.3), W)
     np.testing.assert_allclose(losses.l2_penalty_backward(W, 0.3), numeric, rtol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kl_penalty_backward_keeps_the_activities_dtype(dtype):
+    H = np.random.default_rng(0).random((6, 4)).astype(dtype)
+    assert losses.kl_penalty_backward(H, 0.05, 0.1).dtype == dtype

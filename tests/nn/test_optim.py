@@ -164,3 +164,31 @@ def test_the_in_place_update_is_bitwise_the_textbook_expression(rng, name, layou
     for got, want in zip([w] + state, expected):
         assert want.dtype == dtype
         assert np.array_equal(got, want)
+
+
+def test_adam_with_its_defaults_takes_two_textbook_steps():
+    # β₁ = 0.9, β₂ = 0.999, ε = 1e-8, written here by hand (float64).
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal(5)
+    grads = [rng.standard_normal(5), rng.standard_normal(5)]
+    from ksparse.nn.optim import Adam
+
+    params = {"w": w0.copy()}
+    opt = Adam(params)
+    w, m, v = w0.copy(), np.zeros(5), np.zeros(5)
+    for t, g in enumerate(grads, start=1):
+        opt.step({"w": g}, 0.01)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w = w - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    np.testing.assert_allclose(params["w"], w, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("t", [3, np.uint32(3), np.int64(3), np.array(3, dtype=np.uint8)])
+def test_adam_restores_any_integer_step_count(t):
+    from ksparse.nn.optim import Adam
+
+    opt = Adam({"w": np.zeros(2)})
+    state = dict(opt.get_state(), adam_t=t)
+    opt.set_state(state)
+    assert opt.t == 3 and isinstance(opt.t, int)
