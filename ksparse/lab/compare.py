@@ -13,7 +13,7 @@ import time
 
 from .report import evaluate
 
-# The columns of the printed table: (report measure, heading, format).
+#: The columns of the printed table: (report measure, heading, format).
 TABLE_COLUMNS = (
     ("features_recovered", "recovered", "{:.1%}"),
     ("mcc", "MCC", "{:.4f}"),

@@ -15,6 +15,7 @@ __all__ = ["PRESETS", "make_model"]
 
 from ..models import KSparseAutoencoder, TopKAutoencoder
 
+#: Names of the models ``ksparse lab`` can train (see :func:`make_model`).
 PRESETS = ("ksparse-schedule", "topk", "ksparse")
 
 
