@@ -227,8 +227,9 @@ class TopKAutoencoder(Autoencoder):
     init_std = None
     input_dropout = 0.0
 
-    def __init__(self, *, n_hidden=1000, k=32, multi_k=None, multi_k_weight=1.0 / 8, aux_k=None, aux_weight=1.0 / 32, dead_steps=200,
-                 pre_bias_init="median", center=False, pre_bias=True, total_steps=None,
+    def __init__(self, *, n_hidden=1000, k=32, multi_k=None, multi_k_weight=1.0 / 8, aux_k=None,
+                 aux_weight=1.0 / 32, dead_steps=200, pre_bias_init="median", center=False,
+                 pre_bias=True, total_steps=None,
                  learning_rate=1e-3, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
                  optimizer="adam", dtype=None, random_state=None, verbose=True,
                  check_every=None):
@@ -284,14 +285,15 @@ class TopKAutoencoder(Autoencoder):
         """This model read at k′ = ``k`` (a shallow copy sharing the arrays); itself for None."""
         if k is None:
             return self
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 1 <= k <= self.n_hidden:
+        integral = isinstance(k, numbers.Integral) and not isinstance(k, bool)
+        if not integral or not 1 <= k <= self.n_hidden:
             raise ValueError(f"k must be an int in [1, n_hidden={self.n_hidden}], got {k!r}.")
         reader = copy.copy(self)
         reader.k = int(k)
         return reader
 
     def transform(self, X, *, k=None, sparse_output=False):
-        """The codes, as :meth:`Autoencoder.transform <ksparse.models.Autoencoder.transform>`.
+        """The codes h, as for :meth:`ksparse.models.Autoencoder.transform`.
 
         Parameters
         ----------
