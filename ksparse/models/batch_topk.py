@@ -108,7 +108,9 @@ class BatchTopKAutoencoder(TopKAutoencoder):
     """BatchTopK sparse autoencoder: k active latents per row on average (Bussmann et al., 2024).
 
     Trains by the B·k largest activities of each minibatch; encodes by the
-    learned threshold ``threshold_`` (see the module docstring for both modes).
+    learned threshold ``threshold_`` (see the module docstring for both modes),
+    so ``transform``, ``reconstruct`` and ``score`` treat every row on its own
+    and refuse the ``k=`` of :meth:`TopKAutoencoder.transform <ksparse.TopKAutoencoder.transform>`.
 
     Parameters
     ----------

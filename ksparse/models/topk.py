@@ -119,12 +119,38 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=T
 
 
 def recipe_loss_and_grads(params, X, code, dead, aux_k, aux_weight, pre_bias=True, extra=()):
-    """The TopK-family recipe with any selection: ``code(z)`` returns ``(h, passes)``.
+    """The TopK-family recipe with any selection of the kept units.
 
-    ``extra`` holds ``(code, weight)`` pairs: further reconstructions of x
-    from the same z (Multi-TopK), their losses added with their weights.
-    Returns the loss, the gradients (decoder not yet projected), the main
-    code h and the mask where its gradient passes.
+    Parameters
+    ----------
+    params, X, dead, aux_k, aux_weight, pre_bias
+        As for :func:`topk_recipe_loss_and_grads`.
+    code : callable
+        ``code(z)`` returns ``(h, passes)``: the code, shape (n_samples,
+        n_hidden), and the bool mask where ∂h/∂z = 1 (TopK per row, or
+        :func:`ksparse.models.batch_topk.batch_topk_code`).
+    extra : sequence of (callable, float), default=()
+        Further codes of the same z, each reconstructing x on its own, their
+        losses added with their weights (Multi-TopK).
+
+    Returns
+    -------
+    loss : 0-d array
+    grads : dict of arrays
+        The decoder gradient not yet projected.
+    h : array, shape (n_samples, n_hidden)
+    passes : bool array, shape (n_samples, n_hidden)
+
+    Notes
+    -----
+    .. math::
+
+        E = \\lVert x - W h - b'\\rVert^2
+            + \\textstyle\\sum_m \\beta_m \\lVert x - W h_m - b'\\rVert^2
+            + \\alpha_{aux} L_{aux},\\qquad
+        \\frac{\\partial E}{\\partial z} = \\frac{\\partial E}{\\partial h} \\odot 1_{passes}
+            + \\textstyle\\sum_m \\frac{\\partial E}{\\partial h_m} \\odot 1_{passes_m}
+            + \\frac{\\partial E}{\\partial h_{aux}} \\odot 1_{aux}
     """
     W, P = params["W"], params["P"]
     X_in = F.encoder_input(X, params, pre_bias)  # (n_samples, n_features): x − b′ or x
@@ -210,6 +236,9 @@ class TopKAutoencoder(Autoencoder):
         E = \\lVert x - \\hat x\\rVert^2 + \\alpha_{aux}
             \\lVert (x - \\hat x) - W h_{aux}\\rVert^2,\\quad
         \\nabla_{w_j} \\leftarrow \\nabla_{w_j} - (w_j^\\top \\nabla_{w_j})\\, w_j
+
+    With ``multi_k`` = k′ and ``multi_k_weight`` = β, E gains
+    β‖x − W ReLU(z_Γ′) − b′‖², Γ′ the k′ largest units (Multi-TopK).
     """
 
     hyperparameters = {
