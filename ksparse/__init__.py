@@ -19,6 +19,7 @@ from .finetune import SparseMLPClassifier
 from .io import load
 from .models import (
     RBM,
+    BatchTopKAutoencoder,
     DenoisingAutoencoder,
     DropoutAutoencoder,
     KLSparseAutoencoder,
@@ -30,6 +31,7 @@ from .training import NonFiniteLossError
 from .validation import NotFittedError
 
 __all__ = [
+    "BatchTopKAutoencoder",
     "DenoisingAutoencoder",
     "DropoutAutoencoder",
     "KLSparseAutoencoder",

@@ -11,9 +11,11 @@ checkpoints and bitwise resume):
 * :class:`KLSparseAutoencoder`, the KL-penalty sparse autoencoder most
   courses teach;
 * :class:`RBM`, a binary restricted Boltzmann machine trained by CD-k (Table 1);
-* :class:`TopKAutoencoder`, the modern TopK recipe (unit-norm decoder, AuxK).
+* :class:`TopKAutoencoder`, the modern TopK recipe (unit-norm decoder, AuxK,
+  optionally Multi-TopK), and :class:`BatchTopKAutoencoder`, its BatchTopK variant.
 """
 from .autoencoder import Autoencoder, EncoderLayer
+from .batch_topk import BatchTopKAutoencoder
 from .dense import DenoisingAutoencoder, DropoutAutoencoder, ReLUAutoencoder
 from .k_sparse import KSparseAutoencoder
 from .kl import KLSparseAutoencoder
@@ -22,6 +24,7 @@ from .topk import TopKAutoencoder
 
 __all__ = [
     "Autoencoder",
+    "BatchTopKAutoencoder",
     "EncoderLayer",
     "KSparseAutoencoder",
     "DenoisingAutoencoder",

@@ -11,9 +11,22 @@ What it adds to the paper's model (§2.2):
   ``aux_k`` of the *dead* latents (not active for ``dead_steps`` steps),
   weighted by ``aux_weight`` (1/32), which gives dead latents a gradient (the
   residual is a fixed target: no gradient flows into it);
-* the fraction of variance unexplained (FVU) and the dead fraction in the history.
+* the fraction of variance unexplained (FVU) and the dead fraction in the history;
+* Multi-TopK (option ``multi_k``): the loss of a second, wider code
+  L(k′) added with weight 1/8, so that the model reads well at other k.
+
+:func:`recipe_loss_and_grads` takes the selection as a function, so that
+:mod:`ksparse.models.batch_topk` reuses this forward and backward.
 """
-__all__ = ["TopKAutoencoder", "geometric_median", "topk_recipe_loss_and_grads"]
+__all__ = [
+    "TopKAutoencoder",
+    "geometric_median",
+    "recipe_loss_and_grads",
+    "topk_recipe_loss_and_grads",
+]
+
+import copy
+import numbers
 
 import numpy as np
 
@@ -57,8 +70,9 @@ def _sparse_relu_code(z, k):
     return relu(z_k), mask & (z_k > 0)
 
 
-def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=True):
-    """Loss (reconstruction + AuxK) and gradients; the decoder gradient is not yet projected.
+def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=True,
+                               multi_k=None, multi_k_weight=1.0 / 8):
+    """Loss (reconstruction, AuxK, Multi-TopK) and gradients; decoder gradient not yet projected.
 
     Parameters
     ----------
@@ -71,40 +85,113 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=T
     aux_weight : float
     pre_bias : bool, default=True
         The encoder sees x − b′ (and b′ also learns through it); otherwise x.
+    multi_k : int or None, default=None
+        Multi-TopK: also reconstruct from the ``multi_k`` largest units and
+        add that loss, times ``multi_k_weight``. None: off.
+    multi_k_weight : float, default=1/8
 
     Returns
     -------
     loss : 0-d array
     grads : dict of arrays
     mask : bool array, shape (n_samples, n_hidden)
-        The kept units of each row.
+        The kept units of each row (of the k, not the multi_k, code).
+
+    Notes
+    -----
+    With Multi-TopK (Gao et al., 2024) the loss is
+
+    .. math::
+
+        E = L(k) + \\beta\\, L(k') + \\alpha_{aux} L_{aux},\\quad
+        L(k) = \\lVert x - W\\,\\mathrm{ReLU}(\\mathrm{supp}_k(z)) - b'\\rVert^2,
+
+    and the gradients of the two reconstructions add up in ∂E/∂z, W and b′.
+    AuxK reconstructs the residual of the k code.
     """
-    xp = get_array_module(X)
+    code = lambda z: _sparse_relu_code(z, k)  # noqa: E731
+    extra = ()
+    if multi_k is not None:
+        extra = ((lambda z: _sparse_relu_code(z, multi_k), multi_k_weight),)
+    loss, grads, h, passes = recipe_loss_and_grads(
+        params, X, code, dead, aux_k, aux_weight, pre_bias, extra)
+    return loss, grads, passes | (h != 0)
+
+
+def recipe_loss_and_grads(params, X, code, dead, aux_k, aux_weight, pre_bias=True, extra=()):
+    """The TopK-family recipe with any selection of the kept units.
+
+    Parameters
+    ----------
+    params, X, dead, aux_k, aux_weight, pre_bias
+        As for :func:`topk_recipe_loss_and_grads`.
+    code : callable
+        ``code(z)`` returns ``(h, passes)``: the code, shape (n_samples,
+        n_hidden), and the bool mask where ∂h/∂z = 1 (TopK per row, or
+        :func:`ksparse.models.batch_topk.batch_topk_code`).
+    extra : sequence of (callable, float), default=()
+        Further codes of the same z, each reconstructing x on its own, their
+        losses added with their weights (Multi-TopK).
+
+    Returns
+    -------
+    loss : 0-d array
+    grads : dict of arrays
+        The decoder gradient not yet projected.
+    h : array, shape (n_samples, n_hidden)
+    passes : bool array, shape (n_samples, n_hidden)
+
+    Notes
+    -----
+    .. math::
+
+        E = \\lVert x - W h - b'\\rVert^2
+            + \\textstyle\\sum_m \\beta_m \\lVert x - W h_m - b'\\rVert^2
+            + \\alpha_{aux} L_{aux},\\qquad
+        \\frac{\\partial E}{\\partial z} = \\frac{\\partial E}{\\partial h} \\odot 1_{passes}
+            + \\textstyle\\sum_m \\frac{\\partial E}{\\partial h_m} \\odot 1_{passes_m}
+            + \\frac{\\partial E}{\\partial h_{aux}} \\odot 1_{aux}
+    """
     W, P = params["W"], params["P"]
     X_in = F.encoder_input(X, params, pre_bias)  # (n_samples, n_features): x − b′ or x
     z = affine(X_in, P.T, params["b"])  # (n_samples, n_hidden)
-    h, passes = _sparse_relu_code(z, k)
+    h, passes = code(z)  # (n_samples, n_hidden) twice
     X_hat = F.decode(h, W, params["b_prime"])  # (n_samples, n_features)
     loss = squared_error(X_hat, X)
     dX_hat = squared_error_backward(X_hat, X)
     dW, db_prime, dh = F.decode_backward(dX_hat, h, W)
     dz = dh * passes  # (n_samples, n_hidden)
-    n_aux = min(aux_k, int(dead.sum()))
-    if n_aux > 0 and aux_weight > 0:
-        E = X - X_hat  # residual, a fixed target for the dead latents
-        # Only dead latents compete: the others rank below every dead one.
-        chosen = topk_mask(xp.where(dead, z, -xp.inf), n_aux)  # (n_samples, n_hidden)
-        h_aux, passes_aux = relu(z * chosen), chosen & (z > 0)
-        E_hat = h_aux @ W.T  # (n_samples, n_features)
-        loss = loss + aux_weight * squared_error(E_hat, E)
-        dE_hat = aux_weight * squared_error_backward(E_hat, E)
-        dW = dW + dE_hat.T @ h_aux
-        dz = dz + (dE_hat @ W) * passes_aux
+    for other, weight in extra:
+        h_o, passes_o = other(z)  # (n_samples, n_hidden) twice
+        X_hat_o = F.decode(h_o, W, params["b_prime"])  # (n_samples, n_features)
+        loss = loss + weight * squared_error(X_hat_o, X)
+        dW_o, db_o, dh_o = F.decode_backward(weight * squared_error_backward(X_hat_o, X), h_o, W)
+        dW, db_prime, dz = dW + dW_o, db_prime + db_o, dz + dh_o * passes_o
+    aux = _auxk_loss_and_grads(z, X - X_hat, W, dead, aux_k, aux_weight)
+    if aux is not None:
+        loss, dW, dz = loss + aux[0], dW + aux[1], dz + aux[2]
     dP_t, db, dX_in = affine_backward(dz, X_in, P.T)
     if pre_bias:  # b′ also shifts the encoder's input
         db_prime = db_prime - dX_in.sum(axis=0)
     grads = {"W": dW, "P": dP_t.T, "b": db, "b_prime": db_prime}
-    return loss, grads, passes | (h != 0)
+    return loss, grads, h, passes
+
+
+def _auxk_loss_and_grads(z, E, W, dead, aux_k, aux_weight):
+    """AuxK: the top ``aux_k`` dead latents reconstruct the residual E (a fixed target).
+
+    Returns ``(loss, dW, dz)``, or None when no latent is dead or the weight is 0.
+    """
+    xp = get_array_module(z)
+    n_aux = min(aux_k, int(dead.sum()))
+    if n_aux == 0 or aux_weight <= 0:
+        return None
+    # Only dead latents compete: the others rank below every dead one.
+    chosen = topk_mask(xp.where(dead, z, -xp.inf), n_aux)  # (n_samples, n_hidden)
+    h_aux, passes_aux = relu(z * chosen), chosen & (z > 0)
+    E_hat = h_aux @ W.T  # (n_samples, n_features)
+    dE_hat = aux_weight * squared_error_backward(E_hat, E)
+    return aux_weight * squared_error(E_hat, E), dE_hat.T @ h_aux, (dE_hat @ W) * passes_aux
 
 
 @register_model
@@ -115,6 +202,12 @@ class TopKAutoencoder(Autoencoder):
     ----------
     k : int, default=32
         Latents kept per example.
+    multi_k : int or None, default=None
+        Multi-TopK: train on L(k) + ``multi_k_weight`` · L(``multi_k``), the
+        same code read at two sparsities (Gao et al. use ``4 * k`` and 1/8),
+        so that the model can be read at another k′ afterwards:
+        ``transform(X, k=k′)``. None: off (the plain recipe).
+    multi_k_weight : float, default=1/8
     aux_k : int or None, default=None
         Dead latents used by AuxK; None means 2·k (at most n_hidden).
     aux_weight : float, default=1/32
@@ -143,10 +236,15 @@ class TopKAutoencoder(Autoencoder):
         E = \\lVert x - \\hat x\\rVert^2 + \\alpha_{aux}
             \\lVert (x - \\hat x) - W h_{aux}\\rVert^2,\\quad
         \\nabla_{w_j} \\leftarrow \\nabla_{w_j} - (w_j^\\top \\nabla_{w_j})\\, w_j
+
+    With ``multi_k`` = k′ and ``multi_k_weight`` = β, E gains
+    β‖x − W ReLU(z_Γ′) − b′‖², Γ′ the k′ largest units (Multi-TopK).
     """
 
     hyperparameters = {
         "k": Int(low=1, high="n_hidden"),
+        "multi_k": Optional(Int(low=1, high="n_hidden")),
+        "multi_k_weight": Real(low=0.0),
         "aux_k": Optional(Int(low=1, high="n_hidden")),
         "aux_weight": Real(low=0.0),
         "dead_steps": Int(low=1),
@@ -158,8 +256,9 @@ class TopKAutoencoder(Autoencoder):
     init_std = None
     input_dropout = 0.0
 
-    def __init__(self, *, n_hidden=1000, k=32, aux_k=None, aux_weight=1.0 / 32, dead_steps=200,
-                 pre_bias_init="median", center=False, pre_bias=True, total_steps=None,
+    def __init__(self, *, n_hidden=1000, k=32, multi_k=None, multi_k_weight=1.0 / 8, aux_k=None,
+                 aux_weight=1.0 / 32, dead_steps=200, pre_bias_init="median", center=False,
+                 pre_bias=True, total_steps=None,
                  learning_rate=1e-3, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
                  optimizer="adam", dtype=None, random_state=None, verbose=True,
                  check_every=None):
@@ -185,7 +284,8 @@ class TopKAutoencoder(Autoencoder):
     def _training_step(self, params, X, *, step, total_steps, rng):
         xp = get_array_module(X)
         loss, grads, mask = topk_recipe_loss_and_grads(
-            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
+            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias,
+            self.multi_k, self.multi_k_weight)
         W, dW = params["W"], grads["W"]
         grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, {"active": mask.any(axis=0)}
@@ -210,6 +310,38 @@ class TopKAutoencoder(Autoencoder):
         return {"val_loss": float(squared_error(X_hat, X_val)),
                 "val_fvu": float(fraction_of_variance_unexplained(X_hat, X_val))}
 
+    def _at_k(self, k):
+        """This model read at k′ = ``k`` (a shallow copy sharing the arrays); itself for None."""
+        if k is None:
+            return self
+        integral = isinstance(k, numbers.Integral) and not isinstance(k, bool)
+        if not integral or not 1 <= k <= self.n_hidden:
+            raise ValueError(f"k must be an int in [1, n_hidden={self.n_hidden}], got {k!r}.")
+        reader = copy.copy(self)
+        reader.k = int(k)
+        return reader
+
+    def transform(self, X, *, k=None, sparse_output=False):
+        """The codes h, as for :meth:`ksparse.models.Autoencoder.transform`.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        k : int or None, default=None
+            Read the model at k′ = ``k`` latents per row instead of ``self.k``
+            (what Multi-TopK training, ``multi_k``, prepares a model for).
+        sparse_output : bool, default=False
+
+        Returns
+        -------
+        H : array, shape (n_samples, n_hidden)
+        """
+        return Autoencoder.transform(self._at_k(k), X, sparse_output=sparse_output)
+
+    def reconstruct(self, X, *, k=None):
+        """x̂ of every row, optionally read at k′ = ``k`` latents (see :meth:`transform`)."""
+        return Autoencoder.reconstruct(self._at_k(k), X)
+
     def _encode(self, X):
         X_in = F.encoder_input(X, self._parameters(), self.pre_bias)  # (n_samples, n_features)
         z = affine(X_in, self.P_.T, self.b_)  # (n_samples, n_hidden)
@@ -218,8 +350,11 @@ class TopKAutoencoder(Autoencoder):
     def _reconstruct(self, X, step=None, total_steps=None):
         return F.decode(self._encode(X), self.W_, self.b_prime_)
 
-    def fraction_of_variance_unexplained(self, X):
-        """FVU of the reconstructions of X: ‖x − x̂‖² summed, over ‖x − x̄‖² summed."""
+    def fraction_of_variance_unexplained(self, X, *, k=None):
+        """FVU of the reconstructions of X: ‖x − x̂‖² summed, over ‖x − x̄‖² summed.
+
+        ``k``: read the model at k′ latents, as in :meth:`transform`.
+        """
         X = check_array(X, "X")
-        X_hat = self.reconstruct(X)  # (n_samples, n_features)
+        X_hat = self.reconstruct(X, k=k)  # (n_samples, n_features)
         return float(fraction_of_variance_unexplained(X_hat, X.astype(X_hat.dtype, copy=False)))

@@ -6,6 +6,7 @@ import pytest
 
 from ksparse import (
     RBM,
+    BatchTopKAutoencoder,
     DenoisingAutoencoder,
     DropoutAutoencoder,
     KLSparseAutoencoder,
@@ -101,6 +102,8 @@ ESTIMATORS = [
     KLSparseAutoencoder(n_hidden=8, **FAST),
     RBM(n_hidden=8, **FAST),
     TopKAutoencoder(n_hidden=8, k=2, **FAST),
+    TopKAutoencoder(n_hidden=8, k=2, multi_k=4, **FAST),
+    BatchTopKAutoencoder(n_hidden=8, k=2, **FAST),
     SoftmaxRegression(random_state=0),
     SparseMLPClassifier(hidden_layers=(8,), k=2, alpha=1.0, learning_rate=0.1,
                         **{**FAST, "epochs": 5}),
