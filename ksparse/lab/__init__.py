@@ -13,6 +13,7 @@ atoms are the true ones — which good reconstruction does not guarantee.
 * :mod:`~ksparse.lab.matching` — cosine matching, the Hungarian assignment, MCC;
 * :mod:`~ksparse.lab.metrics` — firing precision/recall/F1, absorption,
   shrinkage, FVU, L0, dead latents;
+* :mod:`~ksparse.lab.encoders` — matching pursuit or OMP on a learned dictionary;
 * :mod:`~ksparse.lab.report` — :func:`evaluate`: every measure for one model;
 * :mod:`~ksparse.lab.compare` — :func:`compare`: several models on the same data;
 * :mod:`~ksparse.lab.presets` — the named models of ``ksparse lab``;
@@ -21,6 +22,7 @@ atoms are the true ones — which good reconstruction does not guarantee.
 from .codes import make_codes, power_law_frequencies
 from .compare import Comparison, compare
 from .data import make_sparse_data, make_superposition
+from .encoders import ENCODERS, DictionaryEncoder
 from .dictionary import make_dictionary, welch_bound
 from .hierarchy import make_hierarchical_data
 from .matching import cosine_matrix, features_recovered, match, mean_matched_cosine, uniqueness
@@ -31,6 +33,8 @@ from .truth import GroundTruth
 
 __all__ = [
     "Comparison",
+    "DictionaryEncoder",
+    "ENCODERS",
     "GroundTruth",
     "LabReport",
     "PRESETS",

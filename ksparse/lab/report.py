@@ -17,6 +17,7 @@ import numpy as np
 from ..backend import to_numpy
 from . import matching
 from . import metrics as M
+from .encoders import ENCODERS, DictionaryEncoder
 
 # The scalar measures of a report, in the order tables show them.
 MEASURES = ("features_recovered", "mcc", "precision", "recall", "f1", "uniqueness",
@@ -92,7 +93,7 @@ def _codes_and_reconstructions(model, X):
     return H, M._dense(X_hat)  # (n_samples, n_latents), (n_samples, n_features)
 
 
-def evaluate(model, truth, *, threshold=matching.THRESHOLD):
+def evaluate(model, truth, *, threshold=matching.THRESHOLD, encoder="model"):
     """Measure a fitted model against the ground truth of some rows.
 
     Parameters
@@ -104,11 +105,20 @@ def evaluate(model, truth, *, threshold=matching.THRESHOLD):
         The rows to evaluate on (``truth.X``) and what made them.
     threshold : float, default 0.99
         ``|cos|`` at which a true atom counts as recovered.
+    encoder : {'model', 'mp', 'omp'}, default 'model'
+        How the codes are found: the model's own ``transform``, or matching
+        pursuit / OMP on its dictionary (:class:`~ksparse.lab.encoders.DictionaryEncoder`,
+        k atoms per row). The dictionary measures do not change; FVU, L0 and
+        the firing measures do.
 
     Returns
     -------
     report : LabReport
     """
+    if encoder not in ENCODERS:
+        raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}; got {encoder!r}.")
+    if encoder != "model":
+        model = DictionaryEncoder(model, encoder=encoder)
     D_hat = model_dictionary(model)  # (n_features, n_latents)
     H, X_hat = _codes_and_reconstructions(model, truth.X)
     if H.shape[1] != D_hat.shape[1]:

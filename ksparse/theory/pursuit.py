@@ -5,16 +5,21 @@
   is IHT with the gradient step's values replaced by an exact inversion.
 * :func:`omp` — orthogonal matching pursuit: add the atom most correlated
   with the residual, refit all chosen atoms by least squares, k times.
+* :func:`matching_pursuit` — plain matching pursuit (Mallat & Zhang, 1993; the
+  encoder of Costa et al.'s 2025 sparse autoencoders): add the atom most
+  correlated with the residual with that correlation as its coefficient, and
+  subtract its contribution, k times, with no refit.
 
 Both run batched over the rows of X and return a :class:`PursuitResult`.
 """
 from ..backend import get_array_module
 from ..nn.supp_k import topk_mask
-from ._checks import check_bool, check_iteration, check_k, check_signals, check_tol
+from ._checks import (check_bool, check_iteration, check_k, check_positive_int, check_signals,
+                      check_tol)
 from .iti import _result
 from .lstsq import scatter_codes, solve_on_support
 
-__all__ = ["iht", "omp"]
+__all__ = ["iht", "matching_pursuit", "omp"]
 
 
 def iht(X, W, k, *, step=None, max_iter=500, tol=1e-10, signed=True, return_history=False):
@@ -163,3 +168,77 @@ def _omp(X, W, k, signed, return_history):
     converged = xp.ones(n_signals, dtype=bool)
     residual = xp.linalg.norm(R, axis=1)  # (n_signals,)
     return _result(codes, idx, n_iter, converged, residual, supports, residuals, return_history)
+
+
+def matching_pursuit(X, W, k, *, signed=True, return_history=False):
+    r"""Matching pursuit with k greedy steps per signal, batched.
+
+    Parameters
+    ----------
+    X : array, shape (n_signals, n_features)
+    W : array, shape (n_features, n_atoms)
+        Atoms must have unit norm: the step below is the exact line search
+        along an atom only then (normalise a learned dictionary first).
+    k : int
+        Steps (any number >= 1); an atom may be chosen again, so the support
+        has at most min(k, n_atoms) atoms.
+    signed : bool, default True
+        Select by ``|correlation|`` and allow negative coefficients; ``False``
+        selects by value, and stops adding to a signal once no atom has a
+        positive correlation (non-negative codes, like a ReLU encoder's).
+    return_history : bool, default False
+        History supports are the chosen atoms in step order, -1 for steps not
+        taken yet.
+
+    Returns
+    -------
+    result : PursuitResult
+        ``n_iter`` is k and ``converged`` is True for every signal;
+        ``support`` marks the atoms with a nonzero coefficient.
+
+    Notes
+    -----
+    For t = 1, …, k, with r⁰ = x and z⁰ = 0:
+
+    .. math::
+
+        j_t = \arg\max_j |w_j^\top r^{t-1}|, \quad
+        z^t = z^{t-1} + (w_{j_t}^\top r^{t-1})\, e_{j_t}, \quad
+        r^t = r^{t-1} - (w_{j_t}^\top r^{t-1})\, w_{j_t},
+
+    so ‖rᵗ‖² = ‖rᵗ⁻¹‖² − (w_{j_t}ᵀrᵗ⁻¹)² never increases, and x = W zᵗ + rᵗ
+    at every step. Unlike :func:`omp`, earlier coefficients are never refit.
+    """
+    X, W = check_signals(X, W)
+    k = check_positive_int(k, "k")
+    signed = check_bool(signed, "signed")
+    return_history = check_bool(return_history, "return_history")
+    return _matching_pursuit(X, W, k, signed, return_history)
+
+
+def _matching_pursuit(X, W, k, signed, return_history):
+    xp = get_array_module(X)
+    n_signals, n_atoms = X.shape[0], W.shape[1]
+    rows = xp.arange(n_signals)  # (n_signals,)
+    codes = xp.zeros((n_signals, n_atoms), dtype=X.dtype)  # (n_signals, n_atoms)
+    idx = xp.full((n_signals, k), -1, dtype=xp.int64)  # (n_signals, k), step order
+    R = X.copy()  # (n_signals, n_features), residual
+    supports, residuals = [], []
+    for t in range(k):
+        C = R @ W  # (n_signals, n_atoms)
+        j = xp.argmax(xp.abs(C) if signed else C, axis=1)  # (n_signals,)
+        c = C[rows, j]  # (n_signals,)
+        if not signed:  # no positive correlation left: the step would subtract nothing useful
+            c = xp.maximum(c, 0.0)
+        idx[:, t] = j
+        codes[rows, j] += c
+        R -= c[:, None] * W[:, j].T  # (n_signals, n_features)
+        if return_history:
+            supports.append(idx.copy())
+            residuals.append(xp.linalg.norm(R, axis=1))
+    n_iter = xp.full(n_signals, k, dtype=xp.int64)
+    converged = xp.ones(n_signals, dtype=bool)
+    result = _result(codes, idx, n_iter, converged, xp.linalg.norm(R, axis=1), supports,
+                     residuals, return_history)
+    result.support = codes != 0  # a repeated atom, or a zero step, leaves fewer than k
+    return result

@@ -1,0 +1,75 @@
+"""Matching pursuit and OMP on a fitted model's dictionary (ksparse.lab.encoders, evaluate(encoder=...))."""
+import numpy as np
+import pytest
+
+from ksparse import KSparseAutoencoder
+from ksparse.lab import DictionaryEncoder, evaluate, make_sparse_data
+from ksparse.theory.pursuit import matching_pursuit
+
+
+class Stored:
+    """A 'fitted model' with given atoms, decoder bias and centre."""
+
+    def __init__(self, W, b_prime, mean=None, k=2):
+        self.W_, self.b_prime_, self.mean_, self.k = W, b_prime, mean, k
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return make_sparse_data(600, 12, 16, active=2, noise=0.0, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(truth):
+    model = KSparseAutoencoder(n_hidden=16, k=2, epochs=3, batch_size=64, optimizer="adam",
+                               learning_rate=3e-3, center=True, random_state=0)
+    return model.fit(truth.X[:480])
+
+
+def test_codes_are_on_the_models_scale_and_the_offset_is_added_back():
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((6, 9)) * rng.uniform(0.5, 3.0, 9)  # atoms of unequal norms
+    b_prime, mean = rng.standard_normal(6), rng.standard_normal(6)
+    X = rng.standard_normal((5, 6))
+    encoder = DictionaryEncoder(Stored(W, b_prime, mean, k=3), encoder="mp", signed=True)
+    unit = W / np.linalg.norm(W, axis=0)
+    expected = matching_pursuit(X - b_prime - mean, unit, 3).codes / np.linalg.norm(W, axis=0)
+    np.testing.assert_allclose(encoder.transform(X), expected, atol=1e-12)
+    np.testing.assert_allclose(encoder.reconstruct(X), expected @ W.T + b_prime + mean,
+                               atol=1e-12)
+
+
+def test_the_true_dictionary_reconstructs_its_noiseless_rows(truth):
+    # OMP on the true atoms finds the exact 2-sparse codes of most rows (greedy
+    # selection can miss on a coherent pair, so not of all)
+    encoder = DictionaryEncoder(Stored(truth.dictionary, np.zeros(12)), encoder="omp")
+    errors = np.linalg.norm(encoder.reconstruct(truth.X[:100]) - truth.X[:100], axis=1)
+    assert np.mean(errors < 1e-8) >= 0.8
+
+
+@pytest.mark.parametrize("name", ["mp", "omp"])
+def test_pursuit_lowers_a_fitted_models_fvu(fitted, truth, name):
+    held = truth.split(0.2)[1]
+    own, pursued = evaluate(fitted, held), evaluate(fitted, held, encoder=name)
+    assert pursued.fvu < own.fvu
+    assert pursued.mcc == own.mcc  # the dictionary is the same
+    assert pursued.l0 <= 2.0
+
+
+def test_omp_reconstructs_at_least_as_well_as_mp(fitted, truth):
+    X = truth.X[480:]
+    mp = DictionaryEncoder(fitted, encoder="mp").reconstruct(X)
+    omp = DictionaryEncoder(fitted, encoder="omp").reconstruct(X)
+    assert np.linalg.norm(X - omp) <= np.linalg.norm(X - mp) + 1e-9
+
+
+def test_rejects_an_unknown_encoder(fitted, truth):
+    with pytest.raises(ValueError, match="encoder must be"):
+        evaluate(fitted, truth, encoder="lasso")
+    with pytest.raises(ValueError, match="encoder must be"):
+        DictionaryEncoder(fitted, encoder="model")
+
+
+def test_rejects_an_unfitted_model():
+    with pytest.raises(TypeError, match="fit it first"):
+        DictionaryEncoder(KSparseAutoencoder(n_hidden=4, k=2))
