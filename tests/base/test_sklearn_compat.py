@@ -104,6 +104,8 @@ ESTIMATORS = [
     TopKAutoencoder(n_hidden=8, k=2, **FAST),
     TopKAutoencoder(n_hidden=8, k=2, multi_k=4, **FAST),
     BatchTopKAutoencoder(n_hidden=8, k=2, **FAST),
+    TopKAutoencoder(n_hidden=8, k=2, prefixes=(2, 4), **FAST),
+    BatchTopKAutoencoder(n_hidden=8, k=2, prefixes=(3,), **FAST),
     SoftmaxRegression(random_state=0),
     SparseMLPClassifier(hidden_layers=(8,), k=2, alpha=1.0, learning_rate=0.1,
                         **{**FAST, "epochs": 5}),
