@@ -21,8 +21,8 @@ derivatives by pseudo-derivatives through a kernel K of bandwidth ε:
 and ∂f/∂z = H(z − θ) (the step is not differentiated in z). The second is
 exactly the derivative in θ of the kernel-smoothed step S((z − θ)/ε),
 S(u) = ∫_{−∞}^u K; the first is θ times it, the jump of height θ at z = θ.
-Kernels (``kernel``): 'rectangle' K(u) = 1[|u| < ½] (the paper's) and
-'triangle' K(u) = max(1 − |u|, 0); both integrate to 1.
+Kernels (``kernel``): 'rectangle' ``K(u) = 1[|u| < 1/2]`` (the paper's) and
+'triangle' ``K(u) = max(1 - |u|, 0)``; both integrate to 1.
 
 **Parametrisation.** θ is stored directly (``theta_``, shape (n_hidden,)),
 trained by the optimizer like the weights, and clipped after every step to
@@ -48,7 +48,7 @@ from .topk import TopKAutoencoder
 
 
 def jump_kernel(u, kernel):
-    """K(u): 'rectangle' 1[|u| < ½] or 'triangle' max(1 − |u|, 0); each integrates to 1.
+    """K(u): 'rectangle' ``1[|u| < 1/2]`` or 'triangle' ``max(1 - |u|, 0)``; each integrates to 1.
 
     Parameters
     ----------
