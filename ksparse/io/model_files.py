@@ -45,12 +45,15 @@ def register_model(cls):
 
 
 def _json_safe(value):
-    """Hyper-parameters that JSON cannot hold (e.g. a Generator) are saved as None."""
+    """A hyper-parameter as JSON reads it back (a tuple as a list); None where JSON cannot hold it.
+
+    A checkpoint compares these with the run it was written for, so a tuple
+    (e.g. ``prefixes``) must compare as the list its header holds.
+    """
     try:
-        json.dumps(value)
+        return json.loads(json.dumps(value))
     except (TypeError, ValueError):
         return None
-    return value
 
 
 def _fitted_names(model):

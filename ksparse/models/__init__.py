@@ -12,10 +12,13 @@ checkpoints and bitwise resume):
   courses teach;
 * :class:`RBM`, a binary restricted Boltzmann machine trained by CD-k (Table 1);
 * :class:`TopKAutoencoder`, the modern TopK recipe (unit-norm decoder, AuxK,
-  optionally Multi-TopK), and :class:`BatchTopKAutoencoder`, its BatchTopK variant.
+  optionally Multi-TopK or Matryoshka prefixes), :class:`BatchTopKAutoencoder`,
+  its BatchTopK variant, and :class:`JumpReLUAutoencoder` (learned
+  thresholds and an L0 penalty).
 """
 from .autoencoder import Autoencoder, EncoderLayer
 from .batch_topk import BatchTopKAutoencoder
+from .jumprelu import JumpReLUAutoencoder
 from .dense import DenoisingAutoencoder, DropoutAutoencoder, ReLUAutoencoder
 from .k_sparse import KSparseAutoencoder
 from .kl import KLSparseAutoencoder
@@ -26,6 +29,7 @@ __all__ = [
     "Autoencoder",
     "BatchTopKAutoencoder",
     "EncoderLayer",
+    "JumpReLUAutoencoder",
     "KSparseAutoencoder",
     "DenoisingAutoencoder",
     "DropoutAutoencoder",

@@ -34,7 +34,7 @@ from ..nn import encoder_decoder as F
 from ..nn.activations import relu
 from ..nn.affine import affine
 from ..nn.supp_k import topk_mask
-from .topk import TopKAutoencoder, recipe_loss_and_grads
+from .topk import TopKAutoencoder, matryoshka_codes, recipe_loss_and_grads
 
 
 def batch_topk_code(z, k):
@@ -61,13 +61,16 @@ def batch_topk_code(z, k):
     return xp.where(passes, z, z.dtype.type(0)), passes
 
 
-def batch_topk_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=True):
+def batch_topk_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=True,
+                              prefixes=None):
     """Loss and gradients of the BatchTopK recipe, and the batch's smallest kept activity.
 
     Parameters
     ----------
     params, X, k, dead, aux_k, aux_weight, pre_bias
         As for :func:`ksparse.models.topk.topk_recipe_loss_and_grads`.
+    prefixes : tuple of int or None, default=None
+        Matryoshka: the batch code cut to each prefix (:func:`ksparse.models.topk.matryoshka_codes`).
 
     Returns
     -------
@@ -90,8 +93,10 @@ def batch_topk_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=Tr
     and with Γ_B held fixed ∂E/∂Z = (∂E/∂H) ⊙ 1[Γ_B, Z > 0], as for TopK.
     """
     xp = get_array_module(X)
+    code = lambda z: batch_topk_code(z, k)  # noqa: E731
+    extra = matryoshka_codes(code, prefixes, params["W"].shape[1])
     loss, grads, h, passes = recipe_loss_and_grads(
-        params, X, lambda z: batch_topk_code(z, k), dead, aux_k, aux_weight, pre_bias)
+        params, X, code, dead, aux_k, aux_weight, pre_bias, extra)
     smallest = xp.where(passes, h, xp.inf).min()  # 0-d: t, or inf when nothing passes
     return loss, grads, passes, xp.where(xp.isinf(smallest), xp.nan, smallest)
 
@@ -118,8 +123,9 @@ class BatchTopKAutoencoder(TopKAutoencoder):
         Latents kept per row on average while training.
     threshold_rate : float in (0, 1], default=0.01
         r, the rate of the running mean that gives ``threshold_``.
-    aux_k, aux_weight, dead_steps, pre_bias_init, n_hidden, learning_rate, ...
-        As for :class:`ksparse.TopKAutoencoder` (no ``multi_k``).
+    prefixes, aux_k, aux_weight, dead_steps, pre_bias_init, n_hidden, learning_rate, ...
+        As for :class:`ksparse.TopKAutoencoder` (no ``multi_k``; with ``prefixes``
+        the batch code is cut to each prefix while training).
 
     Attributes
     ----------
@@ -142,7 +148,7 @@ class BatchTopKAutoencoder(TopKAutoencoder):
     multi_k = None  # the batch rule reads at one threshold, not at a k′
     multi_k_weight = 0.0
 
-    def __init__(self, *, n_hidden=1000, k=32, threshold_rate=0.01, aux_k=None,
+    def __init__(self, *, n_hidden=1000, k=32, threshold_rate=0.01, prefixes=None, aux_k=None,
                  aux_weight=1.0 / 32, dead_steps=200, pre_bias_init="median", center=False,
                  pre_bias=True, total_steps=None, learning_rate=1e-3, momentum=0.9, lr_end=None,
                  epochs=20, batch_size=128, optimizer="adam", dtype=None, random_state=None,
@@ -157,7 +163,8 @@ class BatchTopKAutoencoder(TopKAutoencoder):
     def _training_step(self, params, X, *, step, total_steps, rng):
         xp = get_array_module(X)
         loss, grads, mask, smallest = batch_topk_loss_and_grads(
-            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
+            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias,
+            self.prefixes)
         W, dW = params["W"], grads["W"]
         grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
         rate = 1.0 if step == 0 else self.threshold_rate

@@ -13,7 +13,11 @@ What it adds to the paper's model (§2.2):
   residual is a fixed target: no gradient flows into it);
 * the fraction of variance unexplained (FVU) and the dead fraction in the history;
 * Multi-TopK (option ``multi_k``): the loss of a second, wider code
-  L(k′) added with weight 1/8, so that the model reads well at other k.
+  L(k′) added with weight 1/8, so that the model reads well at other k;
+* Matryoshka (option ``prefixes``; Bussmann, Nabeshima, Karvonen & Nanda,
+  2025): the loss of each nested prefix of the latents, the code cut to its
+  first m units, added with weight 1, so that the first m latents
+  reconstruct on their own.
 
 :func:`recipe_loss_and_grads` takes the selection as a function, so that
 :mod:`ksparse.models.batch_topk` reuses this forward and backward.
@@ -31,7 +35,7 @@ import numbers
 import numpy as np
 
 from ..backend import get_array_module, to_device, to_numpy
-from ..hyperparameters import Int, OneOf, Optional, Real
+from ..hyperparameters import Custom, Int, OneOf, Optional, Real
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
 from ..nn.activations import relu
@@ -44,6 +48,7 @@ from ..nn.squared_error import (
 from ..nn.supp_k import topk, topk_mask
 from ..validation import check_array
 from .autoencoder import Autoencoder
+from .matryoshka import check_prefixes, matryoshka_codes
 
 
 def geometric_median(X, n_iter=100, tol=1e-7):
@@ -71,7 +76,7 @@ def _sparse_relu_code(z, k):
 
 
 def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=True,
-                               multi_k=None, multi_k_weight=1.0 / 8):
+                               multi_k=None, multi_k_weight=1.0 / 8, prefixes=None):
     """Loss (reconstruction, AuxK, Multi-TopK) and gradients; decoder gradient not yet projected.
 
     Parameters
@@ -89,6 +94,9 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=T
         Multi-TopK: also reconstruct from the ``multi_k`` largest units and
         add that loss, times ``multi_k_weight``. None: off.
     multi_k_weight : float, default=1/8
+    prefixes : tuple of int or None, default=None
+        Matryoshka: also reconstruct from the first m latents of the k code,
+        for each m, weight 1 (see :func:`matryoshka_codes`). None: off.
 
     Returns
     -------
@@ -113,6 +121,7 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=T
     extra = ()
     if multi_k is not None:
         extra = ((lambda z: _sparse_relu_code(z, multi_k), multi_k_weight),)
+    extra = extra + matryoshka_codes(code, prefixes, params["W"].shape[1])
     loss, grads, h, passes = recipe_loss_and_grads(
         params, X, code, dead, aux_k, aux_weight, pre_bias, extra)
     return loss, grads, passes | (h != 0)
@@ -208,6 +217,12 @@ class TopKAutoencoder(Autoencoder):
         so that the model can be read at another k′ afterwards:
         ``transform(X, k=k′)``. None: off (the plain recipe).
     multi_k_weight : float, default=1/8
+    prefixes : tuple of int or None, default=None
+        Matryoshka: nested prefix sizes m₁ < m₂ < … ≤ n_hidden; the loss of the
+        code cut to its first m latents is added for each m, every prefix with
+        weight 1, the same as the full code's (a prefix equal to n_hidden is
+        the full code and counts once), so that the first m latents
+        reconstruct on their own. None: off.
     aux_k : int or None, default=None
         Dead latents used by AuxK; None means 2·k (at most n_hidden).
     aux_weight : float, default=1/32
@@ -238,13 +253,15 @@ class TopKAutoencoder(Autoencoder):
         \\nabla_{w_j} \\leftarrow \\nabla_{w_j} - (w_j^\\top \\nabla_{w_j})\\, w_j
 
     With ``multi_k`` = k′ and ``multi_k_weight`` = β, E gains
-    β‖x − W ReLU(z_Γ′) − b′‖², Γ′ the k′ largest units (Multi-TopK).
+    β‖x − W ReLU(z_Γ′) − b′‖², Γ′ the k′ largest units (Multi-TopK). With
+    ``prefixes``, E gains Σ_m ‖x − W_{:,<m} h_{<m} − b′‖² (Matryoshka).
     """
 
     hyperparameters = {
         "k": Int(low=1, high="n_hidden"),
         "multi_k": Optional(Int(low=1, high="n_hidden")),
         "multi_k_weight": Real(low=0.0),
+        "prefixes": Custom(check_prefixes),
         "aux_k": Optional(Int(low=1, high="n_hidden")),
         "aux_weight": Real(low=0.0),
         "dead_steps": Int(low=1),
@@ -256,8 +273,8 @@ class TopKAutoencoder(Autoencoder):
     init_std = None
     input_dropout = 0.0
 
-    def __init__(self, *, n_hidden=1000, k=32, multi_k=None, multi_k_weight=1.0 / 8, aux_k=None,
-                 aux_weight=1.0 / 32, dead_steps=200, pre_bias_init="median", center=False,
+    def __init__(self, *, n_hidden=1000, k=32, multi_k=None, multi_k_weight=1.0 / 8,
+                 prefixes=None, aux_k=None, aux_weight=1.0 / 32, dead_steps=200, pre_bias_init="median", center=False,
                  pre_bias=True, total_steps=None,
                  learning_rate=1e-3, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
                  optimizer="adam", dtype=None, random_state=None, verbose=True,
@@ -285,7 +302,7 @@ class TopKAutoencoder(Autoencoder):
         xp = get_array_module(X)
         loss, grads, mask = topk_recipe_loss_and_grads(
             params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias,
-            self.multi_k, self.multi_k_weight)
+            self.multi_k, self.multi_k_weight, self.prefixes)
         W, dW = params["W"], grads["W"]
         grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, {"active": mask.any(axis=0)}

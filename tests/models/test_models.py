@@ -16,6 +16,7 @@ from ksparse.models import (
     BatchTopKAutoencoder,
     DenoisingAutoencoder,
     DropoutAutoencoder,
+    JumpReLUAutoencoder,
     KLSparseAutoencoder,
     ReLUAutoencoder,
     TopKAutoencoder,
@@ -271,13 +272,13 @@ def test_kl_model_stays_finite_with_relu_units_above_one():
 
 
 ALL = [ReLUAutoencoder, DenoisingAutoencoder, DropoutAutoencoder, KLSparseAutoencoder, RBM,
-       TopKAutoencoder, BatchTopKAutoencoder]
+       TopKAutoencoder, BatchTopKAutoencoder, JumpReLUAutoencoder]
 
 
 @pytest.mark.parametrize("cls", ALL)
 def test_every_model_saves_and_loads(tmp_path, cls):
     X = np.random.default_rng(0).random((40, 6))
-    kwargs = {"k": 2} if issubclass(cls, TopKAutoencoder) else {}
+    kwargs = {"k": 2} if "k" in cls().get_params() else {}
     model = cls(n_hidden=7, epochs=1, batch_size=16, random_state=0, **kwargs)
     model.fit(X).save(tmp_path / "m.npz")
     loaded = ksparse.load(tmp_path / "m.npz")

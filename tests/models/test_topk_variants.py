@@ -1,4 +1,4 @@
-"""Multi-TopK (an option of the TopK model) and the BatchTopK model.
+"""Multi-TopK and Matryoshka (options of the TopK model) and the BatchTopK model.
 
 Gradients against float64 finite differences with the supports held fixed,
 the batch selection against a full sort of the flattened batch, the
@@ -17,6 +17,7 @@ from ksparse.models.batch_topk import (
     batch_topk_loss_and_grads,
     update_threshold,
 )
+from ksparse.models.matryoshka import check_prefixes
 from ksparse.models.topk import topk_recipe_loss_and_grads
 from _numerical import numerical_gradient, sort_reference_mask
 
@@ -31,10 +32,13 @@ def encoder_z(params, X):
     return (X - params["b_prime"]) @ params["P"].T + params["b"]  # (n_samples, n_hidden)
 
 
-def recon_loss(params, X, kept):
-    """‖x − W ReLU(z ⊙ kept) − b′‖² per row, with the support ``kept`` held fixed."""
-    z = encoder_z(params, X)
-    X_hat = np.maximum(z * kept, 0) @ params["W"].T + params["b_prime"]
+def recon_loss(params, X, kept, m=None):
+    """‖x − W ReLU(z ⊙ kept) − b′‖² per row, with the support ``kept`` held fixed.
+
+    With ``m``: from the first m latents alone, W[:, :m] and z[:, :m] (a Matryoshka prefix).
+    """
+    z = encoder_z(params, X)[:, :m]
+    X_hat = np.maximum(z * kept[:, :m], 0) @ params["W"][:, :m].T + params["b_prime"]
     return ((X_hat - X) ** 2).sum() / X.shape[0]
 
 
@@ -94,6 +98,67 @@ def test_a_multi_topk_model_is_read_at_any_k(rng):
     np.testing.assert_array_equal(model.transform(X, k=None), model.transform(X))
     with pytest.raises(ValueError, match=r"k must be an int in \[1, n_hidden=10\]"):
         model.transform(X, k=11)
+
+
+# ------------------------------------------------------------------------- Matryoshka
+@pytest.mark.parametrize("batch", [False, True])
+def test_matryoshka_gradients_match_finite_differences(rng, batch):
+    params, X = topk_params(rng), rng.standard_normal((4, 5))
+    dead = np.array([False, True, False, True, True, False])
+    if batch:
+        loss, grads = batch_topk_loss_and_grads(params, X, 2, dead, 2, 0.5, prefixes=(1, 4, 6))[:2]
+    else:
+        loss, grads, _ = topk_recipe_loss_and_grads(params, X, 2, dead, 2, 0.5, prefixes=(1, 4, 6))
+    z0 = encoder_z(params, X)
+    kept = flat_sort_reference(z0, 2) if batch else sort_reference_mask(z0, 2)  # held fixed
+    E = X - (np.maximum(z0 * kept, 0) @ params["W"].T + params["b_prime"])
+    chosen = sort_reference_mask(np.where(dead, z0, -np.inf), 2)
+
+    def total():  # the full code once (the prefix 6 = n_hidden is it), then the prefixes 1 and 4
+        E_hat = np.maximum(encoder_z(params, X) * chosen, 0) @ params["W"].T
+        prefixes = recon_loss(params, X, kept, 1) + recon_loss(params, X, kept, 4)
+        return recon_loss(params, X, kept) + prefixes + 0.5 * ((E_hat - E) ** 2).sum() / 4
+
+    assert float(loss) == pytest.approx(total(), rel=1e-12)
+    assert_grads_match(total, params, grads)
+
+
+def test_matryoshka_off_or_only_the_full_prefix_is_the_plain_recipe(rng):
+    params, X = topk_params(rng), rng.standard_normal((4, 5))
+    dead = np.zeros(6, bool)
+    plain = topk_recipe_loss_and_grads(params, X, 2, dead, 2, 0.5)
+    for prefixes in (None, (6,)):
+        same = topk_recipe_loss_and_grads(params, X, 2, dead, 2, 0.5, prefixes=prefixes)
+        assert float(same[0]) == float(plain[0])
+        for name in params:
+            np.testing.assert_array_equal(same[1][name], plain[1][name])
+    assert TopKAutoencoder().prefixes is None and BatchTopKAutoencoder().prefixes is None
+
+
+@pytest.mark.parametrize("value", [(), (3, 3), (4, 2), (0, 2), (2, 9), (2.0,), "2", (True,)])
+def test_prefixes_must_be_increasing_ints_up_to_n_hidden(value):
+    with pytest.raises(ValueError, match=r"prefixes must be None or increasing ints in \[1, n_h"):
+        check_prefixes("prefixes", value, {"n_hidden": 8})
+    assert check_prefixes("prefixes", [2, 8], {"n_hidden": 8}) == (2, 8)
+    with pytest.raises(ValueError, match="prefixes must be"):
+        TopKAutoencoder(n_hidden=8, k=2, prefixes=value).fit(np.ones((4, 3)))
+
+
+def prefix_fvu(model, X, m):
+    """FVU of x̂ from the first m latents and decoder columns alone."""
+    X_hat = model.transform(X)[:, :m] @ model.W_[:, :m].T + model.b_prime_
+    return ((X - X_hat) ** 2).sum() / ((X - X.mean(axis=0)) ** 2).sum()
+
+
+@pytest.mark.parametrize("cls", [TopKAutoencoder, BatchTopKAutoencoder])
+def test_with_prefixes_the_first_latents_reconstruct_on_their_own(cls):
+    rng = np.random.default_rng(0)
+    sources = (rng.random((200, 12)) < 0.25) * rng.random((200, 12))  # sparse causes
+    X = sources @ rng.standard_normal((12, 8)) + 0.05 * rng.standard_normal((200, 8))
+    kw = dict(n_hidden=12, k=3, epochs=10, batch_size=20, learning_rate=1e-2, random_state=0,
+              verbose=False)
+    plain, nested = cls(**kw).fit(X), cls(prefixes=(2, 6), **kw).fit(X)
+    assert prefix_fvu(nested, X, 2) < 0.85 * prefix_fvu(plain, X, 2)
 
 
 # -------------------------------------------------------------------------- BatchTopK
@@ -187,6 +252,7 @@ def test_fit_learns_the_threshold_and_transform_applies_it(rng):
     small_batch_topk,
     lambda: TopKAutoencoder(n_hidden=10, k=2, multi_k=6, dead_steps=3, epochs=4, batch_size=16,
                             random_state=3, verbose=False),
+    lambda: small_batch_topk(prefixes=(3, 6)),
 ])
 def test_resume_mid_run_is_bitwise_identical(tmp_path, make):
     X = np.random.default_rng(0).random((70, 6))

@@ -1,0 +1,240 @@
+"""JumpReLU sparse autoencoder (Rajamanoharan et al., 2024) on the TopK recipe.
+
+Instead of keeping the k largest activities, each latent j has its own
+learned threshold θ_j > 0 and keeps its pre-activation when it clears it:
+
+    z = P(x − b′) + b,    f = z ⊙ H(z − θ),    x̂ = W f + b′,
+    E = ‖x − x̂‖² + λ Σ_j H(z_j − θ_j)         (mean over the rows)
+
+with H the Heaviside step. The second term is λ times the L0 "norm" of the
+code, so λ sets the sparsity (``l0_weight``). The unit-norm decoder, the
+pre-encoder bias b′ and the dead-latent counters are those of
+:class:`ksparse.TopKAutoencoder`, reused as they are; there is no AuxK.
+
+**Straight-through gradients for θ.** H has derivative zero almost
+everywhere, so E carries no gradient to θ. The paper replaces the missing
+derivatives by pseudo-derivatives through a kernel K of bandwidth ε:
+
+    ∂/∂θ [z H(z − θ)] := −(θ/ε) K((z − θ)/ε),
+    ∂/∂θ H(z − θ)     := −(1/ε) K((z − θ)/ε),
+
+and ∂f/∂z = H(z − θ) (the step is not differentiated in z). The second is
+exactly the derivative in θ of the kernel-smoothed step S((z − θ)/ε),
+S(u) = ∫_{−∞}^u K; the first is θ times it, the jump of height θ at z = θ.
+Kernels (``kernel``): 'rectangle' ``K(u) = 1[|u| < 1/2]`` (the paper's) and
+'triangle' ``K(u) = max(1 - |u|, 0)``; both integrate to 1.
+
+**Parametrisation.** θ is stored directly (``theta_``, shape (n_hidden,)),
+trained by the optimizer like the weights, and clipped after every step to
+at least the machine epsilon of its dtype, so it stays positive.
+"""
+__all__ = [
+    "JumpReLUAutoencoder",
+    "jump_kernel",
+    "jumprelu_loss_and_grads",
+]
+
+from ..backend import get_array_module
+from ..hyperparameters import OneOf, Real
+from ..io.model_files import register_model
+from ..nn import encoder_decoder as F
+from ..nn.affine import affine, affine_backward
+from ..nn.squared_error import (
+    fraction_of_variance_unexplained,
+    squared_error,
+    squared_error_backward,
+)
+from .topk import TopKAutoencoder
+
+
+def jump_kernel(u, kernel):
+    """K(u): 'rectangle' ``1[|u| < 1/2]`` or 'triangle' ``max(1 - |u|, 0)``; each integrates to 1.
+
+    Parameters
+    ----------
+    u : array
+    kernel : {'rectangle', 'triangle'}
+
+    Returns
+    -------
+    K : array, the shape and dtype of u
+    """
+    xp = get_array_module(u)
+    if kernel == "rectangle":
+        return (xp.abs(u) < 0.5).astype(u.dtype)
+    return xp.maximum(1 - xp.abs(u), 0).astype(u.dtype)
+
+
+def jumprelu_loss_and_grads(params, X, l0_weight, bandwidth, kernel="rectangle", pre_bias=True):
+    """Loss (reconstruction + λ·L0) and gradients (θ's through the kernel; W's not projected).
+
+    Parameters
+    ----------
+    params : dict with ``W`` (n_features, n_hidden), ``P`` (n_hidden, n_features),
+        ``b`` (n_hidden,), ``b_prime`` (n_features,), ``theta`` (n_hidden,)
+    X : array, shape (n_samples, n_features)
+    l0_weight : float
+        λ, the weight of the L0 penalty.
+    bandwidth : float
+        ε, in the units of z.
+    kernel : {'rectangle', 'triangle'}, default='rectangle'
+    pre_bias : bool, default=True
+        The encoder sees x − b′ (and b′ also learns through it); otherwise x.
+
+    Returns
+    -------
+    loss : 0-d array
+    grads : dict of arrays
+    active : bool array, shape (n_samples, n_hidden)
+        H(z − θ): the latents each row keeps.
+
+    Notes
+    -----
+    With B rows, k_ij = K((z_ij − θ_j)/ε) / ε and g = ∂E/∂f,
+
+    .. math::
+
+        E = \\frac{1}{B}\\sum_i \\lVert x_i - W f_i - b'\\rVert^2
+            + \\frac{\\lambda}{B} \\sum_{i, j} H(z_{ij} - \\theta_j),\\qquad
+        \\frac{\\partial E}{\\partial z} = g \\odot H(z - \\theta),\\qquad
+        \\frac{\\partial E}{\\partial \\theta_j} = -\\sum_i \\Big(g_{ij}\\,\\theta_j
+            + \\frac{\\lambda}{B}\\Big)\\, k_{ij}.
+    """
+    W, P, theta = params["W"], params["P"], params["theta"]
+    n_samples = X.shape[0]
+    X_in = F.encoder_input(X, params, pre_bias)  # (n_samples, n_features): x − b′ or x
+    z = affine(X_in, P.T, params["b"])  # (n_samples, n_hidden)
+    active = z > theta  # (n_samples, n_hidden): H(z − θ)
+    f = z * active  # (n_samples, n_hidden): the JumpReLU code
+    X_hat = F.decode(f, W, params["b_prime"])  # (n_samples, n_features)
+    l0 = active.sum(dtype=z.dtype) / z.dtype.type(n_samples)  # 0-d: mean latents kept per row
+    loss = squared_error(X_hat, X) + l0_weight * l0
+    dW, db_prime, df = F.decode_backward(squared_error_backward(X_hat, X), f, W)
+    k = jump_kernel((z - theta) / bandwidth, kernel) / bandwidth  # (n_samples, n_hidden)
+    dtheta = -((df * theta + l0_weight / n_samples) * k).sum(axis=0)  # (n_hidden,)
+    dz = df * active  # (n_samples, n_hidden): straight through where kept
+    dP_t, db, dX_in = affine_backward(dz, X_in, P.T)
+    if pre_bias:  # b′ also shifts the encoder's input
+        db_prime = db_prime - dX_in.sum(axis=0)
+    grads = {"W": dW, "P": dP_t.T, "b": db, "b_prime": db_prime, "theta": dtheta}
+    return loss, grads, active
+
+
+@register_model
+class JumpReLUAutoencoder(TopKAutoencoder):
+    """JumpReLU sparse autoencoder: a learned threshold per latent and an L0 penalty.
+
+    The forward, the pseudo-derivatives for θ and the parametrisation are in
+    the module docstring (:mod:`ksparse.models.jumprelu`); the unit-norm
+    decoder, b′ and the dead-latent counters are those of
+    :class:`ksparse.TopKAutoencoder` (no AuxK, no k).
+
+    Parameters
+    ----------
+    l0_weight : float, default=1e-3
+        λ: each kept latent of a row costs λ in the loss. A larger λ gives a
+        sparser code; compare it with the squared error per row of the data.
+    bandwidth : float, default=1e-3
+        ε of the straight-through kernel, **in the units of the
+        pre-activations z**: θ_j learns only from the rows whose z_j lies
+        within about ε of θ_j, so ε must be chosen relative to the spread
+        of z. Too small and θ rarely moves; too large and its gradient is a
+        blur of far-away rows. A rule of thumb: a few percent of the typical
+        size of the kept z (e.g. 0.01–0.05 × their median). The default
+        0.001 follows the paper, whose data is scaled so that E‖x‖² equals
+        the number of features (z of order one); rescale ε with the data.
+    kernel : {'rectangle', 'triangle'}, default='rectangle'
+        K of the pseudo-derivatives.
+    threshold_init : float > 0, default=1e-3
+        Every θ_j at the start (in the units of z, as ``bandwidth``).
+    dead_steps, pre_bias_init, n_hidden, learning_rate, epochs, batch_size, ...
+        As for :class:`ksparse.TopKAutoencoder`; Adam with learning rate 1e-3
+        by default (θ moves by about the learning rate per step).
+
+    Attributes
+    ----------
+    theta_ : array, shape (n_hidden,)
+        θ, positive.
+    W_, P_, b_, b_prime_, history_, n_features_in_, backend_
+        As for :class:`ksparse.TopKAutoencoder`; ``history_`` also has
+        ``val_l0`` (mean latents kept per row) with validation data.
+
+    Notes
+    -----
+    .. math::
+
+        z = P(x - b') + b,\\quad f = z \\odot H(z - \\theta),\\quad
+        \\hat x = W f + b',\\quad
+        E = \\lVert x - \\hat x\\rVert^2 + \\lambda \\textstyle\\sum_j H(z_j - \\theta_j),
+
+    and the pseudo-derivatives (straight-through, kernel K, bandwidth ε)
+
+    .. math::
+
+        \\frac{\\partial}{\\partial \\theta} H(z - \\theta) := -\\frac{1}{\\varepsilon}
+            K\\Big(\\frac{z - \\theta}{\\varepsilon}\\Big),\\qquad
+        \\frac{\\partial}{\\partial \\theta}\\, z H(z - \\theta) := -\\frac{\\theta}{\\varepsilon}
+            K\\Big(\\frac{z - \\theta}{\\varepsilon}\\Big)
+    """
+
+    hyperparameters = {
+        "l0_weight": Real(low=0.0),
+        "bandwidth": Real(low=0.0, low_open=True),
+        "kernel": OneOf(("rectangle", "triangle")),
+        "threshold_init": Real(low=0.0, low_open=True),
+    }
+    # Fixed: the threshold, not a count, decides the code; no AuxK, no prefixes.
+    k = None
+    multi_k = None
+    multi_k_weight = 0.0
+    prefixes = None
+    aux_k = None
+    aux_weight = 0.0
+
+    def __init__(self, *, n_hidden=1000, l0_weight=1e-3, bandwidth=1e-3, kernel="rectangle",
+                 threshold_init=1e-3, dead_steps=200, pre_bias_init="median", center=False,
+                 pre_bias=True, total_steps=None, learning_rate=1e-3, momentum=0.9, lr_end=None,
+                 epochs=20, batch_size=128, optimizer="adam", dtype=None, random_state=None,
+                 verbose=True, check_every=None):
+        self._store_params(locals())
+
+    def _init_parameters(self, X, rng, xp):
+        """As TopK's, and every θ_j at ``threshold_init``."""
+        super()._init_parameters(X, rng, xp)
+        self.theta_ = xp.full(self.n_hidden, self.threshold_init, dtype=self.W_.dtype)
+
+    def _parameters(self):
+        return {**super()._parameters(), "theta": self.theta_}
+
+    def _training_step(self, params, X, *, step, total_steps, rng):
+        loss, grads, active = jumprelu_loss_and_grads(
+            params, X, self.l0_weight, self.bandwidth, self.kernel, self.pre_bias)
+        W, dW = params["W"], grads["W"]
+        grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
+        return loss, grads, {"active": active.any(axis=0)}
+
+    def _after_step(self, params, aux):
+        super()._after_step(params, aux)
+        xp = get_array_module(params["theta"])
+        floor = xp.finfo(params["theta"].dtype).eps
+        xp.maximum(params["theta"], floor, out=params["theta"])  # θ stays positive, in place
+
+    def _validation_metrics(self, params, X_val, *, step, total_steps):
+        code = self._encode(X_val)  # (n_samples, n_hidden)
+        X_hat = F.decode(code, self.W_, self.b_prime_)
+        return {"val_loss": float(squared_error(X_hat, X_val)),
+                "val_fvu": float(fraction_of_variance_unexplained(X_hat, X_val)),
+                "val_l0": float((code != 0).sum() / X_val.shape[0])}
+
+    def _at_k(self, k):
+        if k is not None:
+            raise ValueError("JumpReLUAutoencoder reads at its thresholds theta_, not at a k.")
+        return self
+
+    def _encode(self, X):
+        X_in = F.encoder_input(X, self._parameters(), self.pre_bias)  # (n_samples, n_features)
+        z = affine(X_in, self.P_.T, self.b_)  # (n_samples, n_hidden)
+        return z * (z > self.theta_)  # f = z ⊙ H(z − θ)
+
+    def _fitted_arrays(self):
+        return {**super()._fitted_arrays(), "theta_": ("n_hidden",)}
