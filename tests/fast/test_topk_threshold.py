@@ -11,7 +11,7 @@ import pytest
 
 import ksparse.fast.sparse_step as sparse_step
 import ksparse.nn.supp_k as topk
-from ksparse.nn.supp_k import kth_largest, topk_mask, topk_support
+from ksparse.nn.supp_k import kth_largest, topk_support
 from ksparse.fast.topk_threshold import (
     float_keys,
     kth_largest_by_bisection,
