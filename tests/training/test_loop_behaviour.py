@@ -265,3 +265,39 @@ def test_the_k_sparse_history_carries_the_scheduled_k_the_bar_shows(rng):
                                random_state=0).fit(X)
     ks = [logs["k"] for logs in model.history_]
     assert ks[0] > ks[-1] == 2  # k falls over the first half, then holds
+
+
+def test_the_step_noise_depends_on_the_run_seed(rng):
+    # Each step's generator is seeded by (run seed, step): two seeds, two noise streams.
+    from ksparse.training.random_streams import step_generator, step_seed
+
+    seeds = [step_seed(np.random.default_rng(s)) for s in (0, 1)]
+    assert seeds[0] != seeds[1]
+    draws = [step_generator(s, 0).random(4) for s in seeds]
+    assert not np.array_equal(draws[0], draws[1])
+    assert step_seed(np.random.default_rng(0)) == seeds[0]  # and the same seed, the same stream
+
+
+@pytest.mark.parametrize("every, saved_after", [(1, [1, 2, 3]), (2, [None, 2, 3])])
+def test_checkpoints_are_written_every_checkpoint_every_epochs(rng, tmp_path, every, saved_after):
+    from ksparse.training.checkpoint import read_progress
+
+    path = tmp_path / "run.ckpt"
+    X = rng.random((40, 6)).astype(np.float32)
+    seen = []
+
+    def record(model, epoch, logs):
+        seen.append(read_progress(path)["epoch"] if path.exists() else None)
+
+    KSparseAutoencoder(n_hidden=8, k=2, epochs=3, batch_size=20, random_state=0).fit(
+        X, checkpoint=path, checkpoint_every=every, callbacks=[record])
+    assert seen == saved_after  # epochs the file held when each epoch's callbacks ran
+
+
+def test_a_model_that_measures_more_on_held_out_data_records_it(rng):
+    from ksparse import TopKAutoencoder
+
+    X = rng.random((60, 6)).astype(np.float32)
+    model = TopKAutoencoder(n_hidden=8, k=2, epochs=2, batch_size=20, random_state=0)
+    model.fit(X[:40], X_val=X[40:])
+    assert {"val_loss", "val_fvu"} <= set(model.history_[-1])
