@@ -192,3 +192,12 @@ def test_adam_restores_any_integer_step_count(t):
     state = dict(opt.get_state(), adam_t=t)
     opt.set_state(state)
     assert opt.t == 3 and isinstance(opt.t, int)
+
+
+@pytest.mark.parametrize("t", [np.array(2.5), np.float64(2.0), 2.0, True, np.array([3]), -1])
+def test_adam_refuses_a_step_count_that_is_not_a_whole_number_or_negative(t):
+    from ksparse.nn.optim import Adam
+
+    opt = Adam({"w": np.zeros(2)})
+    with pytest.raises(ValueError, match="adam_t must be an integer >= 0"):
+        opt.set_state(dict(opt.get_state(), adam_t=t))
