@@ -46,3 +46,16 @@ def sort_reference_mask(z, k):
     mask = np.zeros(z.shape, dtype=bool)
     np.put_along_axis(mask, order, True, axis=1)
     return mask
+
+
+class RecordingGenerator(np.random.Generator):
+    """A seeded generator that remembers every permutation it drew (fit's minibatch orders)."""
+
+    def __init__(self, seed):
+        super().__init__(np.random.PCG64(seed))
+        self.orders = []
+
+    def permutation(self, x, axis=0):
+        out = super().permutation(x, axis)
+        self.orders.append(np.array(out))
+        return out

@@ -18,7 +18,12 @@ from ..base import Estimator
 from ..hyperparameters import Bool, Int, OneOf, Real
 from ..io.model_files import register_model
 from ..training.loop import train
-from ..validation import check_is_fitted, check_n_features, check_random_state, is_sparse
+from ..validation import (
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+    is_sparse,
+)
 from ._base import ClassifierMixin
 from ._inputs import check_features
 from ._lbfgs import fit_lbfgs

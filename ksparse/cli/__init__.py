@@ -66,9 +66,7 @@ def _data_errors():
 
 
 def _fail(message, code):
-    # The library's messages name its keyword; on the command line it is an option.
-    message = one_line(message).replace("data_dir=...", "--data-dir DIR")
-    print(f"ksparse: error: {message}", file=sys.stderr)
+    print(f"ksparse: error: {one_line(message)}", file=sys.stderr)
     return code
 
 

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 
+from ..reproduce.table1 import ADAM, BASE, RECIPE
 from ._common import (
     UserError,
     check_output,
@@ -30,17 +31,14 @@ _NAME = re.compile(r"\b(" + "|".join(sorted(_OPTIONS, key=len, reverse=True)) + 
 
 
 # Named training recipes: the option values a recipe sets unless the user gives them.
-# ``k_start`` is a multiple of --k (the sparsity schedule of §4.2.1 starts at 4k).
+# They are the recipes of the reproduction's Table 1 rows (ksparse.reproduce.table1),
+# with k_start as a multiple of --k (the sparsity schedule of §4.2.1 starts at 4k).
+_PAPER = dict(k_start=4, learning_rate=BASE["learning_rate"], lr_end=None,
+              momentum=BASE["momentum"], optimizer="momentum", center=False, pre_bias=False)
 RECIPES = {
-    # §4.2 as written: momentum SGD (Eq. 11) on raw inputs, k falling from 4k.
-    "paper": dict(k_start=4, learning_rate=0.01, lr_end=None, momentum=0.9,
-                  optimizer="momentum", center=False, pre_bias=False),
-    # The paper's recipe on centred inputs, η falling to 0.001 (Table 1's rows).
-    "centred": dict(k_start=4, learning_rate=0.01, lr_end=0.001, momentum=0.9,
-                    optimizer="momentum", center=True, pre_bias=False),
-    # Centred inputs and Adam: the fewest dead units (the README's headline row).
-    "adam": dict(k_start=4, learning_rate=0.001, lr_end=0.0001, momentum=0.9,
-                 optimizer="adam", center=True, pre_bias=False),
+    "paper": _PAPER,  # §4.2 as written: momentum SGD (Eq. 11) on raw inputs
+    "centred": dict(_PAPER, **RECIPE),  # centred inputs, η falling to 0.001
+    "adam": dict(_PAPER, **ADAM),  # centred inputs and Adam: the fewest dead units
 }
 DEFAULT_RECIPE = "adam"
 

@@ -143,7 +143,8 @@ def not_found_error(name, files, data_dir, reason):
     return DataNotFoundError(
         f"Dataset {name!r} was not found ({reason}). Searched, in order:\n{searched}\n"
         f"Put the files ({wanted}; .gz versions are accepted too) in one of these "
-        f"folders, pass data_dir=..., or set {ENV_VAR}=/path/to/folder."
+        f"folders, pass data_dir=... (--data-dir DIR on the command line), or set "
+        f"{ENV_VAR}=/path/to/folder."
     )
 
 

@@ -22,10 +22,16 @@ atoms are the true ones — which good reconstruction does not guarantee.
 from .codes import make_codes, power_law_frequencies
 from .compare import Comparison, compare
 from .data import make_sparse_data, make_superposition
-from .encoders import ENCODERS, DictionaryEncoder
 from .dictionary import make_dictionary, welch_bound
+from .encoders import ENCODERS, DictionaryEncoder
 from .hierarchy import make_hierarchical_data
-from .matching import cosine_matrix, features_recovered, match, mean_matched_cosine, uniqueness
+from .matching import (
+    cosine_matrix,
+    features_recovered,
+    match,
+    mean_matched_cosine,
+    uniqueness,
+)
 from .metrics import absorption, dead_fraction, firing_scores, fvu, l0, shrinkage
 from .presets import PRESETS, make_model
 from .report import LabReport, evaluate, model_dictionary

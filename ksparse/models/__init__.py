@@ -18,8 +18,8 @@ checkpoints and bitwise resume):
 """
 from .autoencoder import Autoencoder, EncoderLayer
 from .batch_topk import BatchTopKAutoencoder
-from .jumprelu import JumpReLUAutoencoder
 from .dense import DenoisingAutoencoder, DropoutAutoencoder, ReLUAutoencoder
+from .jumprelu import JumpReLUAutoencoder
 from .k_sparse import KSparseAutoencoder
 from .kl import KLSparseAutoencoder
 from .rbm import RBM

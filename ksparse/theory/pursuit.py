@@ -14,8 +14,14 @@ Both run batched over the rows of X and return a :class:`PursuitResult`.
 """
 from ..backend import get_array_module
 from ..nn.supp_k import topk_mask
-from ._checks import (check_bool, check_iteration, check_k, check_positive_int, check_signals,
-                      check_tol)
+from ._checks import (
+    check_bool,
+    check_iteration,
+    check_k,
+    check_positive_int,
+    check_signals,
+    check_tol,
+)
 from .iti import _result
 from .lstsq import scatter_codes, solve_on_support
 

@@ -43,7 +43,7 @@ A model plugs in by providing
 ``model._make_optimizer(params)``
     the optimizer (:class:`ksparse.base.Estimator` makes momentum SGD, Eq. 11, or Adam);
 ``model._after_step(params, aux)``
-    optional: called after each update with the step's ``aux`` (e.g. to
+    called after each update with the step's ``aux`` (e.g. to
     project parameters back onto a constraint set, or to update counters).
     With the per-step check it never runs after a step refused as
     non-finite; with ``check_every`` > 1 it runs before the step is read,
@@ -149,9 +149,7 @@ def _minibatch_update(model, run, arrays, idx, total_steps, deferred=False):
             state.loss_sum += _check_finite(values, state.epoch, state.step) * n_rows
         eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
         run.optimizer.step(grads, eta)
-        after = getattr(model, "_after_step", None)
-        if after is not None:
-            after(run.params, aux)
+        model._after_step(run.params, aux)  # the estimator's default does nothing
     if "active" in aux:
         state.alive = aux["active"] if state.alive is None else state.alive | aux["active"]
     state.step += 1

@@ -79,7 +79,7 @@ ERROR_CASES = [
     (["theorem", "--signals", "0"], "argument --signals: must be an integer >= 1"),
     (["train", "X", "--out", "model.txt"], "--out model.txt must end in .npz"),
     (["coherence", "missing.npz"], "MODEL_OR_MATRIX"),
-    (["train", "mnist", "--data-dir", "empty_dir", "--no-download"], "pass --data-dir DIR"),
+    (["train", "mnist", "--data-dir", "empty_dir", "--no-download"], "(--data-dir DIR on the command line)"),
     (["theorem", "--dictionary", "fourier"], "--dictionary must be one of"),
     (["demo", "--hidden", "0"], "argument --hidden"),
     (["demo", "--hidden", "8", "--k", "9"], "--k 9 exceeds --hidden 8"),

@@ -11,7 +11,7 @@ import pytest
 import ksparse
 from ksparse import JumpReLUAutoencoder
 from ksparse.models.jumprelu import jump_kernel, jumprelu_loss_and_grads
-from _numerical import numerical_gradient
+from _numerical import RecordingGenerator, numerical_gradient
 
 
 def jump_params(rng, n_features=5, n_hidden=6):
@@ -183,16 +183,9 @@ def test_save_load_round_trip_keeps_the_thresholds(tmp_path):
 
 def test_partial_fit_continues_fit_like_a_longer_fit():
     X = np.random.default_rng(1).random((48, 6))
-    orders = []
-
-    class Recording(np.random.Generator):
-        def permutation(self, x, axis=0):
-            orders.append(np.array(super().permutation(x, axis)))
-            return orders[-1]
-
-    longer = jump(epochs=3, random_state=Recording(np.random.PCG64(5))).fit(X)
-    orders_longer, orders[:] = list(orders), []
-    shorter = jump(epochs=2, random_state=Recording(np.random.PCG64(5))).fit(X)
+    longer = jump(epochs=3, random_state=RecordingGenerator(5)).fit(X)
+    orders_longer = longer.random_state.orders
+    shorter = jump(epochs=2, random_state=RecordingGenerator(5)).fit(X)
     theta_after_fit = shorter.theta_.copy()
     shorter.partial_fit(X[orders_longer[-1]])
     assert not np.array_equal(shorter.theta_, theta_after_fit)

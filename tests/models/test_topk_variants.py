@@ -19,7 +19,7 @@ from ksparse.models.batch_topk import (
 )
 from ksparse.models.matryoshka import check_prefixes
 from ksparse.models.topk import topk_recipe_loss_and_grads
-from _numerical import numerical_gradient, sort_reference_mask
+from _numerical import RecordingGenerator, numerical_gradient, sort_reference_mask
 
 
 def topk_params(rng, n_features=5, n_hidden=6):
@@ -285,16 +285,9 @@ def test_save_load_round_trip_keeps_the_threshold(tmp_path):
 
 def test_partial_fit_continues_fit_like_a_longer_fit():
     X = np.random.default_rng(1).random((48, 6))
-    orders = []
-
-    class Recording(np.random.Generator):
-        def permutation(self, x, axis=0):
-            orders.append(np.array(super().permutation(x, axis)))
-            return orders[-1]
-
-    longer = small_batch_topk(epochs=3, random_state=Recording(np.random.PCG64(5))).fit(X)
-    orders_longer, orders[:] = list(orders), []
-    shorter = small_batch_topk(epochs=2, random_state=Recording(np.random.PCG64(5))).fit(X)
+    longer = small_batch_topk(epochs=3, random_state=RecordingGenerator(5)).fit(X)
+    orders_longer = longer.random_state.orders
+    shorter = small_batch_topk(epochs=2, random_state=RecordingGenerator(5)).fit(X)
     theta_after_fit = float(shorter.threshold_)
     shorter.partial_fit(X[orders_longer[-1]])
     assert float(shorter.threshold_) != theta_after_fit

@@ -8,19 +8,7 @@ import ksparse
 from ksparse import KSparseAutoencoder
 from ksparse.training.checkpoint import read_progress
 from ksparse.models import RBM, DropoutAutoencoder, TopKAutoencoder
-
-
-class RecordingGenerator(np.random.Generator):
-    """A seeded generator that remembers every permutation it drew (fit's minibatch orders)."""
-
-    def __init__(self, seed):
-        super().__init__(np.random.PCG64(seed))
-        self.orders = []
-
-    def permutation(self, x, axis=0):
-        out = super().permutation(x, axis)
-        self.orders.append(np.array(out))
-        return out
+from _numerical import RecordingGenerator
 
 
 N, BATCH, EPOCHS = 70, 16, 3
