@@ -192,10 +192,11 @@ class JumpReLUAutoencoder(TopKAutoencoder):
     aux_weight = 0.0
 
     def __init__(self, *, n_hidden=1000, l0_weight=1e-3, bandwidth=1e-3, kernel="rectangle",
-                 threshold_init=1e-3, dead_steps=200, pre_bias_init="median", center=False,
-                 pre_bias=True, total_steps=None, learning_rate=1e-3, momentum=0.9, lr_end=None,
-                 epochs=20, batch_size=128, optimizer="adam", dtype=None, random_state=None,
-                 verbose=True, check_every=None):
+                 threshold_init=1e-3, dead_steps=200, pre_bias_init="median",
+                 # the input and the training run, with TopKAutoencoder's defaults
+                 center=False, pre_bias=True, total_steps=None, learning_rate=1e-3,
+                 momentum=0.9, lr_end=None, epochs=20, batch_size=128, optimizer="adam",
+                 dtype=None, random_state=None, verbose=True, check_every=None):
         self._store_params(locals())
 
     def _init_parameters(self, X, rng, xp):
