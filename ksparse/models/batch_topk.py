@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 from ..backend import get_array_module
+from ..fast import topk_step
+from ..fast.topk_codes import batch_topk_codes
 from ..hyperparameters import Real
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
@@ -148,11 +150,11 @@ class BatchTopKAutoencoder(TopKAutoencoder):
     multi_k = None  # the batch rule reads at one threshold, not at a k′
     multi_k_weight = 0.0
 
-    def __init__(self, *, n_hidden=1000, k=32, threshold_rate=0.01, prefixes=None, aux_k=None,
-                 aux_weight=1.0 / 32, dead_steps=200, pre_bias_init="median", center=False,
-                 pre_bias=True, total_steps=None, learning_rate=1e-3, momentum=0.9, lr_end=None,
-                 epochs=20, batch_size=128, optimizer="adam", dtype=None, random_state=None,
-                 verbose=True, check_every=None):
+    def __init__(self, *, n_hidden=1000, k=32, k_start=None, step="sparse", threshold_rate=0.01,
+                 prefixes=None, aux_k=None, aux_weight=1.0 / 32, dead_steps=200,
+                 pre_bias_init="median", center=False, pre_bias=True, total_steps=None,
+                 learning_rate=1e-3, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
+                 optimizer="adam", dtype=None, random_state=None, verbose=True, check_every=None):
         self._store_params(locals())
 
     def _init_parameters(self, X, rng, xp):
@@ -161,14 +163,23 @@ class BatchTopKAutoencoder(TopKAutoencoder):
         self.threshold_ = xp.zeros((), dtype=self.W_.dtype)
 
     def _training_step(self, params, X, *, step, total_steps, rng):
+        loss, grads, aux = super()._training_step(params, X, step=step, total_steps=total_steps,
+                                                  rng=rng)
+        aux["rate"] = 1.0 if step == 0 else self.threshold_rate  # θ starts at the first batch's t
+        return loss, grads, aux
+
+    def _loss_and_grads(self, params, X, k):
+        """As TopK's, with the batch rule; ``aux["smallest"]`` is t, the smallest kept activity."""
         xp = get_array_module(X)
-        loss, grads, mask, smallest = batch_topk_loss_and_grads(
-            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias,
-            self.prefixes)
-        W, dW = params["W"], grads["W"]
-        grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
-        rate = 1.0 if step == 0 else self.threshold_rate
-        return loss, grads, {"active": mask.any(axis=0), "smallest": smallest, "rate": rate}
+        recipe = (self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
+        if self.step == "dense":
+            loss, grads, mask, smallest = batch_topk_loss_and_grads(params, X, k, *recipe,
+                                                                    self.prefixes)
+            return loss, grads, {"active": mask.any(axis=0), "smallest": smallest}
+        loss, grads, codes = topk_step.sparse_recipe_loss_and_grads(
+            params, X, lambda z: batch_topk_codes(z, k, self.prefixes), *recipe)
+        return loss, grads, {"active": topk_step.active_units(codes, self.n_hidden),
+                             "smallest": topk_step.smallest_kept(codes)}
 
     def _after_step(self, params, aux):
         super()._after_step(params, aux)

@@ -185,6 +185,8 @@ class JumpReLUAutoencoder(TopKAutoencoder):
     }
     # Fixed: the threshold, not a count, decides the code; no AuxK, no prefixes.
     k = None
+    k_start = None
+    step = "dense"  # no sparse step: the number kept per row is not bounded by a k
     multi_k = None
     multi_k_weight = 0.0
     prefixes = None

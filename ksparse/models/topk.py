@@ -24,7 +24,6 @@ What it adds to the paper's model (§2.2):
 """
 __all__ = [
     "TopKAutoencoder",
-    "geometric_median",
     "recipe_loss_and_grads",
     "topk_recipe_loss_and_grads",
 ]
@@ -35,11 +34,15 @@ import numbers
 import numpy as np
 
 from ..backend import get_array_module, to_device, to_numpy
+from ..fast.topk_codes import chain_of_codes, topk_codes
+from ..fast.topk_step import active_units, sparse_recipe_loss_and_grads
 from ..hyperparameters import Custom, Int, OneOf, Optional, Real
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
 from ..nn.activations import relu
 from ..nn.affine import affine, affine_backward
+from ..nn.encoder_decoder import geometric_median
+from ..nn.schedules import sparsity_level
 from ..nn.squared_error import (
     fraction_of_variance_unexplained,
     squared_error,
@@ -49,24 +52,6 @@ from ..nn.supp_k import topk, topk_mask
 from ..validation import check_array
 from .autoencoder import Autoencoder
 from .matryoshka import check_prefixes, matryoshka_codes
-
-
-def geometric_median(X, n_iter=100, tol=1e-7):
-    """argmin_m Σ_i ‖x_i − m‖ by Weiszfeld's iteration, started at the mean.
-
-    Returns
-    -------
-    m : array, shape (n_features,)
-    """
-    xp = get_array_module(X)
-    m = X.mean(axis=0)  # (n_features,)
-    for _ in range(n_iter):
-        w = 1.0 / xp.maximum(xp.sqrt(((X - m) ** 2).sum(axis=1)), 1e-12)  # (n_samples,)
-        new = (w @ X) / w.sum()
-        if float(xp.abs(new - m).max()) < tol:
-            return new
-        m = new
-    return m
 
 
 def _sparse_relu_code(z, k):
@@ -211,6 +196,15 @@ class TopKAutoencoder(Autoencoder):
     ----------
     k : int, default=32
         Latents kept per example.
+    k_start : int or None, default=None
+        Sparsity schedule (§4.2.1 of the paper, as for
+        :class:`ksparse.KSparseAutoencoder`): k falls linearly from ``k_start``
+        to ``k`` over the first half of the training steps. None keeps k.
+    step : {'sparse', 'dense'}, default='sparse'
+        How each training step is computed; both give the same loss and
+        gradients to float rounding. 'sparse' (:mod:`ksparse.fast.topk_step`)
+        touches only the kept latents after the encoder product; 'dense' is
+        the readable :func:`recipe_loss_and_grads`.
     multi_k : int or None, default=None
         Multi-TopK: train on L(k) + ``multi_k_weight`` · L(``multi_k``), the
         same code read at two sparsities (Gao et al. use ``4 * k`` and 1/8),
@@ -259,6 +253,8 @@ class TopKAutoencoder(Autoencoder):
 
     hyperparameters = {
         "k": Int(low=1, high="n_hidden"),
+        "k_start": Optional(Int(low="k", high="n_hidden")),
+        "step": OneOf(("sparse", "dense")),
         "multi_k": Optional(Int(low=1, high="n_hidden")),
         "multi_k_weight": Real(low=0.0),
         "prefixes": Custom(check_prefixes),
@@ -273,9 +269,9 @@ class TopKAutoencoder(Autoencoder):
     init_std = None
     input_dropout = 0.0
 
-    def __init__(self, *, n_hidden=1000, k=32, multi_k=None, multi_k_weight=1.0 / 8,
-                 prefixes=None, aux_k=None, aux_weight=1.0 / 32, dead_steps=200, pre_bias_init="median", center=False,
-                 pre_bias=True, total_steps=None,
+    def __init__(self, *, n_hidden=1000, k=32, k_start=None, step="sparse", multi_k=None,
+                 multi_k_weight=1.0 / 8, prefixes=None, aux_k=None, aux_weight=1.0 / 32,
+                 dead_steps=200, pre_bias_init="median", center=False, pre_bias=True, total_steps=None,
                  learning_rate=1e-3, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
                  optimizer="adam", dtype=None, random_state=None, verbose=True,
                  check_every=None):
@@ -291,6 +287,10 @@ class TopKAutoencoder(Autoencoder):
         start = geometric_median(X) if self.pre_bias_init == "median" else X.mean(axis=0)
         self.b_prime_ = start.astype(X.dtype) if self.pre_bias else 0 * start
         self.steps_idle_ = np.zeros(self.n_hidden, dtype=np.int64)  # host counters
+        if self.step == "sparse":
+            # Same values, atoms contiguous in memory: the sparse step reads and
+            # writes whole atoms (see ksparse.fast.sparse_step).
+            self.W_ = xp.asfortranarray(self.W_)
 
     def _aux_k(self):
         return min(self.n_hidden, 2 * self.k) if self.aux_k is None else self.aux_k
@@ -299,13 +299,24 @@ class TopKAutoencoder(Autoencoder):
         return to_device(self.steps_idle_ >= self.dead_steps, xp)  # (n_hidden,)
 
     def _training_step(self, params, X, *, step, total_steps, rng):
-        xp = get_array_module(X)
-        loss, grads, mask = topk_recipe_loss_and_grads(
-            params, X, self.k, self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias,
-            self.multi_k, self.multi_k_weight, self.prefixes)
+        k = sparsity_level(step, total_steps, self.k, self.k_start)  # §4.2.1's schedule, if any
+        loss, grads, aux = self._loss_and_grads(params, X, k)
         W, dW = params["W"], grads["W"]
         grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
-        return loss, grads, {"active": mask.any(axis=0)}
+        return loss, grads, aux
+
+    def _loss_and_grads(self, params, X, k):
+        """Loss, gradients (decoder not yet projected) and ``{"active": latents used}``."""
+        xp = get_array_module(X)
+        recipe = (self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
+        if self.step == "dense" or not chain_of_codes(k, self.multi_k, self.prefixes):
+            loss, grads, mask = topk_recipe_loss_and_grads(
+                params, X, k, *recipe, self.multi_k, self.multi_k_weight, self.prefixes)
+            return loss, grads, {"active": mask.any(axis=0)}
+        loss, grads, codes = sparse_recipe_loss_and_grads(
+            params, X, lambda z: topk_codes(z, k, self.multi_k, self.multi_k_weight, self.prefixes),
+            *recipe)
+        return loss, grads, {"active": active_units(codes, self.n_hidden)}
 
     def _after_step(self, params, aux):
         xp = get_array_module(params["W"])

@@ -8,11 +8,13 @@ column-vector equations read
 
 The encoder's input rule lives here once: the encoder weights are W (tied)
 or Pᵀ (untied, z = P x + b), and with the pre-encoder bias the encoder sees
-x − b′. Each model's own forward and backward (k-sparse, dense, TopK) is
-written in its file of :mod:`ksparse.models` with these pieces.
+x − b′ (b′ may start at the data's :func:`geometric_median`). Each model's
+own forward and backward (k-sparse, dense, TopK) is written in its file of
+:mod:`ksparse.models` with these pieces.
 """
-__all__ = ["decode", "decode_backward", "encoder_input", "encoder_weights"]
+__all__ = ["decode", "decode_backward", "encoder_input", "encoder_weights", "geometric_median"]
 
+from ..backend import get_array_module
 from .affine import affine
 
 
@@ -70,3 +72,21 @@ def decode_backward(dX_hat, z_sparse, W):
     db_prime = dX_hat.sum(axis=0)  # (n_features,)
     dz_sparse = dX_hat @ W  # (n_samples, n_hidden)
     return dW, db_prime, dz_sparse
+
+
+def geometric_median(X, n_iter=100, tol=1e-7):
+    """argmin_m Σ_i ‖x_i − m‖ by Weiszfeld's iteration, started at the mean.
+
+    Returns
+    -------
+    m : array, shape (n_features,)
+    """
+    xp = get_array_module(X)
+    m = X.mean(axis=0)  # (n_features,)
+    for _ in range(n_iter):
+        w = 1.0 / xp.maximum(xp.sqrt(((X - m) ** 2).sum(axis=1)), 1e-12)  # (n_samples,)
+        new = (w @ X) / w.sum()
+        if float(xp.abs(new - m).max()) < tol:
+            return new
+        m = new
+    return m

@@ -8,9 +8,9 @@ import itertools
 
 import numpy as np
 import pytest
+from _numerical import autoencoder_params, numerical_gradient
 
 import ksparse
-from ksparse.nn import dropout_mask
 from ksparse.models import (
     RBM,
     BatchTopKAutoencoder,
@@ -23,10 +23,10 @@ from ksparse.models import (
 )
 from ksparse.models.dense import dense_forward, dense_loss_and_grads
 from ksparse.models.rbm import cd_gradients, free_energy
-from ksparse.models.topk import geometric_median, topk_recipe_loss_and_grads
+from ksparse.models.topk import topk_recipe_loss_and_grads
+from ksparse.nn import dropout_mask
+from ksparse.nn.encoder_decoder import geometric_median
 from ksparse.training.random_streams import step_generator
-from _numerical import autoencoder_params, numerical_gradient
-
 
 OPTIONS = [
     dict(activation="relu", decoder="linear", pre_bias=False, scale=1.0, tied=True),
