@@ -8,6 +8,11 @@ compare the two:
   backward pass touching only the k selected units after the encoder
   product (replaces :func:`ksparse.models.k_sparse.loss_and_grads`; the
   default ``step='sparse'``);
+* :mod:`~ksparse.fast.topk_step` with :mod:`~ksparse.fast.topk_codes`: the
+  same for the TopK family (TopK, BatchTopK, with Multi-TopK, Matryoshka and
+  AuxK), every code of a step decoded from one gather of each row's atoms
+  (replaces :func:`ksparse.models.topk.recipe_loss_and_grads`; the default
+  ``step='sparse'``);
 * :mod:`~ksparse.fast.topk_threshold`: supp_k by the paper's per-row
   threshold, found by bisection on the floats' bit patterns, with no
   data-dependent branch (for GPUs; replaces :func:`ksparse.nn.supp_k.kth_largest`).
