@@ -109,8 +109,112 @@ def batch_topk_threshold(case):
             "theta_next": theta + rate * (smallest - theta)}
 
 
+def _encode(P, b, x, bp):
+    """What the encoder sees, x − b′, and z = P(x − b′) + b, for one row."""
+    xin = [x[f] - bp[f] for f in range(len(x))]
+    return xin, [sum(P[j][f] * xin[f] for f in range(len(x))) + b[j] for j in range(len(P))]
+
+
+def _new_grads(F, H):
+    return {"dW": [[0.0] * H for _ in range(F)], "dP": [[0.0] * F for _ in range(H)],
+            "db": [0.0] * H, "db_prime": [0.0] * F}
+
+
+def _encoder_backward(out, P, xin, dz):
+    """Add one row's ∂E/∂z to ∂E/∂P, ∂E/∂b, and to ∂E/∂b′ through the encoder's input x − b′."""
+    for f in range(len(xin)):
+        out["db_prime"][f] -= sum(P[j][f] * dz[j] for j in range(len(dz)))
+        for j in range(len(dz)):
+            out["dP"][j][f] += dz[j] * xin[f]
+    out["db"] = [a + d for a, d in zip(out["db"], dz)]
+
+
+def jumprelu(case):
+    """JumpReLU with pre-bias: the code, loss (reconstruction + λ·L0), pseudo-gradients."""
+    X, W, P, b, bp, theta = (case[key] for key in ("X", "W", "P", "b", "b_prime", "theta"))
+    lam, eps = case["l0_weight"], case["bandwidth"]
+    kernels = {"rectangle": lambda u: 1.0 if abs(u) < 0.5 else 0.0,
+               "triangle": lambda u: max(1.0 - abs(u), 0.0)}
+    n, F, H = len(X), len(W), len(W[0])
+    out = {"f": [], "l0": 0.0, "loss": 0.0, **_new_grads(F, H),
+           "dtheta_rectangle": [0.0] * H, "dtheta_triangle": [0.0] * H}
+    for x in X:
+        xin, z = _encode(P, b, x, bp)
+        on = [z[j] > theta[j] for j in range(H)]  # H(z − θ)
+        f = [z[j] if on[j] else 0.0 for j in range(H)]
+        e = [xh - xf for xh, xf in zip(_decode(W, f, bp), x)]  # x̂ − x
+        out["f"].append(f)
+        out["l0"] += sum(on) / n
+        out["loss"] += sum(v * v for v in e) / n + lam * sum(on) / n
+        g = [2.0 * v / n for v in e]  # ∂E/∂x̂
+        gf = [sum(W[r][j] * g[r] for r in range(F)) for j in range(H)]  # ∂E/∂f, kept or not
+        for name, K in kernels.items():
+            for j in range(H):
+                u = (z[j] - theta[j]) / eps
+                out["dtheta_" + name][j] -= (gf[j] * theta[j] + lam / n) * K(u) / eps
+        for r in range(F):
+            out["db_prime"][r] += g[r]
+            for j in range(H):
+                out["dW"][r][j] += g[r] * f[j]
+        _encoder_backward(out, P, xin, [gf[j] if on[j] else 0.0 for j in range(H)])
+    return out
+
+
+def _several_codes(case, codes):
+    """TopK recipe with pre-bias, no AuxK, several codes of one z each reconstructing x.
+
+    ``codes(z)`` lists (weight, kept units) pairs; a code is ReLU(z) on its units.
+    Returns the weighted loss, each code's own (unweighted) loss, and the gradients.
+    """
+    X, W, P, b, bp = case["X"], case["W"], case["P"], case["b"], case["b_prime"]
+    n, F, H = len(X), len(W), len(W[0])
+    out = {"loss": 0.0, "losses": [], **_new_grads(F, H)}
+    for x in X:
+        xin, z = _encode(P, b, x, bp)
+        dz = [0.0] * H
+        for c, (weight, units) in enumerate(codes(z)):
+            h = [max(z[j], 0.0) if j in units else 0.0 for j in range(H)]
+            e = [xh - xf for xh, xf in zip(_decode(W, h, bp), x)]  # x̂ − x of this code
+            if c == len(out["losses"]):
+                out["losses"].append(0.0)
+            out["losses"][c] += sum(v * v for v in e) / n
+            out["loss"] += weight * sum(v * v for v in e) / n
+            g = [2.0 * weight * v / n for v in e]  # ∂E/∂x̂ of this code
+            for j in range(H):
+                if h[j] > 0:  # ReLU passes, on the code's units only
+                    dz[j] += sum(W[r][j] * g[r] for r in range(F))
+            for r in range(F):
+                out["db_prime"][r] += g[r]
+                for j in range(H):
+                    out["dW"][r][j] += g[r] * h[j]
+        _encoder_backward(out, P, xin, dz)
+    return out
+
+
+def matryoshka(case):
+    """TopK code and each prefix m < n_hidden of it (the support cut to units j < m), weight 1."""
+    H, k = len(case["W"][0]), case["k"]
+
+    def codes(z):
+        top = _top(z, k)
+        return [(1.0, top)] + [(1.0, {j for j in top if j < m}) for m in case["prefixes"] if m < H]
+
+    out = _several_codes(case, codes)
+    losses = out.pop("losses")
+    return {"loss": out.pop("loss"), "main_loss": losses[0], "prefix_losses": losses[1:], **out}
+
+
+def multi_topk(case):
+    """Multi-TopK: L(k) + β·L(k′), the two codes ReLU of the k and the k′ largest of z."""
+    k, k2, beta = case["k"], case["multi_k"], case["multi_k_weight"]
+    out = _several_codes(case, lambda z: [(1.0, _top(z, k)), (beta, _top(z, k2))])
+    (loss_k, loss_k2) = out.pop("losses")
+    return {"loss": out.pop("loss"), "loss_k": loss_k, "loss_multi_k": loss_k2, **out}
+
+
 FUNCTIONS = {"k_sparse": k_sparse, "topk_auxk": topk_auxk, "fvu": fvu,
-             "batch_topk_threshold": batch_topk_threshold}
+             "batch_topk_threshold": batch_topk_threshold, "jumprelu": jumprelu,
+             "matryoshka": matryoshka, "multi_topk": multi_topk}
 
 
 def _rounded(value):
