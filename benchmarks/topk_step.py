@@ -7,6 +7,9 @@ model's ``_after_step`` (decoder renormalised, idle counters), as ``fit`` runs
 them. All in one process, the same thread count for every column:
 
 k-sparse       ``KSparseAutoencoder`` (tied W, its sparse step), Adam: the reference;
+k-sparse, untied
+               the same with an encoder P of its own (``tied=False``): as many
+               weights as every TopK-family model, so twice the Adam update;
 topk dense     ``TopKAutoencoder(step='dense')``: the readable recipe;
 topk           ``TopKAutoencoder`` (``step='sparse'``, the default);
 topk, AuxK     the same with 500 of the 1000 latents dead, so AuxK runs each step;
@@ -66,7 +69,8 @@ def models(n_hidden, k):
 
     common = dict(n_hidden=n_hidden, k=k, random_state=0, verbose=False)
     return {
-        "k-sparse": KSparseAutoencoder(optimizer="adam", learning_rate=1e-4, **common),
+        "k-sparse": KSparseAutoencoder(optimizer="adam", **common),
+        "k-sparse, untied": KSparseAutoencoder(optimizer="adam", tied=False, **common),
         "topk dense": TopKAutoencoder(step="dense", **common),
         "topk": TopKAutoencoder(**common),
         "topk, AuxK": TopKAutoencoder(**common),
