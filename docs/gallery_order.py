@@ -17,6 +17,7 @@ READING_ORDER = (
     "plot_theorem_3_1.py",
     "plot_reconstruction_is_not_recovery.py",
     "plot_schedule_recovers_dictionary.py",
+    "plot_choosing_k.py",
     "plot_ksparse_vs_kl.py",
     "plot_natural_images.py",
     "plot_encoding_speed.py",
