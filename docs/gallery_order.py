@@ -18,6 +18,7 @@ READING_ORDER = (
     "plot_reconstruction_is_not_recovery.py",
     "plot_schedule_recovers_dictionary.py",
     "plot_choosing_k.py",
+    "plot_superposition.py",
     "plot_ksparse_vs_kl.py",
     "plot_natural_images.py",
     "plot_encoding_speed.py",
