@@ -118,7 +118,7 @@ print("most features recovered first:", " > ".join(by_recovery))
 # atom, sorted; a coder that recovers every atom stays above the dashed line
 # across the whole width. (The two k-sparse curves lie on top of each
 # other: same dictionary.) Right: features recovered beside FVU.
-comparison.plot(fig=plt.figure(figsize=(10, 4), layout="constrained"))
+fig = comparison.plot(fig=plt.figure(figsize=(10, 4), layout="constrained"))
 
 # %%
 # Where the atoms are missed
