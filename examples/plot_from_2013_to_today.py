@@ -135,7 +135,7 @@ for name, row in rows.items():
 # -----------
 # * The 2013 model reconstructs best (lowest FVU) in this short run: its
 #   schedule and centring suit a few epochs of SGD, while the newer recipes
-#   are tuned for long runs on far more data.
+#   were designed for long runs on far more data.
 # * JumpReLU has the most dead latents: nothing like AuxK revives a latent
 #   whose threshold no image clears. Its L0 is not k but what the chosen
 #   starting thresholds give (printed above).
@@ -144,8 +144,8 @@ for name, row in rows.items():
 #   Its row is therefore not a like-for-like comparison — more active
 #   features carry more information to the classifier.
 # * The test errors are measured on few images (one image is
-#   1/n_test of the error) and differ from the validation errors by a
-#   point or more: differences of that size between models are noise.
+#   1/n_test of the error) and often differ from the validation errors by
+#   a point or more: differences of that size between models are noise.
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
 names = list(rows)
 for ax, (key, label) in zip(axes, (("dead", "dead latents (share)"), ("fvu", "validation FVU"),
