@@ -63,11 +63,11 @@ class Comparison:
     def __str__(self):
         return self.format()
 
-    def plot(self):
-        """The figure of :func:`ksparse.lab.plot.plot_comparison`."""
+    def plot(self, fig=None):
+        """The figure of :func:`ksparse.lab.plot.plot_comparison` (drawn into ``fig`` if given)."""
         from .plot import plot_comparison
 
-        return plot_comparison(self)
+        return plot_comparison(self, fig=fig)
 
 
 def compare(models, truth, *, holdout=0.2, threshold=0.99):

@@ -7,28 +7,33 @@ Right, features recovered beside FVU for each model, so that good
 reconstruction and recovered features can be told apart.
 
 Returns a :class:`matplotlib.figure.Figure` and never touches pyplot's
-global state.
+global state; pass ``fig=plt.figure(...)`` to draw into a figure that pyplot
+(a notebook, the documentation's gallery) shows.
 """
 __all__ = ["plot_comparison"]
 
 import numpy as np
 
 
-def plot_comparison(comparison):
+def plot_comparison(comparison, fig=None):
     """Draw a :class:`~ksparse.lab.compare.Comparison`.
 
     Parameters
     ----------
     comparison : Comparison
+    fig : matplotlib.figure.Figure, optional
+        An empty figure to draw into; by default a new one, 10 × 4 inches,
+        that pyplot does not manage.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
         Two axes: sorted best cosines, and recovered / FVU bars.
     """
-    from matplotlib.figure import Figure
+    if fig is None:
+        from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 4), layout="constrained")
+        fig = Figure(figsize=(10, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
     for name, report in zip(comparison.names, comparison.reports):
         best = np.sort(report.best_cosine)  # (n_atoms,)

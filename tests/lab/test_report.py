@@ -77,6 +77,8 @@ def test_compare_trains_each_model_and_tabulates_it():
     fig = result.plot()
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     assert len(fig.axes[0].lines) == 3  # two models and the threshold
+    given = Figure()
+    assert result.plot(fig=given) is given and len(given.axes) == 2  # drawn into the one given
 
 
 def test_compare_names_a_list_by_class():
