@@ -120,3 +120,16 @@ def test_train_defaults_are_the_documented_ones():
         seed=None, dtype=None, recipe="adam", k_start=None, learning_rate=None, lr_end=None,
         momentum=None, optimizer=None, center=None, pre_bias=None, out="model.npz",
         checkpoint=None, resume=False, quiet=False)
+
+
+@pytest.mark.parametrize("option, text, value", [
+    ("--optimizer", "momentum", "momentum"), ("--optimizer", "adam", "adam"),
+    ("--dtype", "float32", "float32"), ("--dtype", "float64", "float64"),
+    ("--lr-end", "0.001", 0.001), ("--momentum", "0.5", 0.5), ("--alpha", "1.5", 1.5),
+])
+def test_train_options_parse_their_values(option, text, value):
+    from ksparse.cli import _build_parser
+
+    parsed = vars(_build_parser().parse_args(["train", "x.npy", option, text]))
+    got = parsed[option[2:].replace("-", "_")]
+    assert got == value and type(got) is type(value)
