@@ -39,7 +39,7 @@ def seeded_job(calls, seconds=(10.0, 11.0, 12.0), dead=(0, 1, 2)):
     def job(seed):
         calls.append(("a", seed))
         return dict(name="A", ours=ERRORS[seed], paper=1.5, settings=f"lr {seed}",
-                    seconds=seconds[seed], dead_units=dead[seed])
+                    seconds=seconds[seed], dead_units=dead[seed], alpha=float(seed + 1))
     return job
 
 
@@ -60,25 +60,25 @@ def ctx(tmp_path, monkeypatch):
 
 def test_run_rows_trains_each_seed_once_then_summarises(ctx):
     calls = []
-    jobs = [("t/a", seeded_job(calls), True), ("t/b", unseeded_job(calls), False)]
-    rows = run_rows(ctx, jobs)
-    assert calls == [("a", 0), ("a", 1), ("a", 2), ("b", 0)]
+    jobs = [("t/b", unseeded_job(calls), False), ("t/a", seeded_job(calls), True)]
+    rows = run_rows(ctx, jobs)[::-1]
+    assert calls == [("b", 0), ("a", 0), ("a", 1), ("a", 2)]
     sd = float(np.std(ERRORS, ddof=1))
     assert rows[0] == pytest.approx(dict(
         name="A", ours=7 / 3, paper=1.5, settings="seed 0: lr 0", seconds=33.0,
-        dead_units=1.0, sd=sd, low=1.0, high=4.0, n_seeds=3))
+        dead_units=1.0, sd=sd, low=1.0, high=4.0, n_seeds=3, alpha=1.0))  # seed 0's alpha
     assert rows[1] == dict(name="B", ours=7.0, paper=7.2)
     assert ctx.results["seeds/t/a"] == dict(
         spread(ERRORS), seeds=[0, 1, 2], test_error=ERRORS, dead_units=[0, 1, 2],
         seconds=[10.0, 11.0, 12.0])
     assert sorted(k for k in ctx.results if k.startswith("t/") or k.startswith("seeds/")) == \
         ["seeds/t/a", "t/a", "t/a/seed1", "t/a/seed2", "t/b"]
-    assert ctx.lines == ["t/a: 1.00 % (paper 1.5)", "t/a/seed1: 2.00 % (paper 1.5)",
-                         "t/a/seed2: 4.00 % (paper 1.5)", f"t/a: 2.33 ± {sd:.2f} % over 3 seeds",
-                         "t/b: 7.00 % (paper 7.2)"]
+    assert ctx.lines == ["t/b: 7.00 % (paper 7.2)", "t/a: 1.00 % (paper 1.5)",
+                         "t/a/seed1: 2.00 % (paper 1.5)", "t/a/seed2: 4.00 % (paper 1.5)",
+                         f"t/a: 2.33 ± {sd:.2f} % over 3 seeds"]
     # A second run reads every row back: nothing is computed or logged again.
     ctx.lines.clear()
-    assert run_rows(ctx, jobs) == rows and len(calls) == 4
+    assert run_rows(ctx, jobs)[::-1] == rows and len(calls) == 4
     assert ctx.lines == [f"t/a: 2.33 ± {sd:.2f} % over 3 seeds"]
 
 
@@ -90,6 +90,12 @@ def test_a_summary_without_every_time_or_count_leaves_them_out(ctx):
     ctx.results.clear()
     row, = run_rows(ctx, [("t/a", seeded_job(calls, dead=(3, 5, 10)), True)])
     assert (row["seconds"], row["dead_units"]) == (33.0, 6.0)
+    ctx.results.clear()
+
+    def without_settings(seed):
+        return dict(name="A", ours=ERRORS[seed], paper=1.5)
+    row, = run_rows(ctx, [("t/a", without_settings, True)])
+    assert row["settings"] == "seed 0: "
 
 
 def test_one_seed_keeps_the_row_as_it_is(tmp_path):
@@ -97,7 +103,7 @@ def test_one_seed_keeps_the_row_as_it_is(tmp_path):
     calls = []
     rows = run_rows(ctx, [("t/a", seeded_job(calls), True)])
     assert rows == [dict(name="A", ours=1.0, paper=1.5, settings="lr 0", seconds=10.0,
-                         dead_units=0)]
+                         dead_units=0, alpha=1.0)]
     assert calls == [("a", 0)] and not any(k.startswith("seeds/") for k in ctx.results)
     assert seeds_note(ctx, [("t/a", None, True)]) == ""
 
@@ -117,7 +123,9 @@ NOTE = ("Rows trained from a random start show mean ± sd over seeds 0–2 (3 se
 ])
 def test_seeds_note_lists_every_seeds_value(ctx, detail, also, values):
     calls = []
-    jobs = [("t/a", seeded_job(calls), True), ("t/b", unseeded_job(calls), False)]
+    jobs = [("t/b", unseeded_job(calls), False), ("t/a", seeded_job(calls), True)]
     run_rows(ctx, jobs)
-    assert seeds_note(ctx, jobs, detail=detail, also=also) == \
+    note = seeds_note(ctx, jobs, detail=detail, also=also) if also else \
+        seeds_note(ctx, jobs, detail=detail)  # also="" by default
+    assert note == \
         NOTE.format(also=also + " " if also else "", values=values)
