@@ -20,8 +20,8 @@ REGION = "a = 1\n# BEGIN SOLUTION\nsecret = 2\n# END SOLUTION\nafter = 3\n"
              "after = 3\n"),
     (REGION.rstrip("\n"), 'a = 1\nraise NotImplementedError("Exercise: write your solution '
                           'here.")\nafter = 3'),
-    ("# STUB: b = 0\n" + REGION, '# STUB: b = 0\na = 1\nraise NotImplementedError("Exercise: '
-                                 'write your solution here.")\nafter = 3\n'),
+    ("a = 1\n# STUB: b = 0\n" + REGION[6:], 'a = 1\n# STUB: b = 0\nraise '
+     'NotImplementedError("Exercise: write your solution here.")\nafter = 3\n'),
     ("x = 0\n# BEGIN SOLUTION\n# STUB: y = None\ny = 1\n# END SOLUTION\nz = 2\n",
      "x = 0\ny = None\nz = 2\n"),
 ])
