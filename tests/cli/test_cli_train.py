@@ -133,3 +133,8 @@ def test_train_options_parse_their_values(option, text, value):
     parsed = vars(_build_parser().parse_args(["train", "x.npy", option, text]))
     got = parsed[option[2:].replace("-", "_")]
     assert got == value and type(got) is type(value)
+
+
+def test_an_unknown_recipe_is_refused_by_the_parser(files, capsys):
+    user_error(capsys, ["train", files["X"], "--recipe", "sgd"],
+               "argument --recipe: invalid choice: 'sgd'")
