@@ -6,6 +6,8 @@ must be graded ``[not yet]``; the right answers (and their harmless
 variants) must still pass.
 """
 import math
+import re
+import textwrap
 
 import numpy as np
 import pytest
@@ -206,11 +208,20 @@ def test_dead_units_fix_fails_a_model_that_has_not_learned(learning_rate):
     # pass mark), but the reconstructions are worse than the mean image.
     import ksparse
 
-    result = ex.check_dead_units_fix(
-        lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k,
-                                                       learning_rate=learning_rate))
-    assert not result.passed
-    assert "worse than their mean image" in result.message, result.message
+    models = []
+
+    def make(n_hidden, k):
+        models.append(ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k,
+                                                 learning_rate=learning_rate))
+        return models[-1]
+    result = ex.check_dead_units_fix(make)
+    dead = models[0].history_[-1]["dead_units"]
+    assert not result.passed and result.exercise == "fix the dead units"
+    assert re.fullmatch(
+        rf"only {dead} units are dead, but the model reconstructs the images worse than their "
+        r"mean image does \(FVU = \d+\.\d\d >= 1\): it has not learned yet; "
+        + re.escape(textwrap.shorten(repr(models[0]), 200)) + r"\.", result.message), \
+        result.message
 
 
 @pytest.mark.parametrize("check, right", [

@@ -5,6 +5,7 @@ import math
 import os
 import re
 import stat
+import textwrap
 
 import numpy as np
 import pytest
@@ -129,12 +130,27 @@ RIGHT = [
 ]
 
 
+NAMES = {ex.check_topk_mask: "top-k mask", ex.check_alpha_k_encoding: "alpha-k encoding",
+         ex.check_b_prime_gradient: "gradient of b′",
+         ex.check_pre_bias_gradient: "gradient of b′ with pre-bias",
+         ex.check_sparsity_schedule: "sparsity schedule",
+         ex.check_theorem_k: "largest k for Theorem 3.1", ex.check_dead_units_cause: "why units die",
+         ex.check_dead_units_fix: "fix the dead units"}
+
+
 @pytest.mark.parametrize("check, answer", RIGHT, ids=lambda v: getattr(v, "__name__", v))
 def test_check_passes_the_right_answer(check, answer):
     result = check(answer)
     assert isinstance(result, ex.CheckResult)
     assert result.passed, result.message
-    assert bool(result) and str(result).startswith("[correct]")
+    assert result.message.endswith(".") and len(result.message) > 20
+    assert bool(result) and str(result) == f"[correct] {NAMES[check]}: {result.message}"
+
+
+def test_the_cause_of_dead_units_is_explained_when_right():
+    assert str(ex.check_dead_units_cause(" B ")) == (
+        "[correct] why units die: (b): the shared mean moves a unit on every image at once. "
+        "Centring the input, or a pre-encoder bias b′, removes it.")
 
 
 WRONG = [
@@ -185,7 +201,7 @@ WRONG = [
 def test_check_fails_a_wrong_answer_and_says_why(check, answer, message):
     result = check(answer)
     assert not result.passed
-    assert str(result).startswith("[not yet]")
+    assert str(result) == f"[not yet] {NAMES[check]}: {result.message}"
     assert re.search(message, result.message), result.message
 
 
@@ -194,7 +210,8 @@ def test_check_fails_a_wrong_answer_and_says_why(check, answer, message):
 def test_check_reports_the_unfinished_stub(check):
     result = check(stub)
     assert not result.passed
-    assert "still raises NotImplementedError; replace the `raise`" in result.message
+    assert str(result) == (f"[not yet] {NAMES[check]}: your function still raises "
+                           "NotImplementedError; replace the `raise` with your code.")
 
 
 @pytest.mark.parametrize("rounding", [round, lambda v: int(np.floor(v + 0.5))],
@@ -219,28 +236,64 @@ def test_check_reports_a_crash_instead_of_raising():
 
 
 # ------------------------------------------------------------------ dead units
-def test_dead_units_fix_passes_centring_and_pre_bias():
-    for fix in ({"center": True}, {"pre_bias": True}):
-        result = ex.check_dead_units_fix(
-            lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, **fix))
-        assert result.passed, result.message
+def recording(**params):
+    """A make_model that keeps the model it returns, so a test can read what was trained."""
+    models = []
+
+    def make(n_hidden, k):
+        models.append(ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, **params))
+        return models[-1]
+    return make, models
+
+
+def fvu_on_the_checks_images(model):
+    from ksparse.classroom.digits import make_glyph_digits
+    from ksparse.nn.squared_error import fraction_of_variance_unexplained
+
+    X, _ = make_glyph_digits(1000, random_state=4)  # random_state + 1, as the check draws
+    return float(fraction_of_variance_unexplained(model.reconstruct(X), X))
+
+
+@pytest.mark.parametrize("fix", [{"center": True}, {"pre_bias": True}])
+def test_dead_units_fix_passes_centring_and_pre_bias(fix):
+    make, models = recording(**fix)
+    result = ex.check_dead_units_fix(make, random_state=3)
+    model, = models
+    # The check trains 3 quiet epochs from the seed it is given, and reports the last one.
+    assert (model.epochs, model.random_state, model.verbose) == (3, 3, False)
+    dead, fvu = model.history_[-1]["dead_units"], fvu_on_the_checks_images(model)
+    assert str(result) == (f"[correct] fix the dead units: {dead} of 100 units dead after 3 "
+                           f"epochs (the literal recipe: about 60), FVU {fvu:.2f}.")
+
+
+def test_dead_units_fix_reports_the_last_epochs_dead_units_and_the_model():
+    make, models = recording()  # the literal recipe
+    result = ex.check_dead_units_fix(make, random_state=3)
+    model, = models
+    dead = [h["dead_units"] for h in model.history_]
+    assert len(set(dead)) == 3  # the epochs differ, so the count read is the last one
+    assert str(result) == (
+        f"[not yet] fix the dead units: {dead[-1]} of 100 units are still dead after 3 epochs "
+        f"(pass: at most 10); {textwrap.shorten(repr(model), 200)}.")
+    assert repr(model) in result.message
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k), "still dead"),
     (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, learning_rate=1e-3),
      "still dead"),
     (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, k_start=100),
      "still dead"),
     (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, learning_rate=1.0),
-     "diverged"),
-    (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=100), "keep k = 20"),
-    (lambda n_hidden, k: "center=True", "must return a KSparseAutoencoder"),
+     "^training diverged \\(non-finite loss\\); lower the learning rate\\.$"),
+    (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=100),
+     "^keep k = 20 \\(got 100\\); the fix must not change the problem\\.$"),
+    (lambda n_hidden, k: "center=True",
+     "^make_model must return a KSparseAutoencoder, got 'center=True'\\.$"),
 ])
 def test_dead_units_fix_fails_what_does_not_fix(make, message):
     result = ex.check_dead_units_fix(make)
-    assert not result.passed
-    assert message in result.message, result.message
+    assert not result.passed and result.exercise == "fix the dead units"
+    assert re.search(message, result.message), result.message
 
 
 # ------------------------------------------------------------------ student version
