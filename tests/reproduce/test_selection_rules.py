@@ -66,12 +66,13 @@ def alpha_case(rng, monkeypatch):
     """choose_alpha with score_features replaced: validation prefers α = 2, test α = 1."""
     data = _Data(rng)
     model = KSparseAutoencoder(n_hidden=12, k=2, epochs=1, batch_size=20, random_state=0).fit(data.train[0])
-    table = {2: (0.30, 0.10), 4: (0.20, 0.40), 6: (0.20, 0.05)}  # n_active: (val, test)
+    # n_active: (validation error, test error)
+    table = {2: (0.30, 0.10), 4: (0.20, 0.40), 6: (0.20, 0.05), 12: (0.25, 0.0)}
     seen = []
 
     def fake_score(train, val, test, **kwargs):
         n_active = train[0].getnnz(axis=1).max()
-        seen.append((n_active, train, val, test))
+        seen.append((n_active, train, val, test, kwargs))
         val_error, test_error = table[n_active]
         return FeatureScore(test_error=test_error, val_error=val_error, l2=1e-3,
                             val_errors=[val_error])
@@ -85,7 +86,7 @@ def test_choose_alpha_keeps_the_lowest_validation_error_not_the_lowest_test_erro
     best, score, scores = choose_alpha(model, data, (1.0, 2.0))
     assert best == 2.0 and score is scores[2.0]
     assert score.test_error == 0.40  # worse on test than α = 1: chosen anyway
-    for n_active, *splits in seen:  # each split's codes and labels went where they belong
+    for n_active, *splits, _ in seen:  # each split's codes and labels went where they belong
         scale = None
         for (H, y), (X, y_expected) in zip(splits, (data.train, data.val, data.test)):
             expected, scale = features.sparse_codes(model, X, n_active, scale)
@@ -98,3 +99,46 @@ def test_choose_alpha_breaks_a_validation_tie_towards_the_smaller_alpha(alpha_ca
     best, _, scores = choose_alpha(model, data, (3.0, 2.0, 7.0))  # 7 · 2 > 12: skipped
     assert set(scores) == {2.0, 3.0}
     assert best == 2.0  # val 0.20 each; test would prefer α = 3
+
+
+def test_choose_alpha_skips_only_an_alpha_k_above_n_hidden_and_goes_on(alpha_case):
+    """α·k = n_hidden is allowed (every unit kept); a skipped α does not end the search."""
+    model, data, _ = alpha_case
+    _, _, scores = choose_alpha(model, data, (7.0, 1.0, 6.0))  # 14 > 12 skipped; 12 = 12 kept
+    assert set(scores) == {1.0, 6.0}
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({}, {"refit": True, "max_iter": 500}),
+    ({"refit": False, "max_iter": 7}, {"refit": False, "max_iter": 7}),
+])
+def test_choose_alpha_passes_refit_and_max_iter_on(alpha_case, kwargs, expected):
+    model, data, seen = alpha_case
+    choose_alpha(model, data, (1.0,), grid=(0.5,), **kwargs)
+    assert seen[-1][-1] == {"grid": (0.5,), **expected}
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({}, {"refit": True, "max_iter": 500}),
+    ({"refit": False, "max_iter": 9}, {"refit": False, "max_iter": 9}),
+])
+def test_score_model_scales_every_split_by_the_training_rms(rng, monkeypatch, kwargs, expected):
+    data = _Data(rng)
+    model = KSparseAutoencoder(n_hidden=12, k=2, epochs=1, batch_size=20,
+                               random_state=0).fit(data.train[0])
+    seen = {}
+
+    def fake_score(train, val, test, **options):
+        seen.update(splits=(train, val, test), options=options)
+        return "score"
+
+    monkeypatch.setattr(features, "score_features", fake_score)
+    assert features.score_model(model, data, grid=(0.5,), **kwargs) == "score"
+    assert seen["options"] == {"grid": (0.5,), **expected}
+    _, scale = features.model_features(model, data.train[0])
+    for (H, y), (X, y_expected) in zip(seen["splits"], (data.train, data.val, data.test)):
+        H_expected, _ = features.model_features(model, X, scale)  # the training scale
+        dense = H.toarray() if hasattr(H, "toarray") else H
+        assert np.array_equal(dense, H_expected.toarray() if hasattr(H_expected, "toarray")
+                              else H_expected)
+        assert np.array_equal(y, y_expected)
