@@ -25,7 +25,7 @@ N, K = 40, 3
     ("matryoshka-schedule", TopKAutoencoder, dict(k_start=12, prefixes=(10, 20))),
     ("multi-topk", TopKAutoencoder, dict(k_start=None, multi_k=12, prefixes=None)),
     ("multi-topk-schedule", TopKAutoencoder, dict(k_start=12, multi_k=12, prefixes=None)),
-    ("jumprelu", JumpReLUAutoencoder, dict(threshold_init=0.1, bandwidth=0.05, l0_weight=0.1)),
+    ("jumprelu", JumpReLUAutoencoder, dict(threshold_init=0.3, bandwidth=0.1, l0_weight=0.1)),
 ])
 def test_each_preset_builds_its_model_with_its_settings(name, cls, settings):
     model = make_model(name, n_latents=N, k=K, epochs=2, learning_rate=0.01, random_state=5)
