@@ -1,4 +1,4 @@
-"""Which model recovers a known dictionary: every laboratory preset against scikit-learn, at equal passes.
+"""Which model recovers a known dictionary: every lab preset against scikit-learn, at equal passes.
 
 Data come from :func:`ksparse.lab.make_sparse_data`: unit-norm random atoms,
 ``active`` atoms per row (or atoms of unequal frequencies), coefficients
@@ -97,11 +97,12 @@ def splits(truth, n_train, n_val):
             truth.rows(slice(n_train + n_val, n)))
 
 
-def build(name, n_atoms, k, epochs, lr, seed, sk_alpha):
+def build(name, n_atoms, k, epochs, lr, seed, sk_alpha, lr_end_share=None):
     """An unfitted preset, or scikit-learn's MiniBatchDictionaryLearning."""
     if name != SK:
+        lr_end = None if lr_end_share is None else lr_end_share * lr
         return make_model(name, n_latents=n_atoms, k=k, epochs=epochs, batch_size=256,
-                          learning_rate=lr, random_state=seed)
+                          learning_rate=lr, lr_end=lr_end, random_state=seed)
     from sklearn.decomposition import MiniBatchDictionaryLearning
 
     return MiniBatchDictionaryLearning(
@@ -160,12 +161,18 @@ class Results:
             fh.write(json.dumps(row) + "\n")
 
 
+def epochs_of(args, name):
+    """Passes of a model: ``--sk-epochs`` for scikit-learn, ``--epochs`` for the presets."""
+    return args.sk_epochs if name == SK else args.epochs
+
+
 def lookup(results, args, config, seed, name, lr):
     """The recorded fit of these settings (the preset as it is now), or None."""
     n_atoms = (CONFIGS | QUICK)[config][1]
-    model = build(name, n_atoms, args.k, args.epochs, lr, seed, args.sk_alpha)
-    found = results.find(config=config, seed=seed, model=name, lr=lr, epochs=args.epochs,
-                         settings=settings(model))
+    model = build(name, n_atoms, args.k, epochs_of(args, name), lr, seed, args.sk_alpha,
+                  args.lr_end_share)
+    found = results.find(config=config, seed=seed, model=name, lr=lr,
+                         epochs=epochs_of(args, name), settings=settings(model))
     return found[-1] if found else None
 
 
@@ -175,8 +182,9 @@ def fit_and_record(results, args, config, seed, name, lr, data):
     if found:
         return found
     train, val, test = data
-    model = build(name, train.n_atoms, args.k, args.epochs, lr, seed, args.sk_alpha)
-    key = dict(config=config, seed=seed, model=name, lr=lr, epochs=args.epochs,
+    model = build(name, train.n_atoms, args.k, epochs_of(args, name), lr, seed, args.sk_alpha,
+                  args.lr_end_share)
+    key = dict(config=config, seed=seed, model=name, lr=lr, epochs=epochs_of(args, name),
                settings=settings(model))
     cpu, wall = fit_timed(model, train.X)
     row = dict(key, cpu=cpu, wall=wall, val=measure(model, name, val, args.k),
@@ -237,7 +245,10 @@ def table_rows(results, args, config):
 
 def print_table(results, args, config):
     n_features, n_atoms, _ = (CONFIGS | QUICK)[config]
-    print(f"\n{config}: {n_atoms} atoms in {n_features} dims, k = {args.k}, {args.epochs} epochs; "
+    passes = (f"{args.epochs} epochs" if args.sk_epochs == args.epochs else
+              f"{args.epochs} epochs (scikit-learn {args.sk_epochs})")
+    decay = "" if args.lr_end_share is None else f", lr falling to {args.lr_end_share:g} x lr"
+    print(f"\n{config}: {n_atoms} atoms in {n_features} dims, k = {args.k}, {passes}{decay}; "
           f"test rows; CPU seconds of the fit (one thread)")
     head = ["model", "lr", "seeds"] + [h for _, h, _ in COLUMNS] + ["cpu s"]
     lines = [head]
@@ -287,7 +298,11 @@ def parse(argv):
     p.add_argument("--sk-seeds", type=int, default=1,
                    help="seeds for scikit-learn, slow (default 1: seed 0 only)")
     p.add_argument("--epochs", type=int, default=None, help="passes (default 10; quick 2)")
+    p.add_argument("--sk-epochs", type=int, default=None,
+                   help="scikit-learn's passes (default --epochs: equal passes)")
     p.add_argument("--lrs", default="0.001,0.003,0.01", help="Adam learning rates to try")
+    p.add_argument("--lr-end-share", type=float, default=None,
+                   help="the step size falls linearly to this share of itself (default: fixed)")
     p.add_argument("--select", choices=("truth", "fvu"), default="truth",
                    help="validation score choosing the learning rate (default truth)")
     p.add_argument("--sk-alpha", type=float, default=0.1, help="scikit-learn's alpha (0.1)")
@@ -300,6 +315,7 @@ def parse(argv):
     args.models = args.models.split(",")
     args.lrs = [float(x) for x in args.lrs.split(",")]
     args.epochs = args.epochs or (2 if quick else 10)
+    args.sk_epochs = args.sk_epochs or args.epochs
     args.rows, args.n_train, args.n_val = (3000, 2000, 500) if quick else (ROWS, N_TRAIN, N_VAL)
     args.seed_list = list(range(args.seeds))
     args.sk_seed_list = args.seed_list[:args.sk_seeds]

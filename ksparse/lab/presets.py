@@ -119,7 +119,7 @@ DEFAULT = ("ksparse-schedule", "topk", "ksparse")
 
 
 def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=3e-3,
-               random_state=0, verbose=False):
+               lr_end=None, random_state=0, verbose=False):
     """An unfitted model of a preset.
 
     Parameters
@@ -134,6 +134,11 @@ def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=3
     learning_rate : float, default 0.003
         Adam's step size; of 0.001, 0.003 and 0.01, the best for the first
         three presets on ``ksparse lab``'s default data (10 epochs).
+    lr_end : float or None, default None
+        When set, the step size falls linearly to it over the run. With 40
+        epochs instead of 10 and 0.003 falling to 0.0003, the schedule presets
+        recover (nearly) every atom (``benchmarks/ground_truth.py``; see the
+        results page).
     random_state : None, int or numpy.random.Generator, default 0
         The data of :mod:`ksparse.lab` never share a model's stream, so the
         same integer seed may serve both.
@@ -148,5 +153,6 @@ def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=3
         raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}.")
     build, schedule = _PRESETS[name]
     common = dict(n_hidden=n_latents, k=k, epochs=epochs, batch_size=batch_size,
-                  learning_rate=learning_rate, random_state=random_state, verbose=verbose)
+                  learning_rate=learning_rate, lr_end=lr_end, random_state=random_state,
+                  verbose=verbose)
     return build(n_latents, k, schedule, common)

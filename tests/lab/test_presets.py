@@ -28,13 +28,15 @@ N, K = 40, 3
     ("jumprelu", JumpReLUAutoencoder, dict(threshold_init=0.3, bandwidth=0.1, l0_weight=0.1)),
 ])
 def test_each_preset_builds_its_model_with_its_settings(name, cls, settings):
-    model = make_model(name, n_latents=N, k=K, epochs=2, learning_rate=0.01, random_state=5)
+    model = make_model(name, n_latents=N, k=K, epochs=2, learning_rate=0.01, lr_end=0.002,
+                       random_state=5)
     assert type(model) is cls
     params = model.get_params()
     for key, value in settings.items():
         assert params[key] == value, key
     assert params["n_hidden"] == N and params["epochs"] == 2
     assert params["learning_rate"] == 0.01 and params["random_state"] == 5
+    assert params["lr_end"] == 0.002
     assert cls is JumpReLUAutoencoder or params["k"] == K
 
 
