@@ -22,9 +22,10 @@ Every model trains for the same number of passes over the training rows
   from ``--lrs`` on the first seed by the *validation* rows (largest share of
   atoms recovered, then MCC; ``--select fvu``: lowest validation FVU, which
   needs no truth), then used for every seed;
-* scikit-learn's ``MiniBatchDictionaryLearning`` (coordinate descent, alpha
-  ``--sk-alpha``, early stopping off so it makes every pass), its codes by OMP
-  with k atoms (``transform_algorithm='omp'``); no learning rate to choose.
+* scikit-learn's ``MiniBatchDictionaryLearning`` (coordinate descent, early
+  stopping off so it makes every pass), its codes by OMP with k atoms
+  (``transform_algorithm='omp'``), its alpha chosen from ``--sk-alphas`` as
+  the learning rates are (the table's ``lr`` column shows it).
 
 The test rows then give: atoms recovered (|cos| >= 0.99), MCC, the model's
 own FVU, FVU with OMP codes (k atoms) on its learned dictionary, the dead
@@ -97,8 +98,8 @@ def splits(truth, n_train, n_val):
             truth.rows(slice(n_train + n_val, n)))
 
 
-def build(name, n_atoms, k, epochs, lr, seed, sk_alpha, lr_end_share=None):
-    """An unfitted preset, or scikit-learn's MiniBatchDictionaryLearning."""
+def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None):
+    """An unfitted preset, or scikit-learn's MiniBatchDictionaryLearning (``lr`` is its alpha)."""
     if name != SK:
         lr_end = None if lr_end_share is None else lr_end_share * lr
         return make_model(name, n_latents=n_atoms, k=k, epochs=epochs, batch_size=256,
@@ -106,7 +107,7 @@ def build(name, n_atoms, k, epochs, lr, seed, sk_alpha, lr_end_share=None):
     from sklearn.decomposition import MiniBatchDictionaryLearning
 
     return MiniBatchDictionaryLearning(
-        n_components=n_atoms, alpha=sk_alpha, batch_size=256, max_iter=epochs,
+        n_components=n_atoms, alpha=lr, batch_size=256, max_iter=epochs,
         fit_algorithm="cd", transform_algorithm="omp", transform_n_nonzero_coefs=k,
         max_no_improvement=None, tol=0.0, random_state=seed)
 
@@ -169,8 +170,7 @@ def epochs_of(args, name):
 def lookup(results, args, config, seed, name, lr):
     """The recorded fit of these settings (the preset as it is now), or None."""
     n_atoms = (CONFIGS | QUICK)[config][1]
-    model = build(name, n_atoms, args.k, epochs_of(args, name), lr, seed, args.sk_alpha,
-                  args.lr_end_share)
+    model = build(name, n_atoms, args.k, epochs_of(args, name), lr, seed, args.lr_end_share)
     found = results.find(config=config, seed=seed, model=name, lr=lr,
                          epochs=epochs_of(args, name), settings=settings(model))
     return found[-1] if found else None
@@ -182,7 +182,7 @@ def fit_and_record(results, args, config, seed, name, lr, data):
     if found:
         return found
     train, val, test = data
-    model = build(name, train.n_atoms, args.k, epochs_of(args, name), lr, seed, args.sk_alpha,
+    model = build(name, train.n_atoms, args.k, epochs_of(args, name), lr, seed,
                   args.lr_end_share)
     key = dict(config=config, seed=seed, model=name, lr=lr, epochs=epochs_of(args, name),
                settings=settings(model))
@@ -195,11 +195,15 @@ def fit_and_record(results, args, config, seed, name, lr, data):
     return row
 
 
+def candidates(args, name):
+    """The values swept: learning rates, or scikit-learn's alphas."""
+    return args.sk_alphas if name == SK else args.lrs
+
+
 def chosen_lr(results, args, config, name):
-    """The learning rate of the best validation score on the first seed (None for scikit-learn)."""
-    if name == SK:
-        return None
-    rows = [lookup(results, args, config, args.seed_list[0], name, lr) for lr in args.lrs]
+    """The learning rate (alpha) of the best validation score on the first seed."""
+    rows = [lookup(results, args, config, args.seed_list[0], name, lr)
+            for lr in candidates(args, name)]
     rows = [r for r in rows if r is not None]
     return max(rows, key=lambda r: validation_key(r["val"], args.select))["lr"] if rows else None
 
@@ -210,8 +214,8 @@ def run(args, results):
             data = splits(make_truth(config, args.rows, args.k, seed), args.n_train, args.n_val)
             for name in args.models:
                 first = seed == args.seed_list[0]
-                lrs = [None] if name == SK else (args.lrs if first else
-                                                 [chosen_lr(results, args, config, name)])
+                lrs = candidates(args, name) if first else [chosen_lr(results, args, config,
+                                                                       name)]
                 if name == SK and seed not in args.sk_seed_list:
                     continue
                 for lr in lrs:
@@ -254,7 +258,7 @@ def print_table(results, args, config):
     lines = [head]
     for name, lr, fits in table_rows(results, args, config):
         cells = [cell([f["test"][key] for f in fits], fmt) for key, _, fmt in COLUMNS]
-        lines.append([name, "-" if lr is None else f"{lr:g}", str(len(fits))] + cells
+        lines.append([name, f"α {lr:g}" if name == SK else f"{lr:g}", str(len(fits))] + cells
                      + [cell([f["cpu"] for f in fits], "{:.1f}")])
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for n, line in enumerate(lines):
@@ -305,7 +309,8 @@ def parse(argv):
                    help="the step size falls linearly to this share of itself (default: fixed)")
     p.add_argument("--select", choices=("truth", "fvu"), default="truth",
                    help="validation score choosing the learning rate (default truth)")
-    p.add_argument("--sk-alpha", type=float, default=0.1, help="scikit-learn's alpha (0.1)")
+    p.add_argument("--sk-alphas", default="0.1",
+                   help="scikit-learn's alphas to try, chosen like the learning rates (0.1)")
     p.add_argument("--k", type=int, default=5, help="active atoms per row and models' k (5)")
     p.add_argument("--results", default=None, help="JSON-lines file of every fit")
     p.add_argument("--tables-only", action="store_true", help="print the tables from --results")
@@ -314,6 +319,7 @@ def parse(argv):
     args.configs = (args.configs or ",".join(QUICK if quick else CONFIGS)).split(",")
     args.models = args.models.split(",")
     args.lrs = [float(x) for x in args.lrs.split(",")]
+    args.sk_alphas = [float(x) for x in args.sk_alphas.split(",")]
     args.epochs = args.epochs or (2 if quick else 10)
     args.sk_epochs = args.sk_epochs or args.epochs
     args.rows, args.n_train, args.n_val = (3000, 2000, 500) if quick else (ROWS, N_TRAIN, N_VAL)
