@@ -240,6 +240,8 @@ def table_rows(results, args, config):
     rows = []
     for name in args.models:
         lr = chosen_lr(results, args, config, name)
+        if lr is None:  # not run yet
+            continue
         fits = [lookup(results, args, config, seed, name, lr) for seed in args.seed_list]
         fits = [r for r in fits if r is not None]
         if fits:

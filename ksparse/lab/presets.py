@@ -1,4 +1,4 @@
-"""The models the laboratory trains by name: the k-sparse model, with and without §4.2.1's schedule, and the TopK family.
+"""The laboratory's named models: the k-sparse model and the TopK family, with or without §4.2.1's schedule.
 
 Each preset builds an unfitted model with as many latents as the truth has
 atoms and k equal to the number of active atoms per row. A name ending in

@@ -1,4 +1,4 @@
-"""The laboratory's presets: each builds the model and settings its name promises, and each trains."""
+"""The laboratory's presets: each builds the model and settings its name promises, and trains."""
 import numpy as np
 import pytest
 
