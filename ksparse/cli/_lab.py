@@ -71,13 +71,14 @@ def add_parsers(sub):
 
 
 def _add_model_options(p):
-    from ..lab.presets import PRESETS
+    from ..lab.presets import DEFAULT
 
     m = p.add_argument_group("models")
-    m.add_argument("--models", type=_presets, default=list(PRESETS), metavar="NAMES",
-                   help="comma-separated presets: ksparse-schedule (Adam, k from 4k as in "
-                   "§4.2.1), topk (the TopK recipe), ksparse (Adam, no schedule) "
-                   f"(default: {','.join(PRESETS)})")
+    m.add_argument("--models", type=_presets, default=list(DEFAULT), metavar="NAMES",
+                   help="comma-separated presets: ksparse (the k-sparse model, Adam), topk "
+                   "(the TopK recipe), batch-topk, matryoshka (TopK with nested prefixes), "
+                   "multi-topk (TopK with the 4k loss), each also as NAME-schedule (k from "
+                   f"4k as in §4.2.1), and jumprelu (default: {','.join(DEFAULT)})")
     m.add_argument("--latents", type=positive_int, default=None,
                    help="hidden units of every model (default: --atoms)")
     m.add_argument("--epochs", type=positive_int, default=10, help="passes (default 10)")

@@ -30,7 +30,8 @@ class DictionaryEncoder:
         ``mean_``.
     encoder : {'mp', 'omp'}, default 'mp'
     k : int, optional
-        Atoms (MP: steps) per row; default the model's ``k``.
+        Atoms (MP: steps) per row; default the model's ``k`` (required for a
+        model without one, such as :class:`~ksparse.JumpReLUAutoencoder`).
     signed : bool, default False
         ``False`` keeps codes non-negative, as the models' ReLU-like encoders
         do: an atom and its negative are different features to them.
@@ -49,6 +50,8 @@ class DictionaryEncoder:
         if getattr(model, "W_", None) is None:
             raise TypeError(f"{type(model).__name__} has no W_; fit it first.")
         self.model, self.encoder, self.signed = model, encoder, bool(signed)
+        if k is None and getattr(model, "k", None) is None:  # JumpReLU: no k of its own
+            raise ValueError(f"{type(model).__name__} has no k; give the encoder's k.")
         self.k = int(model.k if k is None else k)
         self.W_ = np.asarray(to_numpy(model.W_), dtype=float)  # (n_features, n_latents)
         norms = np.linalg.norm(self.W_, axis=0)  # (n_latents,)

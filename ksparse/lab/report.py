@@ -93,7 +93,7 @@ def _codes_and_reconstructions(model, X):
     return H, M._dense(X_hat)  # (n_samples, n_latents), (n_samples, n_features)
 
 
-def evaluate(model, truth, *, threshold=matching.THRESHOLD, encoder="model"):
+def evaluate(model, truth, *, threshold=matching.THRESHOLD, encoder="model", k=None):
     """Measure a fitted model against the ground truth of some rows.
 
     Parameters
@@ -110,6 +110,9 @@ def evaluate(model, truth, *, threshold=matching.THRESHOLD, encoder="model"):
         pursuit / OMP on its dictionary (:class:`~ksparse.lab.encoders.DictionaryEncoder`,
         k atoms per row). The dictionary measures do not change; FVU, L0 and
         the firing measures do.
+    k : int, optional
+        Atoms per row of 'mp' and 'omp'; default the model's ``k`` (give it
+        for a model without one, such as JumpReLU).
 
     Returns
     -------
@@ -118,7 +121,7 @@ def evaluate(model, truth, *, threshold=matching.THRESHOLD, encoder="model"):
     if encoder not in ENCODERS:
         raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}; got {encoder!r}.")
     if encoder != "model":
-        model = DictionaryEncoder(model, encoder=encoder)
+        model = DictionaryEncoder(model, encoder=encoder, k=k)
     D_hat = model_dictionary(model)  # (n_features, n_latents)
     H, X_hat = _codes_and_reconstructions(model, truth.X)
     if H.shape[1] != D_hat.shape[1]:

@@ -32,10 +32,29 @@ def test_lab_json_with_chosen_models(capsys):
     assert 0 <= row["features_recovered"] <= 1 and row["l0"] == 2.0 and row["seconds"] > 0
 
 
+def test_lab_accepts_every_preset_by_name(capsys):
+    from ksparse.lab import PRESETS
+
+    assert main(["lab", *TINY, "--models", ",".join(PRESETS), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [row["model"] for row in rows] == list(PRESETS)
+    assert all(row["l0"] == 2.0 for row in rows if not row["model"].startswith(("batch", "jump")))
+
+
+def test_lab_help_names_the_preset_families(capsys):
+    with pytest.raises(SystemExit):
+        main(["lab", "--help"])
+    text = "".join(capsys.readouterr().out.split())  # argparse wraps at spaces and hyphens
+    for name in ("batch-topk", "matryoshka", "multi-topk", "NAME-schedule", "jumprelu",
+                 "(default:ksparse-schedule,topk,ksparse)"):
+        assert name in text, name
+
+
 @pytest.mark.parametrize("argv, fragment", [
     (["--active", "20"], "--active 20 exceeds --atoms 12"),
     (["--latents", "1"], "--active 2 exceeds --latents 1"),
     (["--models", "ksparse,nope"], "argument --models: expected names from"),
+    (["--models", "topk-schedule,jumprelu-schedule"], "got 'topk-schedule,jumprelu-schedule'"),
     (["--coherence", "0.05"], "--coherence 0.05 is below the Welch bound"),
     (["--noise", "-1"], "argument --noise: must be a finite number >= 0"),
     (["--out", "missing/lab.png"], "the folder"),

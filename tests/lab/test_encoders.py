@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ksparse import KSparseAutoencoder
+from ksparse import JumpReLUAutoencoder, KSparseAutoencoder
 from ksparse.lab import DictionaryEncoder, evaluate, make_sparse_data
 from ksparse.theory.pursuit import matching_pursuit
 
@@ -73,3 +73,11 @@ def test_rejects_an_unknown_encoder(fitted, truth):
 def test_rejects_an_unfitted_model():
     with pytest.raises(TypeError, match="fit it first"):
         DictionaryEncoder(KSparseAutoencoder(n_hidden=4, k=2))
+
+
+def test_a_model_without_k_needs_the_encoders_k(truth):
+    model = JumpReLUAutoencoder(n_hidden=12, epochs=1, batch_size=64, verbose=False,
+                                random_state=0).fit(truth.X)
+    with pytest.raises(ValueError, match="JumpReLUAutoencoder has no k; give the encoder's k"):
+        evaluate(model, truth, encoder="omp")
+    assert evaluate(model, truth, encoder="omp", k=2).l0 <= 2
