@@ -285,7 +285,7 @@ def print_targets(rows):
     if sk:
         ratio = mean(sk[0], "cpu") / mean(fits, "cpu")
         gap = mean(fits, "fvu_omp") - mean(sk[0], "fvu")
-        line += (f", 1/{ratio:.0f} of scikit-learn's CPU time (target 1/10), FVU with OMP "
+        line += (f", 1/{ratio:.1f} of scikit-learn's CPU time (target 1/10), FVU with OMP "
                  f"{gap:+.4f} from scikit-learn's (target <= 0.01)")
     print(line)
     family = [(n, mean(f, "recovered")) for n, f in ours
