@@ -98,7 +98,7 @@ print(f"chosen on the validation split: thresholds from {best_start}")
 
 # %%
 # Reconstruction, dead latents, and features for a classifier
-# ----------------------------------------------------------
+# -----------------------------------------------------------
 # FVU and L0 (latents per image) on the validation split; a latent is dead
 # when it is active on no training image. The softmax regression learns on
 # the codes of the training images (scaled so that the non-zero entries
