@@ -22,7 +22,7 @@ __all__ = ["Codes", "batch_topk_codes", "bands", "dead_codes", "topk_codes"]
 from collections import namedtuple
 
 from ..backend import get_array_module
-from ..nn.supp_k import topk_mask, topk_support
+from ..nn.supp_k import batch_topk_mask, topk_mask, topk_support
 
 #: The codes of one step: ``idx`` (n_samples, m), the units of each row's support;
 #: ``h`` (n_samples, m), ReLU(z) there (0 on padding); ``passes`` (n_samples, m), where
@@ -101,14 +101,13 @@ def chain_of_codes(k, multi_k, prefixes):
 def batch_topk_codes(z, k, prefixes=None):
     """BatchTopK's code, ReLU of the B·k largest entries of the batch, with Matryoshka's prefixes.
 
-    The selection is :func:`ksparse.models.batch_topk.batch_topk_code`'s. Each
+    The selection is :func:`ksparse.nn.supp_k.batch_topk_mask`. Each
     row's kept units come first, in increasing order, then padding (units the
     row does not keep: unit 0 with h = 0 and no gradient) up to the widest row.
     """
     xp = get_array_module(z)
     n_samples, n_hidden = z.shape
-    a = xp.maximum(z, 0).reshape(1, n_samples * n_hidden)  # (1, B·n_hidden), the batch as one row
-    kept = topk_mask(a, min(n_samples * k, a.shape[1])).reshape(z.shape)  # (n_samples, n_hidden)
+    kept = batch_topk_mask(z, k)  # (n_samples, n_hidden)
     # The kept entries in row-major order: row by row, each row's units increasing.
     row, unit = xp.divmod(xp.flatnonzero(kept), n_hidden)  # (n_kept,) twice
     counts = xp.bincount(row, minlength=n_samples)  # (n_samples,)

@@ -44,16 +44,24 @@ from .topk_codes import bands, dead_codes
 _GATHER_BYTES = 1 << 21
 
 
-def _band_range(L, j):
-    """Positions [lo, hi) that band j may hold in rows with lengths L (n_rows, n_codes)."""
-    lo = int(L[:, j - 1].min()) if j else 0
-    return lo, max(lo, int(L[:, j].max()))
+def _band_slices(L, band):
+    """For each band j: the positions [lo, hi) it may hold in these rows, and the mask of
+    those that are in it there (None when all are: fixed lengths need no masking).
+
+    L : lengths, shape (n_rows, n_codes); band : shape (n_rows, m).
+    """
+    slices = []
+    for j in range(L.shape[1]):
+        lo = int(L[:, j - 1].min()) if j else 0
+        hi = max(lo, int(L[:, j].max()))
+        whole = (int(L[:, j - 1].max()) <= lo if j else True) and int(L[:, j].min()) >= hi
+        slices.append((lo, hi, None if whole else band[:, lo:hi] == j))
+    return slices
 
 
-def _in_band(values, band, j, L, lo, hi):
-    """``values`` at positions [lo, hi), zeroed outside band j (a no-op when all lie in it)."""
-    inside_all = (L[:, j - 1].max() <= lo if j else True) and L[:, j].min() >= hi
-    return values if inside_all else get_array_module(values).where(band == j, values, 0)
+def _in_band(values, mask):
+    """``values`` zeroed where ``mask`` is False; ``values`` itself when there is no mask."""
+    return values if mask is None else get_array_module(values).where(mask, values, 0)
 
 
 def decode_bands(codes, band, atoms, X, bias):
@@ -109,11 +117,11 @@ def _decode_block(idx, h, L, band, atoms, X, bias, beta):
     xp = get_array_module(atoms)
     n_codes = L.shape[1]
     A = atoms[idx[:, : int(L[:, -1].max())]]  # (rows, width in use, n_features)
-    ranges = [_band_range(L, j) for j in range(n_codes)]
+    slices = _band_slices(L, band)  # the same masks serve the decode and the backprop
     diff = xp.empty((X.shape[0], n_codes, X.shape[1]), dtype=h.dtype)
     y = bias - X  # (rows, n_features): x̂ − x before any atom
-    for j, (lo, hi) in enumerate(ranges):  # decode: each band adds to the codes that hold it
-        h_j = _in_band(h[:, lo:hi], band[:, lo:hi], j, L, lo, hi)  # (rows, hi − lo)
+    for j, (lo, hi, mask) in enumerate(slices):  # decode: each band adds to the codes holding it
+        h_j = _in_band(h[:, lo:hi], mask)  # (rows, hi − lo)
         y = y + (h_j[:, None, :] @ A[:, lo:hi])[:, 0]
         diff[:, j] = y
     R = xp.empty_like(diff)  # R_b = Σ_{c ≥ b} 2/B β_c d_c, summed from the largest code down
@@ -121,9 +129,9 @@ def _decode_block(idx, h, L, band, atoms, X, bias, beta):
     for j in range(n_codes - 2, -1, -1):
         R[:, j] = R[:, j + 1] + diff[:, j] * beta[j]
     dh = xp.zeros_like(h)  # (rows, m)
-    for j, (lo, hi) in enumerate(ranges):  # backprop: each position answers to its band's R
+    for j, (lo, hi, mask) in enumerate(slices):  # backprop: each position answers to its R_b
         g = (A[:, lo:hi] @ R[:, j, :, None])[:, :, 0]  # (rows, hi − lo)
-        dh[:, lo:hi] += _in_band(g, band[:, lo:hi], j, L, lo, hi)
+        dh[:, lo:hi] += _in_band(g, mask)
     return diff, R, dh
 
 
@@ -200,16 +208,20 @@ def sparse_recipe_loss_and_grads(params, X, code, dead, aux_k, aux_weight, pre_b
     return loss, grads, codes
 
 
-def active_units(codes, n_hidden):
-    """Units the main code keeps with a positive value in some row, shape (n_hidden,) bool."""
+def _main_passes(codes):
+    """Where the main code keeps a positive value, shape (n_samples, m) bool."""
     xp = get_array_module(codes.h)
     inside = xp.arange(codes.idx.shape[1]) < codes.lengths[:, codes.main, None]  # (n_samples, m)
-    return unit_sums(codes.idx, (codes.passes & inside).astype(codes.h.dtype), n_hidden) > 0
+    return codes.passes & inside
+
+
+def active_units(codes, n_hidden):
+    """Units the main code keeps with a positive value in some row, shape (n_hidden,) bool."""
+    return unit_sums(codes.idx, _main_passes(codes).astype(codes.h.dtype), n_hidden) > 0
 
 
 def smallest_kept(codes):
     """t = the smallest positive activity the main code keeps, 0-d; NaN when none."""
     xp = get_array_module(codes.h)
-    inside = xp.arange(codes.idx.shape[1]) < codes.lengths[:, codes.main, None]  # (n_samples, m)
-    smallest = xp.where(codes.passes & inside, codes.h, xp.inf).min()  # 0-d
+    smallest = xp.where(_main_passes(codes), codes.h, xp.inf).min()  # 0-d
     return xp.where(xp.isinf(smallest), xp.nan, smallest)

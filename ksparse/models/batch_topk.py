@@ -33,9 +33,8 @@ from ..fast.topk_codes import batch_topk_codes
 from ..hyperparameters import Real
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
-from ..nn.activations import relu
 from ..nn.affine import affine
-from ..nn.supp_k import topk_mask
+from ..nn.supp_k import batch_topk_mask
 from .topk import TopKAutoencoder, matryoshka_codes, recipe_loss_and_grads
 
 
@@ -56,10 +55,7 @@ def batch_topk_code(z, k):
         Kept and positive: where ∂h/∂z = 1.
     """
     xp = get_array_module(z)
-    n_samples, n_hidden = z.shape
-    a = relu(z).reshape(1, n_samples * n_hidden)  # (1, B·n_hidden), the batch as one row
-    kept = topk_mask(a, min(n_samples * k, a.shape[1])).reshape(z.shape)  # (n_samples, n_hidden)
-    passes = kept & (z > 0)
+    passes = batch_topk_mask(z, k) & (z > 0)  # (n_samples, n_hidden)
     return xp.where(passes, z, z.dtype.type(0)), passes
 
 

@@ -15,7 +15,15 @@ The selections here all take ``z``, an array of shape (n_samples,
 n_hidden) without NaN, and ``k``, an int with 1 <= k <= n_hidden, and all
 select the same Γ = supp_k(z) in each row.
 """
-__all__ = ["kth_largest", "topk", "topk_backward", "topk_indices", "topk_mask", "topk_support"]
+__all__ = [
+    "batch_topk_mask",
+    "kth_largest",
+    "topk",
+    "topk_backward",
+    "topk_indices",
+    "topk_mask",
+    "topk_support",
+]
 
 from ..backend import get_array_module, waits_for_device
 
@@ -73,6 +81,23 @@ def _resolve_ties(z, threshold, k):
     # A tied entry wins while the count of tied entries up to and including
     # it does not exceed the places left.
     return above | (tied & (tied.cumsum(axis=1) <= need))
+
+
+def batch_topk_mask(z, k):
+    """BatchTopK's selection: the B·k largest entries of max(z, 0) over the whole batch.
+
+    The batch is read as one row (row-major), so ties go to the lowest flat
+    index, as :func:`topk_mask` breaks them within a row; at most every entry
+    is kept.
+
+    Returns
+    -------
+    kept : bool array, shape (n_samples, n_hidden)
+    """
+    xp = get_array_module(z)
+    n_samples, n_hidden = z.shape
+    a = xp.maximum(z, 0).reshape(1, n_samples * n_hidden)  # (1, B·n_hidden), the batch as one row
+    return topk_mask(a, min(n_samples * k, a.shape[1])).reshape(z.shape)
 
 
 def topk_indices(z, k):
