@@ -21,6 +21,9 @@ MODELS = {
     "k-sparse, momentum": lambda **kw: KSparseAutoencoder(k=2, learning_rate=0.05, **SMALL, **kw),
     "k-sparse, Adam, centred": lambda **kw: KSparseAutoencoder(
         k=2, optimizer="adam", learning_rate=0.01, center=True, **SMALL, **kw),
+    # A replayed window must run its steps with the schedules' length (k and η fall).
+    "k-sparse, k and η scheduled": lambda **kw: KSparseAutoencoder(
+        k=2, k_start=5, learning_rate=0.05, lr_end=0.005, **SMALL, **kw),
     "TopK (projection and idle counters)": lambda **kw: TopKAutoencoder(
         k=2, dead_steps=2, learning_rate=0.01, **SMALL, **kw),
     # Weights large enough for the chain's start to change its samples.
@@ -80,6 +83,19 @@ def test_a_bad_gradient_stops_at_the_same_step_with_the_same_arrays(X, name, eve
         np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
     assert model.history_ == reference.history_  # the two finished epochs, losses included
     assert len(model.history_) == 2
+
+
+@pytest.mark.parametrize("every", [2, 1000])
+def test_a_window_read_at_the_epochs_end_replays_on_the_schedules(X, every):
+    # Step 8 is the last of the run: no later step fails first, so the epoch's
+    # closing read finds it, and the replay runs steps 6 and 7 again (every=1000)
+    # with k and η of their own steps.
+    make = MODELS["k-sparse, k and η scheduled"]
+    reference, message = fit_until_error(make, X, 1, at=8)
+    model, deferred_message = fit_until_error(make, X, every, at=8)
+    assert deferred_message == message and "epoch 2, step 8 " in message
+    for key, expected in fitted(reference).items():
+        np.testing.assert_array_equal(fitted(model)[key], expected, err_msg=key)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])
