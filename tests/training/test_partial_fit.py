@@ -80,6 +80,23 @@ def test_per_step_noise_and_extra_state_carry_over(X, name):
     assert chain.history_ == fitted.history_
 
 
+@pytest.mark.parametrize("name", ["ksparse", "topk"])
+def test_every_pass_records_the_held_out_loss_of_its_end(X, name):
+    # No k schedule here: reconstruct reads the model at its final k, as the pass does.
+    X_val, seen = X[:9] * 0.5, []
+
+    def record(model, epoch, logs):  # the held-out loss of the model as the pass ends
+        seen.append(((X_val - model.reconstruct(X_val)) ** 2).sum(axis=1).mean())
+
+    make = {"ksparse": lambda **kw: KSparseAutoencoder(n_hidden=12, k=3, **kw),
+            "topk": MODELS["topk"]}[name]
+    model = make(**settings())
+    for _ in range(2):
+        model.partial_fit(X, X_val=X_val, callbacks=[record])
+    assert [logs["val_loss"] for logs in model.history_] == pytest.approx(seen, rel=1e-10)
+    assert seen[0] != seen[1]
+
+
 def test_partial_fit_after_fit_continues_its_run(X):
     longer, orders = fit_with_orders(MODELS["dropout"], X, epochs=EPOCHS + 1)
     shorter = MODELS["dropout"](**settings(random_state=RecordingGenerator(5))).fit(X)
