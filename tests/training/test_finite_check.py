@@ -98,6 +98,27 @@ def test_a_window_read_at_the_epochs_end_replays_on_the_schedules(X, every):
         np.testing.assert_array_equal(fitted(model)[key], expected, err_msg=key)
 
 
+@pytest.mark.parametrize("at", [1, 2, 4])
+@pytest.mark.parametrize("every", [2, 1000])
+def test_partial_fit_replays_a_window_on_the_schedules(X, every, at):
+    # Two passes of 3 steps each (total_steps 6), k and η falling: a bad step
+    # inside a window (1, 4), or the pass's last (2), read at the window's end,
+    # at the pass's end or when a later step fails, ends as the per-step check does.
+    make = MODELS["k-sparse, k and η scheduled"]
+    runs = []
+    for check_every in (1, every):
+        model = make(check_every=check_every, total_steps=6)
+        poison_step(model, at=at)
+        with pytest.raises(NonFiniteLossError) as info:
+            model.partial_fit(X)
+            model.partial_fit(X)
+        runs.append((str(info.value), fitted(model)))
+    (message, expected), (deferred_message, got) = runs
+    assert deferred_message == message and f"step {at} " in message
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+
+
 @pytest.mark.parametrize("value", [np.nan, np.inf])
 def test_a_bad_loss_is_rolled_back_in_the_middle_of_a_window(X, value):
     make = MODELS["k-sparse, Adam, centred"]
@@ -174,8 +195,11 @@ def test_ctrl_c_in_partial_fit_leaves_no_step_unread(X):
         return inner(params, *batch, **kwargs)
 
     model._training_step = step
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         model.partial_fit(X)
+    assert str(info.value) == ("training interrupted at step 2: the model keeps the parameters "
+                               "of its last completed step; a checkpoint keeps the state from "
+                               "before this pass")
     assert model._run.check.pending == []
     assert model._run.state.step == 2
 

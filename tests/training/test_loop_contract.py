@@ -147,3 +147,32 @@ def test_a_resumed_bar_starts_at_the_checkpoints_epoch(rng, tmp_path, bars):
     KSparseAutoencoder(**settings).fit(X, checkpoint=path, resume=True)
     assert [bar.initial for bar in bars] == [0, 2]
     assert bars[1].updates == [1]
+
+
+def test_check_every_defaults_by_the_backend_of_the_params(monkeypatch):
+    import ksparse.training.finite_check as finite_check
+
+    on_device = np.zeros(2)  # stands in for a CuPy array
+    monkeypatch.setattr(finite_check, "get_array_module",
+                        lambda a: "cupy" if a is on_device else np)
+    no_setting = MeanModel()
+    assert finite_check.check_every_for(no_setting, {"w": np.zeros(2)}) == 1
+    assert finite_check.check_every_for(no_setting, {"w": on_device}) == \
+        finite_check.DEVICE_CHECK_EVERY
+    no_setting.check_every = 3
+    assert finite_check.check_every_for(no_setting, {"w": on_device}) == 3
+
+
+def test_a_non_finite_step_names_itself_and_the_remedies(data):
+    X, _ = data
+    X = X.copy()
+    X[5, 1] = np.inf  # its minibatch's loss and gradient are not finite
+
+    model, params = MeanModel(), {"w": np.zeros(3)}
+    with pytest.raises(loop.NonFiniteLossError) as info:
+        loop.train(model, params, (X,), rng=np.random.default_rng(0))
+    message = str(info.value)
+    assert message.startswith("Non-finite loss or gradient at epoch 0, step ")
+    assert message.endswith("(loss=inf). The model keeps the parameters of the last finite "
+                            "step. Scale the inputs (e.g. pixels to [0, 1]) or lower "
+                            "learning_rate.")

@@ -135,6 +135,16 @@ def test_non_finite_error_is_exported():
     assert issubclass(NonFiniteLossError, FloatingPointError)
 
 
+def test_held_out_overflow_that_turns_invalid_is_recorded_without_warnings(rng):
+    # TopK's held-out FVU multiplies the overflowed infinities by zero (an
+    # invalid operation, not only an overflow): still no warning.
+    X = rng.standard_normal((60, 16)).astype(np.float32)
+    X_val = np.full((10, 16), 3e38, dtype=np.float32)
+    model = fit_strict(ksparse.TopKAutoencoder(n_hidden=24, k=4, epochs=2, random_state=0),
+                       X, X_val=X_val)
+    assert not np.isfinite([h["val_loss"] for h in model.history_]).any()
+
+
 def test_overflowing_validation_loss_is_recorded_without_warnings(rng):
     # Held-out data far outside the training range overflows float32 in the
     # validation loss; that is recorded as a non-finite val_loss, not warned about.

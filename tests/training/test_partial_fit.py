@@ -86,6 +86,7 @@ def test_every_pass_records_the_held_out_loss_of_its_end(X, name):
     X_val, seen = X[:9] * 0.5, []
 
     def record(model, epoch, logs):  # the held-out loss of the model as the pass ends
+        assert epoch == len(seen) and logs is model.history_[-1]
         seen.append(((X_val - model.reconstruct(X_val)) ** 2).sum(axis=1).mean())
 
     make = {"ksparse": lambda **kw: KSparseAutoencoder(n_hidden=12, k=3, **kw),
