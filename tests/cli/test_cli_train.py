@@ -138,3 +138,34 @@ def test_train_options_parse_their_values(option, text, value):
 def test_an_unknown_recipe_is_refused_by_the_parser(files, capsys):
     user_error(capsys, ["train", files["X"], "--recipe", "sgd"],
                "argument --recipe: invalid choice: 'sgd'")
+
+
+def train_parser():
+    from ksparse.cli import _build_parser
+
+    sub = next(a for a in _build_parser()._actions if a.dest == "command")
+    return sub.choices["train"]
+
+
+def test_every_train_option_says_what_it_does_and_the_default_it_names_is_the_real_one():
+    parser = train_parser()
+    assert "ksparse.load" in parser.description  # how to read the file back
+    for action in parser._actions:
+        if action.dest == "help":
+            continue
+        assert action.help, action.option_strings
+        shown = action.help % {"default": action.default}
+        # Options with a value of their own (not None, not a flag) name it, e.g. "(25)".
+        if action.default not in (None, False):
+            assert str(action.default) in shown, (action.option_strings, shown)
+    for group in parser._action_groups:
+        assert group.title
+    checkpoint = next(a for a in parser._actions if "--checkpoint" in a.option_strings)
+    assert checkpoint.metavar == "PATH"
+
+
+@pytest.mark.parametrize("dtype", ["float16", "int8"])
+def test_dtype_offers_the_two_float_precisions(files, tmp_path, capsys, dtype):
+    user_error(capsys, ["train", files["X"], "--dtype", dtype, "--out", tmp_path / "m.npz"],
+               "argument --dtype: invalid choice")
+    assert not (tmp_path / "m.npz").exists()

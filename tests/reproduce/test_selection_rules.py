@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ksparse import KSparseAutoencoder
-from ksparse.classify import SoftmaxRegression, select_l2
+from ksparse.classify import ConvergenceWarning, SoftmaxRegression, select_l2
 from ksparse.reproduce import features
 from ksparse.reproduce.features import FeatureScore, choose_alpha, score_features
 
@@ -44,6 +44,22 @@ def test_score_features_chooses_l2_on_validation_not_test():
     assert score.val_errors == [1.0, 0.0]  # measured on validation, in grid order
     assert score.val_error == 0.0
     assert score.test_error == score.train_only_test_error == 1.0  # the honest price
+
+
+@pytest.mark.parametrize("max_iter", [1, 3])
+def test_score_features_gives_its_max_iter_to_the_l2_search(max_iter):
+    # Stopped after one or three L-BFGS iterations, every fit of the search says
+    # so, and the validation errors are those of select_l2 with the same limit.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((90, 4))
+    y = (X @ [1.0, -2.0, 0.5, 0.0] + 0.3 * rng.standard_normal(90) > 0).astype(int)
+    train, val = (X[:60], y[:60]), (X[60:], y[60:])
+    grid = (1e-3, 1.0)
+    with pytest.warns(ConvergenceWarning, match=f"max_iter={max_iter} iterations") as caught:
+        score = score_features(train, val, val, grid=grid, max_iter=max_iter, refit=False)
+        _, expected = select_l2(*train, *val, grid=grid, refit=False, max_iter=max_iter)
+    assert len(caught) == 4  # two fits each
+    assert score.val_errors == expected.tolist()
 
 
 def test_select_l2_chooses_on_its_validation_arguments():

@@ -71,6 +71,19 @@ def test_held_out_measures_get_the_runs_params_and_the_epochs_last_step(data, me
     assert history[-1]["val_loss"] == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("measure", ["loss", "metrics"])
+def test_a_partial_pass_measures_held_out_data_with_the_runs_params(data, measure):
+    X, X_val = data
+    model, params = MeanModel(measure), {"w": np.zeros(3)}
+    run = loop.start_run(model, params, np.random.default_rng(0))
+    for _ in range(2):
+        loop.begin_pass(run)
+        loop.pass_steps(model, run, (X,), 6)
+        loop.end_pass(model, run, X.shape[0], 6, validation=(X_val,))
+    assert [(p is params, step, total) for p, step, total in model.seen] == [
+        (True, 2, 6), (True, 5, 6)]
+
+
 def test_by_default_a_checkpoint_follows_every_epoch_and_an_old_one_is_not_resumed(
         data, tmp_path, monkeypatch):
     X, _ = data
