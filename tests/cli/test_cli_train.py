@@ -140,15 +140,15 @@ def test_an_unknown_recipe_is_refused_by_the_parser(files, capsys):
                "argument --recipe: invalid choice: 'sgd'")
 
 
-def train_parser():
+def commands():
+    """The sub-command action of the ``ksparse`` parser."""
     from ksparse.cli import _build_parser
 
-    sub = next(a for a in _build_parser()._actions if a.dest == "command")
-    return sub.choices["train"]
+    return next(a for a in _build_parser()._actions if a.dest == "command")
 
 
 def test_every_train_option_says_what_it_does_and_the_default_it_names_is_the_real_one():
-    parser = train_parser()
+    parser = commands().choices["train"]
     assert "ksparse.load" in parser.description  # how to read the file back
     for action in parser._actions:
         if action.dest == "help":
@@ -160,6 +160,8 @@ def test_every_train_option_says_what_it_does_and_the_default_it_names_is_the_re
             assert str(action.default) in shown, (action.option_strings, shown)
     for group in parser._action_groups:
         assert group.title
+    listed = {choice.dest: choice.help for choice in commands()._choices_actions}
+    assert listed["train"]  # its line in 'ksparse --help'
     checkpoint = next(a for a in parser._actions if "--checkpoint" in a.option_strings)
     assert checkpoint.metavar == "PATH"
 
