@@ -38,6 +38,12 @@ def fitted(model):
             if name.endswith("_") and isinstance(value, np.ndarray)}
 
 
+def assert_same_arrays(got, expected):
+    """Every array of ``expected`` (from :func:`fitted`) equal in ``got``, bit for bit."""
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+
+
 def poison_step(model, at, what="gradient", value=np.nan):
     """Make step ``at`` (the run's step number) return a bad gradient entry or a bad loss."""
     inner = model._training_step
@@ -79,8 +85,7 @@ def test_a_bad_gradient_stops_at_the_same_step_with_the_same_arrays(X, name, eve
     assert deferred_message == message
     expected, got = fitted(reference), fitted(model)
     assert set(got) == set(expected)
-    for key in expected:
-        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+    assert_same_arrays(got, expected)
     assert model.history_ == reference.history_  # the two finished epochs, losses included
     assert len(model.history_) == 2
 
@@ -94,8 +99,7 @@ def test_a_window_read_at_the_epochs_end_replays_on_the_schedules(X, every):
     reference, message = fit_until_error(make, X, 1, at=8)
     model, deferred_message = fit_until_error(make, X, every, at=8)
     assert deferred_message == message and "epoch 2, step 8 " in message
-    for key, expected in fitted(reference).items():
-        np.testing.assert_array_equal(fitted(model)[key], expected, err_msg=key)
+    assert_same_arrays(fitted(model), fitted(reference))
 
 
 @pytest.mark.parametrize("at", [1, 2, 4])
@@ -115,8 +119,7 @@ def test_partial_fit_replays_a_window_on_the_schedules(X, every, at):
         runs.append((str(info.value), fitted(model)))
     (message, expected), (deferred_message, got) = runs
     assert deferred_message == message and f"step {at} " in message
-    for key in expected:
-        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+    assert_same_arrays(got, expected)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])
@@ -138,8 +141,7 @@ def test_without_a_bad_step_the_run_is_the_same_bit_for_bit(X, name, every):
     reference = MODELS[name](check_every=1).fit(X, X_val=X[:3])
     model = MODELS[name](check_every=every).fit(X, X_val=X[:3])
     expected, got = fitted(reference), fitted(model)
-    for key in expected:
-        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+    assert_same_arrays(got, expected)
     assert model.history_ == reference.history_
 
 

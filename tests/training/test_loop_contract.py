@@ -11,6 +11,7 @@ the message of a Ctrl-C without a checkpoint file.
 import numpy as np
 import pytest
 
+import ksparse.training.finite_check as finite_check
 import ksparse.training.loop as loop
 from ksparse import KSparseAutoencoder
 from ksparse.nn.optim import MomentumSGD
@@ -163,8 +164,6 @@ def test_a_resumed_bar_starts_at_the_checkpoints_epoch(rng, tmp_path, bars):
 
 
 def test_check_every_defaults_by_the_backend_of_the_params(monkeypatch):
-    import ksparse.training.finite_check as finite_check
-
     on_device = np.zeros(2)  # stands in for a CuPy array
     monkeypatch.setattr(finite_check, "get_array_module",
                         lambda a: "cupy" if a is on_device else np)
