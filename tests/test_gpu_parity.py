@@ -27,6 +27,7 @@ from ksparse.models import k_sparse as F
 from ksparse.nn import affine, squared_error
 from ksparse.nn.encoder_decoder import decode
 from ksparse.backend import cupy_available, get_array_module, to_device, to_numpy, use_backend
+from ksparse.fast.topk_threshold import topk_mask_by_bisection
 from ksparse.nn.supp_k import topk_mask
 from _numerical import autoencoder_params
 
@@ -206,13 +207,13 @@ def test_saved_on_cpu_loads_on_gpu(tmp_path, dtype):
 
 
 @pytest.mark.parametrize("ties", [False, True])
-def test_threshold_top_k_agrees_with_the_cpu(ties):
+def test_top_k_by_bisection_on_the_gpu_agrees_with_the_cpu(ties):
     rng = np.random.default_rng(2)
     z = rng.standard_normal((200, 40)).astype(np.float32)
     z = np.round(z) if ties else z
     mask = topk_mask(z, 5)
     with gpu() as cp:
-        mask_g = topk_mask(to_device(z, cp), 5, method="threshold")
+        mask_g = topk_mask_by_bisection(to_device(z, cp), 5)
         np.testing.assert_array_equal(to_numpy(mask_g), mask)
 
 

@@ -128,12 +128,18 @@ def scatter_rows(idx, weights, rows, n_hidden):
 def _dense_codes(idx, weights, n_hidden):
     """Z with ``Z[i, idx[i, j]] = weights[i, j]`` and zeros elsewhere, shape (n_rows, n_hidden).
 
-    The k units of a row are distinct, so the writes never collide.
+    A row's units with a non-zero weight must be distinct; a unit may repeat
+    with weight 0 (BatchTopK pads short rows with unit 0 and h = 0).
     """
     xp = get_array_module(weights)
-    Z = xp.zeros((idx.shape[0], n_hidden), dtype=weights.dtype)  # (n_rows, n_hidden)
-    Z[xp.arange(idx.shape[0])[:, None], idx] = weights
-    return Z
+    n_rows = idx.shape[0]
+    # Writes to one entry collide, and which one lands is unspecified (the last
+    # on NumPy, any on a GPU): a zero written after a kept unit 0 would erase
+    # it. So zeros go to a spare column that is dropped.
+    target = xp.where(weights != 0, idx, n_hidden)  # (n_rows, k)
+    Z = xp.zeros((n_rows, n_hidden + 1), dtype=weights.dtype)  # (n_rows, n_hidden + 1)
+    Z[xp.arange(n_rows)[:, None], target] = weights
+    return Z[:, :n_hidden]
 
 
 def unit_sums(idx, weights, n_hidden):

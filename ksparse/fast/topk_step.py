@@ -34,6 +34,7 @@ from .sparse_step import (
     _atoms,
     _dense_codes,
     _layout_like,
+    _sparse_module,
     scatter_rows,
     unit_sums,
 )
@@ -142,7 +143,7 @@ def _scatter_bands(codes, band, R, n_hidden):
     """
     xp = get_array_module(R)
     n_samples, n_codes, n_features = R.shape
-    if xp is not np:  # CuPy: one dense product per band, summed in a fixed order
+    if _sparse_module(xp) is None:  # CuPy: one dense product per band, summed in a fixed order
         return sum(_dense_codes(codes.idx, xp.where(band == j, codes.h, 0), n_hidden).T @ R[:, j]
                    for j in range(n_codes))
     # Column (i, b) of Zᵀ holds row i's positions in band b: in row-major order the

@@ -193,3 +193,28 @@ def test_k_start_sets_the_k_of_each_step(rng, monkeypatch, cls):
     total = 4 * 6
     assert seen == [sparsity_level(s, total, 2, 8) for s in range(total)]
     assert seen[0] == 8 and seen[-1] == 2 and model.k == 2
+
+
+@pytest.mark.parametrize("prefixes", [None, (2, 13)])
+def test_batch_topk_step_in_the_cupy_formulation_matches_the_recipe(rng, monkeypatch, prefixes):
+    """The GPU's dense scatters, run on NumPy arrays, with rows that keep unit 0 and are padded.
+
+    BatchTopK pads short rows with unit 0 (h = 0): a scatter that let a padding
+    zero overwrite a kept unit 0 would lose its weight.
+    """
+    from ksparse.fast import sparse_step
+
+    for module in (S, sparse_step):
+        monkeypatch.setattr(module, "_sparse_module", lambda xp: None)
+    monkeypatch.setattr(sparse_step, "waits_for_device", lambda xp: True)
+    X, params, dead = recipe_case(rng)
+    params["b"][0] += 3.0  # unit 0 kept in most rows
+    z = (X - params["b_prime"]) @ params["P"].T + params["b"]  # (n_samples, n_hidden)
+    codes = batch_topk_codes(z, 3, prefixes)
+    main = codes.lengths[:, codes.main]  # (n_samples,): kept units per row
+    assert ((codes.idx[:, 0] == 0) & (main > 0) & (main < codes.idx.shape[1])).any()
+    dense = batch_topk_loss_and_grads(params, X, 3, dead, 5, 0.5, True, prefixes)
+    sparse = S.sparse_recipe_loss_and_grads(
+        params, X, lambda z: batch_topk_codes(z, 3, prefixes), dead, 5, 0.5, True)
+    assert_same(sparse, dense, rtol=1e-11, atol=1e-11)
+    assert np.array_equal(S.active_units(sparse[2], N_HIDDEN), dense[2].any(axis=0))
