@@ -35,7 +35,10 @@ MODELS = {
     "topk-auxk": (TopKAutoencoder, dict(k=4, aux_k=8, dead_steps=2)),
     "multi-topk": (TopKAutoencoder, dict(k=4, multi_k=16)),
     "matryoshka": (TopKAutoencoder, dict(k=4, prefixes=(12, 24))),
+    "matryoshka-weighted": (TopKAutoencoder, dict(k=4, prefixes=(12, 24), prefix_weight=0.4)),
     "batch-topk": (BatchTopKAutoencoder, dict(k=4)),
+    "batch-topk-matryoshka": (BatchTopKAutoencoder, dict(k=4, prefixes=(12, 24),
+                                                          prefix_weight=0.4)),
     "batch-topk-dense": (BatchTopKAutoencoder, dict(k=4, step="dense")),
     "jumprelu": (JumpReLUAutoencoder, dict(l0_weight=1e-3, bandwidth=0.05, threshold_init=0.05)),
 }

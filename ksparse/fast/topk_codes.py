@@ -57,7 +57,7 @@ def _prefix_lengths(idx, main_len, prefixes, n_hidden):
     return [(inside & (idx < m)).sum(axis=1) for m in cuts]
 
 
-def topk_codes(z, k, multi_k=None, multi_k_weight=1.0 / 8, prefixes=None):
+def topk_codes(z, k, multi_k=None, multi_k_weight=1.0 / 8, prefixes=None, prefix_weight=1.0):
     """TopK's code (weight 1) with Multi-TopK's (``multi_k``) and Matryoshka's (``prefixes``).
 
     Parameters
@@ -69,6 +69,8 @@ def topk_codes(z, k, multi_k=None, multi_k_weight=1.0 / 8, prefixes=None):
     prefixes : tuple of int or None
         Not together with a ``multi_k`` < k (those codes are not nested):
         :func:`chain_of_codes` says which settings this function takes.
+    prefix_weight : float
+        Every prefix's loss weight.
 
     Returns
     -------
@@ -82,7 +84,7 @@ def topk_codes(z, k, multi_k=None, multi_k_weight=1.0 / 8, prefixes=None):
         idx = _first(idx, topk_mask(xp.take_along_axis(z, idx, axis=1), inner))
     full = lambda m: xp.full(n_samples, m, dtype=idx.dtype)  # noqa: E731
     lengths = _prefix_lengths(idx, full(k), prefixes, z.shape[1])
-    weights = [1.0] * len(lengths)
+    weights = [prefix_weight] * len(lengths)
     codes = [(full(k), 1.0, True)]
     if multi_k is not None:
         multi = (full(multi_k), multi_k_weight, False)
@@ -98,7 +100,7 @@ def chain_of_codes(k, multi_k, prefixes):
     return multi_k is None or multi_k >= k or not prefixes
 
 
-def batch_topk_codes(z, k, prefixes=None):
+def batch_topk_codes(z, k, prefixes=None, prefix_weight=1.0):
     """BatchTopK's code, ReLU of the B·k largest entries of the batch, with Matryoshka's prefixes.
 
     The selection is :func:`ksparse.nn.supp_k.batch_topk_mask`. Each
@@ -114,8 +116,9 @@ def batch_topk_codes(z, k, prefixes=None):
     position = xp.arange(row.size) - (xp.cumsum(counts) - counts)[row]  # (n_kept,): in its row
     idx = xp.zeros((n_samples, max(int(counts.max()), 1)), dtype=unit.dtype)  # padding: unit 0
     idx[row, position] = unit  # (n_samples, width)
-    lengths = _prefix_lengths(idx, counts, prefixes, n_hidden) + [counts]
-    return _codes(z, idx, xp.stack(lengths, axis=1), [1.0] * len(lengths), len(lengths) - 1)
+    lengths = _prefix_lengths(idx, counts, prefixes, n_hidden)
+    weights = [prefix_weight] * len(lengths) + [1.0]
+    return _codes(z, idx, xp.stack(lengths + [counts], axis=1), weights, len(lengths))
 
 
 def dead_codes(z, dead, aux_k, weight):

@@ -60,7 +60,7 @@ def batch_topk_code(z, k):
 
 
 def batch_topk_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=True,
-                              prefixes=None):
+                              prefixes=None, prefix_weight=1.0):
     """Loss and gradients of the BatchTopK recipe, and the batch's smallest kept activity.
 
     Parameters
@@ -69,6 +69,8 @@ def batch_topk_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=Tr
         As for :func:`ksparse.models.topk.topk_recipe_loss_and_grads`.
     prefixes : tuple of int or None, default=None
         Matryoshka: the batch code cut to each prefix (:func:`ksparse.models.topk.matryoshka_codes`).
+    prefix_weight : float, default=1.0
+        Every prefix's loss weight.
 
     Returns
     -------
@@ -92,7 +94,7 @@ def batch_topk_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=Tr
     """
     xp = get_array_module(X)
     code = lambda z: batch_topk_code(z, k)  # noqa: E731
-    extra = matryoshka_codes(code, prefixes, params["W"].shape[1])
+    extra = matryoshka_codes(code, prefixes, params["W"].shape[1], prefix_weight)
     loss, grads, h, passes = recipe_loss_and_grads(
         params, X, code, dead, aux_k, aux_weight, pre_bias, extra)
     smallest = xp.where(passes, h, xp.inf).min()  # 0-d: t, or inf when nothing passes
@@ -121,7 +123,7 @@ class BatchTopKAutoencoder(TopKAutoencoder):
         Latents kept per row on average while training.
     threshold_rate : float in (0, 1], default=0.01
         r, the rate of the running mean that gives ``threshold_``.
-    prefixes, aux_k, aux_weight, dead_steps, pre_bias_init, n_hidden, learning_rate, ...
+    prefixes, prefix_weight, aux_k, aux_weight, dead_steps, pre_bias_init, n_hidden, learning_rate, ...
         As for :class:`ksparse.TopKAutoencoder` (no ``multi_k``; with ``prefixes``
         the batch code is cut to each prefix while training).
 
@@ -147,7 +149,7 @@ class BatchTopKAutoencoder(TopKAutoencoder):
     multi_k_weight = 0.0
 
     def __init__(self, *, n_hidden=1000, k=32, k_start=None, step="sparse", threshold_rate=0.01,
-                 prefixes=None, aux_k=None, aux_weight=1.0 / 32, dead_steps=200,
+                 prefixes=None, prefix_weight=1.0, aux_k=None, aux_weight=1.0 / 32, dead_steps=200,
                  pre_bias_init="median", center=False, pre_bias=True, total_steps=None,
                  learning_rate=1e-3, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
                  optimizer="adam", dtype=None, random_state=None, verbose=True, check_every=None):
@@ -169,11 +171,11 @@ class BatchTopKAutoencoder(TopKAutoencoder):
         xp = get_array_module(X)
         recipe = (self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
         if self.step == "dense":
-            loss, grads, mask, smallest = batch_topk_loss_and_grads(params, X, k, *recipe,
-                                                                    self.prefixes)
+            loss, grads, mask, smallest = batch_topk_loss_and_grads(
+                params, X, k, *recipe, self.prefixes, self.prefix_weight)
             return loss, grads, {"active": mask.any(axis=0), "smallest": smallest}
         loss, grads, codes = topk_step.sparse_recipe_loss_and_grads(
-            params, X, lambda z: batch_topk_codes(z, k, self.prefixes), *recipe)
+            params, X, lambda z: batch_topk_codes(z, k, self.prefixes, self.prefix_weight), *recipe)
         return loss, grads, {"active": topk_step.active_units(codes, self.n_hidden),
                              "smallest": topk_step.smallest_kept(codes)}
 

@@ -190,6 +190,7 @@ class JumpReLUAutoencoder(TopKAutoencoder):
     multi_k = None
     multi_k_weight = 0.0
     prefixes = None
+    prefix_weight = 1.0
     aux_k = None
     aux_weight = 0.0
 

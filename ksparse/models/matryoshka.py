@@ -4,7 +4,9 @@ An option (``prefixes``) of every TopK-family model
 (:class:`ksparse.TopKAutoencoder`, :class:`ksparse.BatchTopKAutoencoder`):
 besides the full code h, the same code cut to its first m latents,
 h ⊙ 1[j < m], reconstructs x on its own for each prefix size m, and those
-losses are added to the full one, each with weight 1. The support Γ is
+losses are added to the full one, each with the weight ``prefix_weight``
+(1 by default, as in the paper; a smaller weight trades the prefixes'
+reconstructions for the full code's). The support Γ is
 chosen once, on the full code; a prefix only cuts it. So the first latents
 are pushed to carry the coarse structure of the data, and a model can be
 read at any prefix size afterwards (its first m latents and decoder columns).
@@ -16,8 +18,8 @@ import numbers
 from ..backend import get_array_module
 
 
-def matryoshka_codes(code, prefixes, n_hidden):
-    """The code of each nested prefix: ``code`` cut to its first m latents, weight 1 each.
+def matryoshka_codes(code, prefixes, n_hidden, weight=1.0):
+    """The code of each nested prefix: ``code`` cut to its first m latents, with its weight.
 
     Parameters
     ----------
@@ -27,12 +29,14 @@ def matryoshka_codes(code, prefixes, n_hidden):
         m₁ < m₂ < … ≤ n_hidden; None or () gives none. A prefix m = n_hidden
         is the full code, whose loss is always there, so it is left out.
     n_hidden : int
+    weight : float, default=1.0
+        β, every prefix's loss weight.
 
     Returns
     -------
     extra : tuple of (callable, float)
         For ``extra=`` of :func:`recipe_loss_and_grads`: (h ⊙ 1[j < m],
-        passes ⊙ 1[j < m]) with weight 1.0, one per prefix m < n_hidden.
+        passes ⊙ 1[j < m]) with weight β, one per prefix m < n_hidden.
 
     Notes
     -----
@@ -42,7 +46,7 @@ def matryoshka_codes(code, prefixes, n_hidden):
     .. math::
 
         E = \\lVert x - W h - b'\\rVert^2
-            + \\textstyle\\sum_{m} \\lVert x - W_{:, <m}\\, h_{<m} - b'\\rVert^2.
+            + \\beta \\textstyle\\sum_{m} \\lVert x - W_{:, <m}\\, h_{<m} - b'\\rVert^2.
     """
     def cut(m):
         def prefix_code(z):
@@ -51,7 +55,7 @@ def matryoshka_codes(code, prefixes, n_hidden):
             return h * keep, passes & keep
         return prefix_code
 
-    return tuple((cut(m), 1.0) for m in (prefixes or ()) if m < n_hidden)
+    return tuple((cut(m), weight) for m in (prefixes or ()) if m < n_hidden)
 
 
 def check_prefixes(name, value, values):

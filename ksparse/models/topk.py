@@ -61,7 +61,8 @@ def _sparse_relu_code(z, k):
 
 
 def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=True,
-                               multi_k=None, multi_k_weight=1.0 / 8, prefixes=None):
+                               multi_k=None, multi_k_weight=1.0 / 8, prefixes=None,
+                               prefix_weight=1.0):
     """Loss (reconstruction, AuxK, Multi-TopK) and gradients; decoder gradient not yet projected.
 
     Parameters
@@ -81,7 +82,8 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=T
     multi_k_weight : float, default=1/8
     prefixes : tuple of int or None, default=None
         Matryoshka: also reconstruct from the first m latents of the k code,
-        for each m, weight 1 (see :func:`matryoshka_codes`). None: off.
+        for each m, times ``prefix_weight`` (see :func:`matryoshka_codes`). None: off.
+    prefix_weight : float, default=1.0
 
     Returns
     -------
@@ -106,7 +108,7 @@ def topk_recipe_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=T
     extra = ()
     if multi_k is not None:
         extra = ((lambda z: _sparse_relu_code(z, multi_k), multi_k_weight),)
-    extra = extra + matryoshka_codes(code, prefixes, params["W"].shape[1])
+    extra = extra + matryoshka_codes(code, prefixes, params["W"].shape[1], prefix_weight)
     loss, grads, h, passes = recipe_loss_and_grads(
         params, X, code, dead, aux_k, aux_weight, pre_bias, extra)
     return loss, grads, passes | (h != 0)
@@ -213,10 +215,13 @@ class TopKAutoencoder(Autoencoder):
     multi_k_weight : float, default=1/8
     prefixes : tuple of int or None, default=None
         Matryoshka: nested prefix sizes m₁ < m₂ < … ≤ n_hidden; the loss of the
-        code cut to its first m latents is added for each m, every prefix with
-        weight 1, the same as the full code's (a prefix equal to n_hidden is
-        the full code and counts once), so that the first m latents
-        reconstruct on their own. None: off.
+        code cut to its first m latents is added for each m, times
+        ``prefix_weight`` (a prefix equal to n_hidden is the full code and
+        counts once), so that the first m latents reconstruct on their own.
+        None: off.
+    prefix_weight : float, default=1.0
+        β, every prefix's loss weight: 1 as in the paper, the same as the full
+        code's; below 1 the full code's reconstruction counts for more.
     aux_k : int or None, default=None
         Dead latents used by AuxK; None means 2·k (at most n_hidden).
     aux_weight : float, default=1/32
@@ -248,7 +253,8 @@ class TopKAutoencoder(Autoencoder):
 
     With ``multi_k`` = k′ and ``multi_k_weight`` = β, E gains
     β‖x − W ReLU(z_Γ′) − b′‖², Γ′ the k′ largest units (Multi-TopK). With
-    ``prefixes``, E gains Σ_m ‖x − W_{:,<m} h_{<m} − b′‖² (Matryoshka).
+    ``prefixes``, E gains β Σ_m ‖x − W_{:,<m} h_{<m} − b′‖² (Matryoshka, β =
+    ``prefix_weight``).
     """
 
     hyperparameters = {
@@ -258,6 +264,7 @@ class TopKAutoencoder(Autoencoder):
         "multi_k": Optional(Int(low=1, high="n_hidden")),
         "multi_k_weight": Real(low=0.0),
         "prefixes": Custom(check_prefixes),
+        "prefix_weight": Real(low=0.0),
         "aux_k": Optional(Int(low=1, high="n_hidden")),
         "aux_weight": Real(low=0.0),
         "dead_steps": Int(low=1),
@@ -270,8 +277,8 @@ class TopKAutoencoder(Autoencoder):
     input_dropout = 0.0
 
     def __init__(self, *, n_hidden=1000, k=32, k_start=None, step="sparse", multi_k=None,
-                 multi_k_weight=1.0 / 8, prefixes=None, aux_k=None, aux_weight=1.0 / 32,
-                 dead_steps=200, pre_bias_init="median", center=False, pre_bias=True, total_steps=None,
+                 multi_k_weight=1.0 / 8, prefixes=None, prefix_weight=1.0, aux_k=None,
+                 aux_weight=1.0 / 32, dead_steps=200, pre_bias_init="median", center=False, pre_bias=True, total_steps=None,
                  learning_rate=1e-3, momentum=0.9, lr_end=None, epochs=20, batch_size=128,
                  optimizer="adam", dtype=None, random_state=None, verbose=True,
                  check_every=None):
@@ -311,11 +318,12 @@ class TopKAutoencoder(Autoencoder):
         recipe = (self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
         if self.step == "dense" or not chain_of_codes(k, self.multi_k, self.prefixes):
             loss, grads, mask = topk_recipe_loss_and_grads(
-                params, X, k, *recipe, self.multi_k, self.multi_k_weight, self.prefixes)
+                params, X, k, *recipe, self.multi_k, self.multi_k_weight, self.prefixes,
+                self.prefix_weight)
             return loss, grads, {"active": mask.any(axis=0)}
         loss, grads, codes = sparse_recipe_loss_and_grads(
-            params, X, lambda z: topk_codes(z, k, self.multi_k, self.multi_k_weight, self.prefixes),
-            *recipe)
+            params, X, lambda z: topk_codes(z, k, self.multi_k, self.multi_k_weight, self.prefixes,
+                                            self.prefix_weight), *recipe)
         return loss, grads, {"active": active_units(codes, self.n_hidden)}
 
     def _after_step(self, params, aux):

@@ -38,6 +38,7 @@ def assert_same(sparse, dense, rtol, atol):
 # (a prefix that cuts some rows' supports, one below every unit, one at n_hidden), both.
 VARIANTS = [(None, None), (12, None), (2, None), (4, None), (None, (3, 10, 24)),
             (None, (1, 17)), (12, (5, 17))]
+PREFIX_WEIGHT = 0.3  # not 1, so that a prefix's weight taken for the main code's would show
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 1 << 21])  # one-row blocks, one block
@@ -50,9 +51,10 @@ def test_topk_step_matches_the_recipe_in_float64(rng, monkeypatch, multi_k, pref
     X, params, dead = recipe_case(rng)
     dead &= with_dead
     dense = topk_recipe_loss_and_grads(params, X, 4, dead, 6, 0.25, pre_bias, multi_k, 0.3,
-                                       prefixes)
+                                       prefixes, PREFIX_WEIGHT)
     sparse = S.sparse_recipe_loss_and_grads(
-        params, X, lambda z: topk_codes(z, 4, multi_k, 0.3, prefixes), dead, 6, 0.25, pre_bias)
+        params, X, lambda z: topk_codes(z, 4, multi_k, 0.3, prefixes, PREFIX_WEIGHT), dead, 6,
+        0.25, pre_bias)
     assert_same(sparse, dense, rtol=1e-11, atol=1e-11)
     assert np.array_equal(S.active_units(sparse[2], N_HIDDEN), dense[2].any(axis=0))
 
@@ -61,9 +63,9 @@ def test_topk_step_matches_the_recipe_in_float64(rng, monkeypatch, multi_k, pref
 @pytest.mark.parametrize("pre_bias", [False, True])
 def test_batch_topk_step_matches_the_recipe_in_float64(rng, pre_bias, prefixes):
     X, params, dead = recipe_case(rng)
-    dense = batch_topk_loss_and_grads(params, X, 3, dead, 5, 0.5, pre_bias, prefixes)
+    dense = batch_topk_loss_and_grads(params, X, 3, dead, 5, 0.5, pre_bias, prefixes, PREFIX_WEIGHT)
     sparse = S.sparse_recipe_loss_and_grads(
-        params, X, lambda z: batch_topk_codes(z, 3, prefixes), dead, 5, 0.5, pre_bias)
+        params, X, lambda z: batch_topk_codes(z, 3, prefixes, PREFIX_WEIGHT), dead, 5, 0.5, pre_bias)
     assert_same(sparse, dense, rtol=1e-11, atol=1e-11)
     assert np.array_equal(S.active_units(sparse[2], N_HIDDEN), dense[2].any(axis=0))
     assert float(S.smallest_kept(sparse[2])) == float(dense[3])

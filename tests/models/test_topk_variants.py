@@ -101,14 +101,16 @@ def test_a_multi_topk_model_is_read_at_any_k(rng):
 
 
 # ------------------------------------------------------------------------- Matryoshka
+@pytest.mark.parametrize("weight", [1.0, 0.3])
 @pytest.mark.parametrize("batch", [False, True])
-def test_matryoshka_gradients_match_finite_differences(rng, batch):
+def test_matryoshka_gradients_match_finite_differences(rng, batch, weight):
     params, X = topk_params(rng), rng.standard_normal((4, 5))
     dead = np.array([False, True, False, True, True, False])
+    options = dict(prefixes=(1, 4, 6), prefix_weight=weight)
     if batch:
-        loss, grads = batch_topk_loss_and_grads(params, X, 2, dead, 2, 0.5, prefixes=(1, 4, 6))[:2]
+        loss, grads = batch_topk_loss_and_grads(params, X, 2, dead, 2, 0.5, **options)[:2]
     else:
-        loss, grads, _ = topk_recipe_loss_and_grads(params, X, 2, dead, 2, 0.5, prefixes=(1, 4, 6))
+        loss, grads, _ = topk_recipe_loss_and_grads(params, X, 2, dead, 2, 0.5, **options)
     z0 = encoder_z(params, X)
     kept = flat_sort_reference(z0, 2) if batch else sort_reference_mask(z0, 2)  # held fixed
     E = X - (np.maximum(z0 * kept, 0) @ params["W"].T + params["b_prime"])
@@ -117,7 +119,7 @@ def test_matryoshka_gradients_match_finite_differences(rng, batch):
     def total():  # the full code once (the prefix 6 = n_hidden is it), then the prefixes 1 and 4
         E_hat = np.maximum(encoder_z(params, X) * chosen, 0) @ params["W"].T
         prefixes = recon_loss(params, X, kept, 1) + recon_loss(params, X, kept, 4)
-        return recon_loss(params, X, kept) + prefixes + 0.5 * ((E_hat - E) ** 2).sum() / 4
+        return recon_loss(params, X, kept) + weight * prefixes + 0.5 * ((E_hat - E) ** 2).sum() / 4
 
     assert float(loss) == pytest.approx(total(), rel=1e-12)
     assert_grads_match(total, params, grads)
@@ -133,6 +135,13 @@ def test_matryoshka_off_or_only_the_full_prefix_is_the_plain_recipe(rng):
         for name in params:
             np.testing.assert_array_equal(same[1][name], plain[1][name])
     assert TopKAutoencoder().prefixes is None and BatchTopKAutoencoder().prefixes is None
+    assert TopKAutoencoder().prefix_weight == BatchTopKAutoencoder().prefix_weight == 1.0
+
+
+@pytest.mark.parametrize("cls", [TopKAutoencoder, BatchTopKAutoencoder])
+def test_prefix_weight_must_not_be_negative(cls):
+    with pytest.raises(ValueError, match="prefix_weight"):
+        cls(n_hidden=8, k=2, prefixes=(2,), prefix_weight=-0.5).fit(np.ones((4, 3)))
 
 
 @pytest.mark.parametrize("value", [(), (3, 3), (4, 2), (0, 2), (2, 9), (2.0,), "2", (True,)])
