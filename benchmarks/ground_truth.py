@@ -43,7 +43,8 @@ Usage::
     python benchmarks/ground_truth.py --quick
     python benchmarks/ground_truth.py [--configs 512x128,...] [--models topk,...,sklearn]
         [--seeds 3] [--lrs 0.003,0.005] [--sk-alphas 0.1,0.3,1]
-        [--epochs 40 --sk-epochs 10 --lr-end-share 0.1] [--results FILE.jsonl]
+        [--epochs 40 --sk-epochs 10 --lr-end-share 0.1] [--prefix-weight 0.1]
+        [--results FILE.jsonl]
 """
 import argparse
 import json
@@ -99,12 +100,18 @@ def splits(truth, n_train, n_val):
             truth.rows(slice(n_train + n_val, n)))
 
 
-def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None):
-    """An unfitted preset, or scikit-learn's MiniBatchDictionaryLearning (``lr`` is its alpha)."""
+def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None, prefix_weight=None):
+    """An unfitted preset, or scikit-learn's MiniBatchDictionaryLearning (``lr`` is its alpha).
+
+    ``prefix_weight`` replaces the Matryoshka presets' (1) when given.
+    """
     if name != SK:
         lr_end = None if lr_end_share is None else lr_end_share * lr
-        return make_model(name, n_latents=n_atoms, k=k, epochs=epochs, batch_size=256,
-                          learning_rate=lr, lr_end=lr_end, random_state=seed)
+        model = make_model(name, n_latents=n_atoms, k=k, epochs=epochs, batch_size=256,
+                           learning_rate=lr, lr_end=lr_end, random_state=seed)
+        if prefix_weight is not None and name.startswith("matryoshka"):
+            model.set_params(prefix_weight=prefix_weight)
+        return model
     from sklearn.decomposition import MiniBatchDictionaryLearning
 
     return MiniBatchDictionaryLearning(
@@ -171,7 +178,8 @@ def epochs_of(args, name):
 def lookup(results, args, config, seed, name, lr):
     """The recorded fit of these settings (the preset as it is now), or None."""
     n_atoms = (CONFIGS | QUICK)[config][1]
-    model = build(name, n_atoms, args.k, epochs_of(args, name), lr, seed, args.lr_end_share)
+    model = build(name, n_atoms, args.k, epochs_of(args, name), lr, seed, args.lr_end_share,
+                  args.prefix_weight)
     found = results.find(config=config, seed=seed, model=name, lr=lr,
                          epochs=epochs_of(args, name), settings=settings(model))
     return found[-1] if found else None
@@ -184,7 +192,7 @@ def fit_and_record(results, args, config, seed, name, lr, data):
         return found
     train, val, test = data
     model = build(name, train.n_atoms, args.k, epochs_of(args, name), lr, seed,
-                  args.lr_end_share)
+                  args.lr_end_share, args.prefix_weight)
     key = dict(config=config, seed=seed, model=name, lr=lr, epochs=epochs_of(args, name),
                settings=settings(model))
     cpu, wall = fit_timed(model, train.X)
@@ -255,6 +263,8 @@ def print_table(results, args, config):
     passes = (f"{args.epochs} epochs" if args.sk_epochs == args.epochs else
               f"{args.epochs} epochs (scikit-learn {args.sk_epochs})")
     decay = "" if args.lr_end_share is None else f", lr falling to {args.lr_end_share:g} x lr"
+    if args.prefix_weight is not None:
+        decay += f", Matryoshka prefix weight {args.prefix_weight:g}"
     print(f"\n{config}: {n_atoms} atoms in {n_features} dims, k = {args.k}, {passes}{decay}; "
           f"test rows; CPU seconds of the fit (one thread)")
     head = ["model", "lr", "seeds"] + [h for _, h, _ in COLUMNS] + ["cpu s"]
@@ -312,6 +322,8 @@ def parse(argv):
                    "was worse and 0.01 collapsed ksparse-schedule and topk on 512x128)")
     p.add_argument("--lr-end-share", type=float, default=None,
                    help="the step size falls linearly to this share of itself (default: fixed)")
+    p.add_argument("--prefix-weight", type=float, default=None,
+                   help="the Matryoshka presets' prefix_weight (default: theirs, 1)")
     p.add_argument("--select", choices=("truth", "fvu"), default="truth",
                    help="validation score choosing the learning rate (default truth)")
     p.add_argument("--sk-alphas", default="0.1,0.3,1",
