@@ -332,6 +332,14 @@ def parse(argv):
     p.add_argument("--results", default=None, help="JSON-lines file of every fit")
     p.add_argument("--tables-only", action="store_true", help="print the tables from --results")
     args = p.parse_args(argv)
+    unknown = _expand(args)
+    if unknown:
+        p.error(f"unknown names: {', '.join(sorted(unknown))}")
+    return args
+
+
+def _expand(args):
+    """Lists and defaults from the parsed text, in place; the unknown configuration and model names."""
     quick = args.quick
     args.configs = (args.configs or ",".join(QUICK if quick else CONFIGS)).split(",")
     args.models = args.models.split(",")
@@ -343,10 +351,7 @@ def parse(argv):
     args.seed_list = list(range(args.seeds))
     args.sk_seed_list = args.seed_list[:args.sk_seeds]
     args.results = args.results or ("ground_truth_quick.jsonl" if quick else "ground_truth.jsonl")
-    unknown = set(args.configs) - set(CONFIGS | QUICK) | set(args.models) - set(PRESETS + (SK,))
-    if unknown:
-        p.error(f"unknown names: {', '.join(sorted(unknown))}")
-    return args
+    return set(args.configs) - set(CONFIGS | QUICK) | set(args.models) - set(PRESETS + (SK,))
 
 
 def main(argv=None):
