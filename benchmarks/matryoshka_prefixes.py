@@ -20,6 +20,7 @@ import argparse
 import ground_truth as G  # sets one BLAS thread before NumPy is imported
 
 from _bench import print_table
+from ksparse.lab import fvu
 
 
 def parse(argv=None):
@@ -37,8 +38,7 @@ def parse(argv=None):
 def prefix_fvu(model, X, m):
     """FVU of x̂ = W[:, :m] h[:m] + b′, the code cut to its first m latents."""
     H = model.transform(X)  # (n_samples, n_latents)
-    X_hat = H[:, :m] @ model.W_[:, :m].T + model.b_prime_  # (n_samples, n_features)
-    return float(((X - X_hat) ** 2).sum() / ((X - X.mean(axis=0)) ** 2).sum())
+    return fvu(H[:, :m] @ model.W_[:, :m].T + model.b_prime_, X)  # x̂: (n_samples, n_features)
 
 
 def row(name, weight, args, train, val):
