@@ -43,7 +43,7 @@ Usage::
     python benchmarks/ground_truth.py --quick
     python benchmarks/ground_truth.py [--configs 512x128,...] [--models topk,...,sklearn]
         [--seeds 3] [--lrs 0.003,0.005] [--sk-alphas 0.1,0.3,1]
-        [--epochs 40 --sk-epochs 10 --lr-end-share 0.1] [--prefix-weight 0.1]
+        [--epochs 40 --sk-epochs 10 --lr-end-share 0.1] [--prefix-weight 0.1] [--width 1.25]
         [--results FILE.jsonl]
 """
 import argparse
@@ -100,14 +100,16 @@ def splits(truth, n_train, n_val):
             truth.rows(slice(n_train + n_val, n)))
 
 
-def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None, prefix_weight=None):
+def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None, prefix_weight=None, width=1.0):
     """An unfitted preset, or scikit-learn's MiniBatchDictionaryLearning (``lr`` is its alpha).
 
-    ``prefix_weight`` replaces the Matryoshka presets' (1) when given.
+    ``prefix_weight`` replaces the Matryoshka presets' (1) when given; a preset
+    has ``width`` latents per true atom (scikit-learn keeps one per atom).
     """
     if name != SK:
         lr_end = None if lr_end_share is None else lr_end_share * lr
-        model = make_model(name, n_latents=n_atoms, k=k, epochs=epochs, batch_size=256,
+        n_latents = int(round(width * n_atoms))
+        model = make_model(name, n_latents=n_latents, k=k, epochs=epochs, batch_size=256,
                            learning_rate=lr, lr_end=lr_end, random_state=seed)
         if prefix_weight is not None and name.startswith("matryoshka"):
             model.set_params(prefix_weight=prefix_weight)
@@ -179,7 +181,7 @@ def lookup(results, args, config, seed, name, lr):
     """The recorded fit of these settings (the preset as it is now), or None."""
     n_atoms = (CONFIGS | QUICK)[config][1]
     model = build(name, n_atoms, args.k, epochs_of(args, name), lr, seed, args.lr_end_share,
-                  args.prefix_weight)
+                  args.prefix_weight, args.width)
     found = results.find(config=config, seed=seed, model=name, lr=lr,
                          epochs=epochs_of(args, name), settings=settings(model))
     return found[-1] if found else None
@@ -192,7 +194,7 @@ def fit_and_record(results, args, config, seed, name, lr, data):
         return found
     train, val, test = data
     model = build(name, train.n_atoms, args.k, epochs_of(args, name), lr, seed,
-                  args.lr_end_share, args.prefix_weight)
+                  args.lr_end_share, args.prefix_weight, args.width)
     key = dict(config=config, seed=seed, model=name, lr=lr, epochs=epochs_of(args, name),
                settings=settings(model))
     cpu, wall = fit_timed(model, train.X)
@@ -265,6 +267,8 @@ def print_table(results, args, config):
     decay = "" if args.lr_end_share is None else f", lr falling to {args.lr_end_share:g} x lr"
     if args.prefix_weight is not None:
         decay += f", Matryoshka prefix weight {args.prefix_weight:g}"
+    if args.width != 1:
+        decay += f", {round(args.width * n_atoms)} latents ({args.width:g} per atom; scikit-learn {n_atoms})"
     print(f"\n{config}: {n_atoms} atoms in {n_features} dims, k = {args.k}, {passes}{decay}; "
           f"test rows; CPU seconds of the fit (one thread)")
     head = ["model", "lr", "seeds"] + [h for _, h, _ in COLUMNS] + ["cpu s"]
@@ -324,6 +328,8 @@ def parse(argv):
                    help="the step size falls linearly to this share of itself (default: fixed)")
     p.add_argument("--prefix-weight", type=float, default=None,
                    help="the Matryoshka presets' prefix_weight (default: theirs, 1)")
+    p.add_argument("--width", type=float, default=1.0,
+                   help="latents per true atom of every preset (default 1; scikit-learn keeps 1)")
     p.add_argument("--select", choices=("truth", "fvu"), default="truth",
                    help="validation score choosing the learning rate (default truth)")
     p.add_argument("--sk-alphas", default="0.1,0.3,1",
