@@ -16,7 +16,8 @@ power-law    256 atoms in 64 dimensions with unequal frequencies
 8x           512 atoms in 64 dimensions, 5 per row (8x overcomplete).
 
 Every model trains for the same number of passes over the training rows
-(``--epochs``, batch 256), one BLAS thread, on the same rows:
+(``--epochs``, batch 256), one BLAS thread, on the same rows; every preset
+has ``--width`` latents per true atom (default 1):
 
 * every preset of :mod:`ksparse.lab.presets`, its Adam learning rate chosen
   from ``--lrs`` on the first seed by the *validation* rows (largest share of

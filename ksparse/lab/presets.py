@@ -127,7 +127,10 @@ def make_model(name, *, n_latents, k, epochs=10, batch_size=256, learning_rate=3
     name : str
         One of :data:`PRESETS`.
     n_latents : int
-        Hidden units (learned atoms).
+        Hidden units (learned atoms). A few more than the true atoms (1.25
+        per atom) let TopK learn rare or correlated atoms that a model with
+        one latent per atom blends in pairs (``benchmarks/ground_truth.py
+        --width``; see the results page).
     k : int
         Units kept per row (on average for BatchTopK; JumpReLU has no k).
     epochs, batch_size : int, default 10, 256
