@@ -97,7 +97,25 @@ def batch_topk_mask(z, k):
     xp = get_array_module(z)
     n_samples, n_hidden = z.shape
     a = xp.maximum(z, 0).reshape(1, n_samples * n_hidden)  # (1, B·n_hidden), the batch as one row
-    return topk_mask(a, min(n_samples * k, a.shape[1])).reshape(z.shape)
+    # On a GPU, picking out the positive entries would wait for their count.
+    kth = kth_largest if waits_for_device(xp) else _kth_largest_of_nonnegative
+    return topk_mask(a, min(n_samples * k, a.shape[1]), kth=kth).reshape(z.shape)
+
+
+def _kth_largest_of_nonnegative(a, k):
+    """:func:`kth_largest` of one row of values >= 0, shape (1, 1), by selecting among the positive ones.
+
+    NumPy's introselect slows down by an order of magnitude or more on many
+    equal values, and max(z, 0) is mostly zeros once a model is sparse (40 ms
+    against 2 ms for a batch of 256 × 1000). The k-th largest is the same
+    value: among the positive entries when there are k of them, else 0.
+    """
+    xp = get_array_module(a)
+    positive = a[a > 0]  # (n_positive,)
+    if positive.size < k:
+        return xp.zeros((1, 1), dtype=a.dtype)
+    at = positive.size - k
+    return xp.partition(positive, at)[at : at + 1].reshape(1, 1)  # (1, 1)
 
 
 def topk_indices(z, k):

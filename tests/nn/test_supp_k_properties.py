@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from ksparse.nn.supp_k import kth_largest, topk_mask
+from ksparse.nn.supp_k import batch_topk_mask, kth_largest, topk_mask
 
 # Hypothesis examples per test, listed here so the total is easy to read off.
 N_TOPK = 300
 N_TOPK_TIES = 300
+N_BATCH = 200
 
 FAST = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -58,3 +59,17 @@ def test_topk_mask_matches_sort_on_any_floats(case):
 def test_topk_mask_with_heavy_ties_zeros_and_infinities(case):
     # Few distinct values, ±0 and ±inf: most rows have ties at the threshold.
     check_topk(*case)
+
+
+@settings(max_examples=N_BATCH, **FAST)
+@given(st.one_of(_matrix_and_k(_any_floats(64), np.float64),
+                 _matrix_and_k(_tie_values(64), np.float64),
+                 _matrix_and_k(_tie_values(32), np.float32)))
+def test_batch_topk_mask_matches_a_sort_of_the_flattened_batch(case):
+    # The B·k largest of max(z, 0), the batch read as one row; it selects among
+    # the positive entries only, so batches with fewer, as many and more
+    # positive entries than B·k (and ±0) are all drawn here.
+    z, k = case
+    a = np.maximum(z, 0).reshape(1, -1)  # (1, B·n_hidden)
+    expected = sort_reference_mask(a, min(z.shape[0] * k, a.size)).reshape(z.shape)
+    np.testing.assert_array_equal(batch_topk_mask(z, k), expected)
