@@ -269,7 +269,8 @@ def print_table(results, args, config):
     if args.prefix_weight is not None:
         decay += f", Matryoshka prefix weight {args.prefix_weight:g}"
     if args.width != 1:
-        decay += f", {round(args.width * n_atoms)} latents ({args.width:g} per atom; scikit-learn {n_atoms})"
+        decay += (f", {round(args.width * n_atoms)} latents ({args.width:g} per atom; "
+                  f"scikit-learn {n_atoms})")
     print(f"\n{config}: {n_atoms} atoms in {n_features} dims, k = {args.k}, {passes}{decay}; "
           f"test rows; CPU seconds of the fit (one thread)")
     head = ["model", "lr", "seeds"] + [h for _, h, _ in COLUMNS] + ["cpu s"]

@@ -103,7 +103,7 @@ def batch_topk_mask(z, k):
 
 
 def _kth_largest_of_nonnegative(a, k):
-    """:func:`kth_largest` of one row of values >= 0, shape (1, 1), by selecting among the positive ones.
+    """:func:`kth_largest` of one row of values >= 0, shape (1, 1), selected among its positives.
 
     NumPy's introselect slows down by an order of magnitude or more on many
     equal values, and max(z, 0) is mostly zeros once a model is sparse (40 ms
