@@ -101,6 +101,11 @@ def splits(truth, n_train, n_val):
             truth.rows(slice(n_train + n_val, n)))
 
 
+def latents(n_atoms, width):
+    """A preset's latents: ``width`` per true atom."""
+    return int(round(width * n_atoms))
+
+
 def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None, prefix_weight=None, width=1.0):
     """An unfitted preset, or scikit-learn's MiniBatchDictionaryLearning (``lr`` is its alpha).
 
@@ -109,9 +114,8 @@ def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None, prefix_weight=N
     """
     if name != SK:
         lr_end = None if lr_end_share is None else lr_end_share * lr
-        n_latents = int(round(width * n_atoms))
-        model = make_model(name, n_latents=n_latents, k=k, epochs=epochs, batch_size=256,
-                           learning_rate=lr, lr_end=lr_end, random_state=seed)
+        model = make_model(name, n_latents=latents(n_atoms, width), k=k, epochs=epochs,
+                           batch_size=256, learning_rate=lr, lr_end=lr_end, random_state=seed)
         if prefix_weight is not None and name.startswith("matryoshka"):
             model.set_params(prefix_weight=prefix_weight)
         return model
@@ -269,7 +273,7 @@ def print_table(results, args, config):
     if args.prefix_weight is not None:
         decay += f", Matryoshka prefix weight {args.prefix_weight:g}"
     if args.width != 1:
-        decay += (f", {round(args.width * n_atoms)} latents ({args.width:g} per atom; "
+        decay += (f", {latents(n_atoms, args.width)} latents ({args.width:g} per atom; "
                   f"scikit-learn {n_atoms})")
     print(f"\n{config}: {n_atoms} atoms in {n_features} dims, k = {args.k}, {passes}{decay}; "
           f"test rows; CPU seconds of the fit (one thread)")

@@ -48,6 +48,12 @@ def sort_reference_mask(z, k):
     return mask
 
 
+def flat_sort_reference(z, k):
+    """BatchTopK's selection: the B·k largest of ReLU(z) over the flat batch, by a stable sort."""
+    a = np.maximum(z, 0).reshape(1, -1)  # (1, B·n_hidden)
+    return sort_reference_mask(a, min(z.shape[0] * k, a.size)).reshape(z.shape)
+
+
 class RecordingGenerator(np.random.Generator):
     """A seeded generator that remembers every permutation it drew (fit's minibatch orders)."""
 

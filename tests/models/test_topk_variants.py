@@ -19,7 +19,12 @@ from ksparse.models.batch_topk import (
 )
 from ksparse.models.matryoshka import check_prefixes
 from ksparse.models.topk import topk_recipe_loss_and_grads
-from _numerical import RecordingGenerator, numerical_gradient, sort_reference_mask
+from _numerical import (
+    RecordingGenerator,
+    flat_sort_reference,
+    numerical_gradient,
+    sort_reference_mask,
+)
 
 
 def topk_params(rng, n_features=5, n_hidden=6):
@@ -171,12 +176,6 @@ def test_with_prefixes_the_first_latents_reconstruct_on_their_own(cls):
 
 
 # -------------------------------------------------------------------------- BatchTopK
-def flat_sort_reference(z, k):
-    """The B·k largest of ReLU(z) over the flattened batch, by a full stable sort."""
-    a = np.maximum(z, 0).reshape(1, -1)
-    return sort_reference_mask(a, min(z.shape[0] * k, a.size)).reshape(z.shape)
-
-
 @pytest.mark.parametrize("k", [1, 2, 5])
 def test_batch_selection_matches_a_sort_of_the_flattened_batch(rng, k):
     for z in (rng.standard_normal((7, 5)),
