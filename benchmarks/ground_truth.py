@@ -106,16 +106,19 @@ def latents(n_atoms, width):
     return int(round(width * n_atoms))
 
 
-def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None, prefix_weight=None, width=1.0):
+def build(name, n_atoms, k, epochs, lr, seed, lr_end_share=None, prefix_weight=None, width=1.0,
+          batch_size=256):
     """An unfitted preset, or scikit-learn's MiniBatchDictionaryLearning (``lr`` is its alpha).
 
     ``prefix_weight`` replaces the Matryoshka presets' (1) when given; a preset
-    has ``width`` latents per true atom (scikit-learn keeps one per atom).
+    has ``width`` latents per true atom and minibatches of ``batch_size`` rows
+    (scikit-learn keeps one component per atom and 256 rows).
     """
     if name != SK:
         lr_end = None if lr_end_share is None else lr_end_share * lr
         model = make_model(name, n_latents=latents(n_atoms, width), k=k, epochs=epochs,
-                           batch_size=256, learning_rate=lr, lr_end=lr_end, random_state=seed)
+                           batch_size=batch_size, learning_rate=lr, lr_end=lr_end,
+                           random_state=seed)
         if prefix_weight is not None and name.startswith("matryoshka"):
             model.set_params(prefix_weight=prefix_weight)
         return model
@@ -133,12 +136,17 @@ def settings(model):
     return f"{type(model).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
 
 
-def fit_timed(model, X):
-    """Fit; (CPU seconds, wall seconds) of the fit."""
+def dtype_of(args, name):
+    """The presets' training dtype with ``--dtype float32``, else None (float64, as the data)."""
+    return None if name == SK or args.dtype == "float64" else args.dtype
+
+
+def fit_timed(model, X, dtype=None):
+    """Fit (on X cast to ``dtype``, inside the timing); (CPU seconds, wall seconds) of the fit."""
     cpu, wall = time.process_time(), time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # scikit-learn's convergence warnings, one per row
-        model.fit(X)
+        model.fit(X if dtype is None else X.astype(dtype))
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
@@ -186,9 +194,9 @@ def lookup(results, args, config, seed, name, lr):
     """The recorded fit of these settings (the preset as it is now), or None."""
     n_atoms = (CONFIGS | QUICK)[config][1]
     model = build(name, n_atoms, args.k, epochs_of(args, name), lr, seed, args.lr_end_share,
-                  args.prefix_weight, args.width)
-    found = results.find(config=config, seed=seed, model=name, lr=lr,
-                         epochs=epochs_of(args, name), settings=settings(model))
+                  args.prefix_weight, args.width, args.batch_size)
+    found = results.find(config=config, seed=seed, model=name, lr=lr, epochs=epochs_of(args, name),
+                         settings=settings(model), dtype=dtype_of(args, name))
     return found[-1] if found else None
 
 
@@ -199,10 +207,10 @@ def fit_and_record(results, args, config, seed, name, lr, data):
         return found
     train, val, test = data
     model = build(name, train.n_atoms, args.k, epochs_of(args, name), lr, seed,
-                  args.lr_end_share, args.prefix_weight, args.width)
+                  args.lr_end_share, args.prefix_weight, args.width, args.batch_size)
     key = dict(config=config, seed=seed, model=name, lr=lr, epochs=epochs_of(args, name),
-               settings=settings(model))
-    cpu, wall = fit_timed(model, train.X)
+               settings=settings(model), dtype=dtype_of(args, name))
+    cpu, wall = fit_timed(model, train.X, key["dtype"])
     row = dict(key, cpu=cpu, wall=wall, val=measure(model, name, val, args.k),
                test=measure(model, name, test, args.k))
     results.add(row)
@@ -275,6 +283,10 @@ def print_table(results, args, config):
     if args.width != 1:
         decay += (f", {latents(n_atoms, args.width)} latents ({args.width:g} per atom; "
                   f"scikit-learn {n_atoms})")
+    if args.batch_size != 256:
+        decay += f", batches of {args.batch_size} (scikit-learn 256)"
+    if args.dtype != "float64":
+        decay += f", ksparse models in {args.dtype} (scikit-learn float64, its fastest)"
     print(f"\n{config}: {n_atoms} atoms in {n_features} dims, k = {args.k}, {passes}{decay}; "
           f"test rows; CPU seconds of the fit (one thread)")
     head = ["model", "lr", "seeds"] + [h for _, h, _ in COLUMNS] + ["cpu s"]
@@ -336,6 +348,11 @@ def parse(argv):
                    help="the Matryoshka presets' prefix_weight (default: theirs, 1)")
     p.add_argument("--width", type=float, default=1.0,
                    help="latents per true atom of every preset (default 1; scikit-learn keeps 1)")
+    p.add_argument("--batch-size", type=int, default=256,
+                   help="the presets' minibatch rows (default 256; scikit-learn keeps 256)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="the presets' training dtype (default float64, as the data; "
+                   "scikit-learn always fits float64)")
     p.add_argument("--select", choices=("truth", "fvu"), default="truth",
                    help="validation score choosing the learning rate (default truth)")
     p.add_argument("--sk-alphas", default="0.1,0.3,1",

