@@ -22,7 +22,7 @@ __all__ = ["Codes", "batch_topk_codes", "bands", "dead_codes", "topk_codes"]
 from collections import namedtuple
 
 from ..backend import get_array_module
-from ..nn.supp_k import batch_topk_mask, topk_mask, topk_support
+from ..nn.supp_k import batch_topk_mask, topk_indices, topk_mask
 
 #: The codes of one step: ``idx`` (n_samples, m), the units of each row's support;
 #: ``h`` (n_samples, m), ReLU(z) there (0 on padding); ``passes`` (n_samples, m), where
@@ -79,7 +79,7 @@ def topk_codes(z, k, multi_k=None, multi_k_weight=1.0 / 8, prefixes=None, prefix
     xp = get_array_module(z)
     n_samples = z.shape[0]
     width, inner = max(k, multi_k or k), min(k, multi_k or k)
-    idx = topk_support(z, width)[0]  # (n_samples, width), increasing units
+    idx = topk_indices(z, width)  # (n_samples, width), increasing units
     if inner < width:  # the smaller top-k code's units first, each part increasing
         idx = _first(idx, topk_mask(xp.take_along_axis(z, idx, axis=1), inner))
     full = lambda m: xp.full(n_samples, m, dtype=idx.dtype)  # noqa: E731
@@ -128,7 +128,7 @@ def dead_codes(z, dead, aux_k, weight):
     n_aux = min(aux_k, int(dead_units.size))
     if n_aux == 0:
         return None
-    idx = dead_units[topk_support(z[:, dead_units], n_aux)[0]]  # (n_samples, n_aux)
+    idx = dead_units[topk_indices(z[:, dead_units], n_aux)]  # (n_samples, n_aux)
     lengths = xp.full((z.shape[0], 1), n_aux, dtype=idx.dtype)
     return _codes(z, idx, lengths, [weight], 0)
 

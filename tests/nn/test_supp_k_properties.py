@@ -5,13 +5,14 @@ Every selection is checked against an independent reference, a stable sort
 the file runs in a few seconds.
 """
 import numpy as np
+import pytest
 from _numerical import flat_sort_reference, sort_reference_mask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from ksparse.nn import supp_k
-from ksparse.nn.supp_k import batch_topk_mask, kth_largest, topk_mask
+from ksparse.nn.supp_k import batch_topk_mask, kth_largest, topk_indices, topk_mask
 
 # Hypothesis examples per test, listed here so the total is easy to read off.
 N_TOPK = 300
@@ -110,3 +111,29 @@ def test_topk_mask_on_rows_wide_enough_for_candidates(case):
     assert z.shape[1] >= supp_k._CANDIDATES_FROM * k  # the candidates' path
     np.testing.assert_array_equal(kth_largest(z, k), _sorted_kth(z, k))
     check_topk(z, k)
+
+
+@settings(max_examples=N_WIDE, **FAST)
+@given(st.one_of(_wide_matrix_and_k(_any_floats(32), np.float32),
+                 _wide_matrix_and_k(_any_floats(64), np.float64),
+                 _wide_matrix_and_k(_tie_values(64), np.float64)))
+def test_topk_indices_on_wide_rows_match_a_sort(case):
+    # Read off the candidates when no row has a tie at its k-th largest value,
+    # by the exact rule otherwise: both in increasing unit order.
+    z, k = case
+    expected = np.nonzero(sort_reference_mask(z, k))[1].reshape(z.shape[0], k)
+    np.testing.assert_array_equal(topk_indices(z, k), expected)
+
+
+@pytest.mark.parametrize("shape, k", [((64, 320), 5), ((16, 1000), 25), ((3, 48), 2)])
+def test_topk_indices_reads_rows_without_ties_off_their_candidates(monkeypatch, shape, k):
+    # Distinct values: the candidates' path answers on its own, never the
+    # whole-row mask (which would cost the passes over z it exists to save).
+    z = np.random.default_rng(0).standard_normal(shape)
+    expected = np.nonzero(sort_reference_mask(z, k))[1].reshape(shape[0], k)
+
+    def whole_row_mask(*args):
+        raise AssertionError("the candidates' path fell back to topk_support")
+
+    monkeypatch.setattr(supp_k, "topk_support", whole_row_mask)
+    np.testing.assert_array_equal(topk_indices(z, k), expected)
