@@ -3,14 +3,18 @@
 For z = X W + b of a 784 -> 1000 encoder (float32) and k = 25, in one process
 with the same thread count:
 
-mask          ``ksparse.nn.supp_k.topk_mask`` (threshold by partition, exact ties);
-threshold     ``topk_mask(method="threshold")``: the paper's per-row threshold,
-              refined by bisection on the float keys (32 rounds in float32);
+mask          ``ksparse.nn.supp_k.topk_mask`` (the k-th largest value, exact ties);
+threshold     ``ksparse.fast.topk_threshold.topk_mask_by_bisection``: the paper's
+              per-row threshold, refined by bisection on the float keys (32
+              rounds in float32);
 support       ``ksparse.nn.supp_k.topk_support`` (mask and sorted (B, k) indices);
+indices       ``ksparse.nn.supp_k.topk_indices`` (the sorted (B, k) indices
+              alone, which the TopK family's step uses);
 argpartition  ``np.argpartition`` + the values (ties in no defined order);
 torch.topk    values and indices, when torch imports.
 
-Ratios are to ``mask``.
+Ratios are to ``mask``. Before timing, the script checks that the ksparse
+columns select the same units.
 
 Usage::
 
@@ -35,7 +39,8 @@ def parse_args():
 def methods(z, k, torch):
     import numpy as np
 
-    from ksparse.nn.supp_k import topk_mask, topk_support
+    from ksparse.fast.topk_threshold import topk_mask_by_bisection
+    from ksparse.nn.supp_k import topk_indices, topk_mask, topk_support
 
     n_hidden = z.shape[1]
 
@@ -44,12 +49,27 @@ def methods(z, k, torch):
         return idx, np.take_along_axis(z, idx, axis=1)
 
     funcs = {"mask": lambda: topk_mask(z, k),
-             "threshold": lambda: topk_mask(z, k, method="threshold"),
-             "support": lambda: topk_support(z, k), "argpartition": argpartition}
+             "threshold": lambda: topk_mask_by_bisection(z, k),
+             "support": lambda: topk_support(z, k), "indices": lambda: topk_indices(z, k),
+             "argpartition": argpartition}
+    check_same_units(funcs)
     if torch is not None:
         zt = torch.from_numpy(z)
         funcs["torch.topk"] = lambda: torch.topk(zt, k, dim=1)
     return funcs
+
+
+def check_same_units(funcs):
+    """Raise unless the ksparse columns select the same units (the timings compare like with like)."""
+    import numpy as np
+
+    mask = funcs["mask"]()
+    from_indices = np.zeros_like(mask)
+    np.put_along_axis(from_indices, funcs["indices"](), True, axis=1)
+    for name, selected in (("threshold", funcs["threshold"]()), ("support", funcs["support"]()[1]),
+                           ("indices", from_indices)):
+        if not np.array_equal(selected, mask):
+            raise AssertionError(f"{name} selects other units than mask")
 
 
 def main():
