@@ -137,3 +137,31 @@ def test_topk_indices_reads_rows_without_ties_off_their_candidates(monkeypatch, 
 
     monkeypatch.setattr(supp_k, "topk_support", whole_row_mask)
     np.testing.assert_array_equal(topk_indices(z, k), expected)
+
+
+def _wide_batch_and_k(elements, dtype):
+    # Rows at least 8 k wide: the flat batch has as many groups of 8 as it keeps
+    # entries, so BatchTopK's selection may read the group maxima's bound.
+    shapes = st.tuples(st.integers(1, 4), st.integers(16, 90))
+    matrices = shapes.flatmap(lambda s: hnp.arrays(dtype, s, elements=elements))
+    return matrices.flatmap(lambda z: st.tuples(st.just(z), st.integers(1, z.shape[1] // 8)))
+
+
+@settings(max_examples=N_BATCH, **FAST)
+@given(st.one_of(_wide_batch_and_k(_any_floats(32), np.float32),
+                 _wide_batch_and_k(_tie_values(64), np.float64),
+                 _wide_batch_and_k(st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.0]), np.float64)))
+def test_batch_topk_mask_on_wide_batches_matches_a_sort(case):
+    z, k = case
+    np.testing.assert_array_equal(batch_topk_mask(z, k), flat_sort_reference(z, k))
+
+
+@pytest.mark.parametrize("positive_share", [0.02, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("shape, k", [((64, 320), 5), ((32, 1000), 25)])
+def test_batch_topk_mask_of_sparse_and_dense_batches(shape, k, positive_share):
+    # Both of BatchTopK's paths at sizes where they differ: among the positives
+    # (few of them) and among the group maxima's candidates (many).
+    rng = np.random.default_rng(1)
+    z = np.where(rng.random(shape) < positive_share, rng.random(shape), -rng.random(shape))
+    z[0, :3] = z[0, 3]  # a tie, somewhere near the top for the dense batches
+    np.testing.assert_array_equal(batch_topk_mask(z, k), flat_sort_reference(z, k))
