@@ -17,7 +17,9 @@ power-law    256 atoms in 64 dimensions with unequal frequencies
 
 Every model trains for the same number of passes over the training rows
 (``--epochs``, batch 256), one BLAS thread, on the same rows; every preset
-has ``--width`` latents per true atom (default 1):
+has ``--width`` latents per true atom (default 1), trains on batches of
+``--batch-size`` rows and in ``--dtype`` (the data cast inside the timing;
+scikit-learn keeps 256 rows and float64, its fastest):
 
 * every preset of :mod:`ksparse.lab.presets`, its Adam learning rate chosen
   from ``--lrs`` on the first seed by the *validation* rows (largest share of
@@ -45,7 +47,7 @@ Usage::
     python benchmarks/ground_truth.py [--configs 512x128,...] [--models topk,...,sklearn]
         [--seeds 3] [--lrs 0.003,0.005] [--sk-alphas 0.1,0.3,1]
         [--epochs 40 --sk-epochs 10 --lr-end-share 0.1] [--prefix-weight 0.1] [--width 1.25]
-        [--results FILE.jsonl]
+        [--batch-size 1024] [--dtype float32] [--results FILE.jsonl]
 """
 import argparse
 import json
@@ -334,14 +336,13 @@ def parse(argv):
     p.add_argument("--models", default=",".join(PRESETS + (SK,)),
                    help="comma-separated presets and 'sklearn' (default: all)")
     p.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 (default 1)")
-    p.add_argument("--sk-seeds", type=int, default=1,
-                   help="seeds for scikit-learn, slow (default 1: seed 0 only)")
+    p.add_argument("--sk-seeds", type=int, default=1, help="scikit-learn's seeds (default 1: 0)")
     p.add_argument("--epochs", type=int, default=None, help="passes (default 10; quick 2)")
     p.add_argument("--sk-epochs", type=int, default=None,
                    help="scikit-learn's passes (default --epochs: equal passes)")
     p.add_argument("--lrs", default="0.003,0.005",
-                   help="Adam learning rates to try (default 0.003,0.005: at 10 epochs 0.001 "
-                   "was worse and 0.01 collapsed ksparse-schedule and topk on 512x128)")
+                   help="Adam learning rates to try (default 0.003,0.005; at 10 epochs and "
+                   "batch 256, 0.001 was worse and 0.01 collapsed ksparse-schedule and topk)")
     p.add_argument("--lr-end-share", type=float, default=None,
                    help="the step size falls linearly to this share of itself (default: fixed)")
     p.add_argument("--prefix-weight", type=float, default=None,
@@ -351,8 +352,7 @@ def parse(argv):
     p.add_argument("--batch-size", type=int, default=256,
                    help="the presets' minibatch rows (default 256; scikit-learn keeps 256)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                   help="the presets' training dtype (default float64, as the data; "
-                   "scikit-learn always fits float64)")
+                   help="the presets' training dtype (default float64; scikit-learn's always)")
     p.add_argument("--select", choices=("truth", "fvu"), default="truth",
                    help="validation score choosing the learning rate (default truth)")
     p.add_argument("--sk-alphas", default="0.1,0.3,1",

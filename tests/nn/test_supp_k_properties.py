@@ -96,11 +96,13 @@ def test_kth_largest_among_candidates_matches_a_sort(case, group):
                                   _sorted_kth(z, k))
 
 
-def _wide_matrix_and_k(elements, dtype):
-    # Rows at least 24 k wide, so that kth_largest selects among candidates.
-    shapes = st.tuples(st.integers(1, 5), st.integers(24, 120))
+def _wide_matrix_and_k(elements, dtype, per_k=24, widths=(24, 120), rows=5):
+    # Rows at least ``per_k`` times k wide: 24 k, so that kth_largest selects
+    # among candidates; 8 k, so that the flat batch has as many groups of 8 as
+    # BatchTopK keeps entries, and its selection may read the maxima's bound.
+    shapes = st.tuples(st.integers(1, rows), st.integers(*widths))
     matrices = shapes.flatmap(lambda s: hnp.arrays(dtype, s, elements=elements))
-    return matrices.flatmap(lambda z: st.tuples(st.just(z), st.integers(1, z.shape[1] // 24)))
+    return matrices.flatmap(lambda z: st.tuples(st.just(z), st.integers(1, z.shape[1] // per_k)))
 
 
 @settings(max_examples=N_WIDE, **FAST)
@@ -140,11 +142,7 @@ def test_topk_indices_reads_rows_without_ties_off_their_candidates(monkeypatch, 
 
 
 def _wide_batch_and_k(elements, dtype):
-    # Rows at least 8 k wide: the flat batch has as many groups of 8 as it keeps
-    # entries, so BatchTopK's selection may read the group maxima's bound.
-    shapes = st.tuples(st.integers(1, 4), st.integers(16, 90))
-    matrices = shapes.flatmap(lambda s: hnp.arrays(dtype, s, elements=elements))
-    return matrices.flatmap(lambda z: st.tuples(st.just(z), st.integers(1, z.shape[1] // 8)))
+    return _wide_matrix_and_k(elements, dtype, per_k=8, widths=(16, 90), rows=4)
 
 
 @settings(max_examples=N_BATCH, **FAST)
