@@ -206,13 +206,12 @@ def _kth_largest_of_nonnegative(a, k):
     found = _candidates(a, k, _GROUP) if dense else None
     if found is not None and found[2].size <= 4 * k:
         values = found[2]  # (n_candidates,): every entry >= the k-th largest
-        at = values.size - k
-        return xp.partition(values, at)[at : at + 1].reshape(1, 1)  # (1, 1)
-    positive = a[a > 0]  # (n_positive,)
-    if positive.size < k:
-        return xp.zeros((1, 1), dtype=a.dtype)
-    at = positive.size - k
-    return xp.partition(positive, at)[at : at + 1].reshape(1, 1)  # (1, 1)
+    else:
+        values = a[a > 0]  # (n_positive,)
+        if values.size < k:
+            return xp.zeros((1, 1), dtype=a.dtype)
+    at = values.size - k
+    return xp.partition(values, at)[at : at + 1].reshape(1, 1)  # (1, 1)
 
 
 def topk_indices(z, k):
@@ -223,20 +222,24 @@ def topk_indices(z, k):
     without a pass over the whole of z; the units come in increasing order.
     """
     xp = get_array_module(z)
-    if _wide(z, k) and not waits_for_device(xp):
-        found = _candidates(z, k, _GROUP)
-        if found is not None:
-            flat, row, values = found
-            kept = values >= _kth_of_candidates(z, k, row, values)[row, 0]  # (n_candidates,)
-            # Each row has k or more kept entries: k each exactly when the total
-            # is n_samples·k, and then no row has a tie to break.
-            if int(xp.count_nonzero(kept)) == z.shape[0] * k:
-                return (flat[kept] % z.shape[1]).reshape(z.shape[0], k)  # (n_samples, k)
-    return topk_support(z, k)[0]
+    found = _candidates(z, k, _GROUP) if _wide(z, k) and not waits_for_device(xp) else None
+    if found is None:
+        return topk_support(z, k)[0]
+    flat, row, values = found
+    kth = _kth_of_candidates(z, k, row, values)  # (n_samples, 1)
+    kept = values >= kth[row, 0]  # (n_candidates,)
+    # Each row has k or more kept entries: k each exactly when the total is
+    # n_samples·k, and then no row has a tie to break; else the exact rule,
+    # from the same thresholds.
+    if int(xp.count_nonzero(kept)) == z.shape[0] * k:
+        return (flat[kept] % z.shape[1]).reshape(z.shape[0], k)  # (n_samples, k)
+    return topk_support(z, k, kth=lambda *_: kth)[0]
 
 
-def topk_support(z, k):
+def topk_support(z, k, kth=kth_largest):
     """Γ = supp_k(z) both as column indices and as a mask (ties to the lower index).
+
+    ``kth`` is passed to :func:`topk_mask`.
 
     Returns
     -------
@@ -246,7 +249,7 @@ def topk_support(z, k):
         The same selection as :func:`topk_mask`.
     """
     xp = get_array_module(z)
-    mask = topk_mask(z, k)  # (n_samples, n_hidden), exactly k per row
+    mask = topk_mask(z, k, kth=kth)  # (n_samples, n_hidden), exactly k per row
     if waits_for_device(xp):
         # nonzero's result size would be read on the host; sorting the selected
         # column numbers (the others pushed to the end) needs no transfer.

@@ -115,6 +115,11 @@ def test_topk_mask_on_rows_wide_enough_for_candidates(case):
     check_topk(z, k)
 
 
+def _sorted_indices(z, k):
+    """The k units of each row by a stable sort, increasing, shape (n_rows, k)."""
+    return np.nonzero(sort_reference_mask(z, k))[1].reshape(z.shape[0], k)
+
+
 @settings(max_examples=N_WIDE, **FAST)
 @given(st.one_of(_wide_matrix_and_k(_any_floats(32), np.float32),
                  _wide_matrix_and_k(_any_floats(64), np.float64),
@@ -123,8 +128,7 @@ def test_topk_indices_on_wide_rows_match_a_sort(case):
     # Read off the candidates when no row has a tie at its k-th largest value,
     # by the exact rule otherwise: both in increasing unit order.
     z, k = case
-    expected = np.nonzero(sort_reference_mask(z, k))[1].reshape(z.shape[0], k)
-    np.testing.assert_array_equal(topk_indices(z, k), expected)
+    np.testing.assert_array_equal(topk_indices(z, k), _sorted_indices(z, k))
 
 
 @pytest.mark.parametrize("shape, k", [((64, 320), 5), ((16, 1000), 25), ((3, 48), 2)])
@@ -132,7 +136,7 @@ def test_topk_indices_reads_rows_without_ties_off_their_candidates(monkeypatch, 
     # Distinct values: the candidates' path answers on its own, never the
     # whole-row mask (which would cost the passes over z it exists to save).
     z = np.random.default_rng(0).standard_normal(shape)
-    expected = np.nonzero(sort_reference_mask(z, k))[1].reshape(shape[0], k)
+    expected = _sorted_indices(z, k)
 
     def whole_row_mask(*args):
         raise AssertionError("the candidates' path fell back to topk_support")
