@@ -93,7 +93,7 @@ def decode_and_backprop(idx, z_top, atoms, X, b_prime):
     return diff, dz_top
 
 
-def scatter_rows(idx, weights, rows, n_hidden):
+def scatter_rows(idx, weights, rows, n_hidden, lengths=None):
     """Sum weighted data rows into the units they selected: a sparse Zᵀ R product.
 
     Parameters
@@ -104,6 +104,9 @@ def scatter_rows(idx, weights, rows, n_hidden):
     rows : array, shape (n_rows, n_features)
         Or, on the CPU, a CSR matrix.
     n_hidden : int
+    lengths : int array, shape (n_rows,), or None
+        Row i uses only its first ``lengths[i]`` entries, the rest being
+        padding with weight 0 (BatchTopK's unequal rows), which the CPU skips.
 
     Returns
     -------
@@ -114,10 +117,16 @@ def scatter_rows(idx, weights, rows, n_hidden):
     n_rows, k = idx.shape
     sparse = _sparse_module(xp)
     if sparse is not None:
-        # Zᵀ in compressed-column form: column i holds the k units of data row i,
+        # Zᵀ in compressed-column form: column i holds the units of data row i,
         # so the arrays come straight from idx and weights, with no sorting.
-        indptr = np.arange(0, n_rows * k + 1, k)  # (n_rows + 1,)
-        Z_T = sparse.csc_matrix((weights.ravel(), idx.ravel(), indptr), shape=(n_hidden, n_rows))
+        if lengths is None or lengths.min() == k:
+            indptr = np.arange(0, n_rows * k + 1, k)  # (n_rows + 1,)
+            units, weights = idx.ravel(), weights.ravel()
+        else:  # padding left out: skipping a zero term changes no sum
+            indptr = np.concatenate([[0], np.cumsum(lengths)])  # (n_rows + 1,)
+            used = np.arange(k) < lengths[:, None]  # (n_rows, k)
+            units, weights = idx[used], weights[used]
+        Z_T = sparse.csc_matrix((weights, units, indptr), shape=(n_hidden, n_rows))
         out = Z_T @ rows  # (n_hidden, n_features); sparse × sparse for CSR rows
         return out.toarray() if sparse.issparse(out) else out
     # Elsewhere (CuPy): one matrix product with the dense Z does the sums in a

@@ -193,7 +193,8 @@ def sparse_recipe_loss_and_grads(params, X, code, dead, aux_k, aux_weight, pre_b
     z = X_in @ P.T + b  # (n_samples, n_hidden): the one full-size product
     codes, atoms = code(z), _atoms(W)  # atoms: (n_hidden, n_features)
     loss, dW_T, dz, diff, db_prime = _codes_pass(codes, atoms, X, b_prime)
-    dP = scatter_rows(codes.idx, dz, X_in, n_hidden)  # (n_hidden, n_features)
+    widths = codes.lengths[:, -1]  # (n_samples,): positions in use, the rest padding
+    dP = scatter_rows(codes.idx, dz, X_in, n_hidden, widths)  # (n_hidden, n_features)
     db = unit_sums(codes.idx, dz, n_hidden)  # (n_hidden,)
     aux = dead_codes(z, dead, aux_k, aux_weight) if aux_weight > 0 else None
     if aux is not None:  # the residual x − x̂ is a fixed target: no gradient flows into it

@@ -97,6 +97,21 @@ def test_scatter_rows_matches_a_loop(rng):
     assert not S.scatter_rows(idx, weights, rows, 5)[1].any()  # unit 1 was never selected
 
 
+def test_scatter_rows_skips_padding_without_changing_a_bit(rng):
+    # BatchTopK's rows: each row's units first, then padding (unit 0, weight 0).
+    lengths = np.array([3, 0, 1, 2, 3])
+    idx = np.array([[1, 4, 6], [0, 0, 0], [0, 0, 0], [2, 6, 0], [0, 3, 5]])
+    weights = rng.standard_normal((5, 3)) * (np.arange(3) < lengths[:, None])
+    rows = rng.standard_normal((5, 4))
+    expected = np.zeros((7, 4))
+    for i in range(5):
+        for j in range(lengths[i]):
+            expected[idx[i, j]] += weights[i, j] * rows[i]
+    got = S.scatter_rows(idx, weights, rows, 7, lengths)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    assert np.array_equal(got, S.scatter_rows(idx, weights, rows, 7))  # the padded sums
+
+
 def test_decode_and_backprop_match_dense_formulas(rng):
     W = rng.standard_normal((6, 8))
     X, b_prime = rng.standard_normal((3, 6)), rng.standard_normal(6)
