@@ -44,6 +44,7 @@ from ..nn.squared_error import (
     squared_error,
     squared_error_backward,
 )
+from ..nn.unit_norm import project_to_tangent
 from .topk import TopKAutoencoder
 
 
@@ -214,7 +215,7 @@ class JumpReLUAutoencoder(TopKAutoencoder):
         loss, grads, active = jumprelu_loss_and_grads(
             params, X, self.l0_weight, self.bandwidth, self.kernel, self.pre_bias)
         W, dW = params["W"], grads["W"]
-        grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
+        grads["W"] = project_to_tangent(W, dW)  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, {"active": active.any(axis=0)}
 
     def _after_step(self, params, aux):

@@ -49,6 +49,7 @@ from ..nn.squared_error import (
     squared_error_backward,
 )
 from ..nn.supp_k import topk, topk_mask
+from ..nn.unit_norm import project_to_tangent, renormalize_columns
 from ..validation import check_array
 from .autoencoder import Autoencoder
 from .matryoshka import check_prefixes, matryoshka_codes
@@ -309,7 +310,7 @@ class TopKAutoencoder(Autoencoder):
         k = sparsity_level(step, total_steps, self.k, self.k_start)  # §4.2.1's schedule, if any
         loss, grads, aux = self._loss_and_grads(params, X, k)
         W, dW = params["W"], grads["W"]
-        grads["W"] = dW - W * (W * dW).sum(axis=0)  # keep the step tangent to ‖w_j‖ = 1
+        grads["W"] = project_to_tangent(W, dW)  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, aux
 
     def _loss_and_grads(self, params, X, k):
@@ -327,8 +328,7 @@ class TopKAutoencoder(Autoencoder):
         return loss, grads, {"active": active_units(codes, self.n_hidden)}
 
     def _after_step(self, params, aux):
-        xp = get_array_module(params["W"])
-        params["W"] /= xp.sqrt((params["W"] ** 2).sum(axis=0))  # back onto unit norms
+        renormalize_columns(params["W"])  # back onto unit norms
         fired = to_numpy(aux["active"])  # (n_hidden,), the counters live on the host
         self.steps_idle_ = np.where(fired, 0, self.steps_idle_ + 1)
 

@@ -27,7 +27,8 @@ Losses, each next to its gradient:
 
 Training (§4.2): :mod:`~ksparse.nn.optim` (momentum SGD, Eq. 11, and Adam)
 and :mod:`~ksparse.nn.schedules` (the sparsity level of §4.2.1, the learning
-rate of §4.2.2).
+rate of §4.2.2); for the TopK recipe, :mod:`~ksparse.nn.unit_norm` (the
+decoder's gradient projected onto the unit sphere, the columns renormalised).
 """
 from .activations import relu, relu_backward, sigmoid, sigmoid_backward
 from .affine import affine, affine_backward
@@ -43,6 +44,7 @@ from .squared_error import (
     squared_error_backward,
 )
 from .supp_k import topk, topk_backward, topk_mask, topk_support
+from .unit_norm import project_to_tangent, renormalize_columns
 
 __all__ = [
     "Adam",
@@ -62,8 +64,10 @@ __all__ = [
     "learning_rate_at",
     "linear_schedule",
     "log_softmax",
+    "project_to_tangent",
     "relu",
     "relu_backward",
+    "renormalize_columns",
     "sigmoid",
     "sigmoid_backward",
     "softmax",
