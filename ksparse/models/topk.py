@@ -185,7 +185,7 @@ def _auxk_loss_and_grads(z, E, W, dead, aux_k, aux_weight):
         return None
     # Only dead latents compete: the others rank below every dead one.
     chosen = topk_mask(xp.where(dead, z, -xp.inf), n_aux)  # (n_samples, n_hidden)
-    h_aux, passes_aux = relu(z * chosen), chosen & (z > 0)
+    h_aux, passes_aux = relu(xp.where(chosen, z, z.dtype.type(0))), chosen & (z > 0)
     E_hat = h_aux @ W.T  # (n_samples, n_features)
     dE_hat = aux_weight * squared_error_backward(E_hat, E)
     return aux_weight * squared_error(E_hat, E), dE_hat.T @ h_aux, (dE_hat @ W) * passes_aux

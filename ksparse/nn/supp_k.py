@@ -273,7 +273,8 @@ def topk(z, k):
         Γ, exactly k True entries per row.
     """
     mask = topk_mask(z, k)
-    return z * mask, mask  # (n_samples, n_hidden) twice
+    # where, not z * mask: an unselected ±inf times False would be NaN, not 0.
+    return get_array_module(z).where(mask, z, z.dtype.type(0)), mask  # (n_samples, n_hidden) twice
 
 
 def topk_backward(dz_sparse, mask):

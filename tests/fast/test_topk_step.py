@@ -81,6 +81,17 @@ def test_topk_step_matches_the_recipe_in_float32(rng):
     assert sparse[1]["W"].flags.f_contiguous  # in W's order: the optimizer updates it in place
 
 
+def test_a_latent_at_minus_infinity_leaves_both_steps_finite_and_equal(rng):
+    # b_j = −inf: latent j is never selected (nor by AuxK, being alive), and its
+    # zeroed activity must be 0 in the readable step too, not −inf · 0 = NaN.
+    X, params, dead = recipe_case(rng)
+    params["b"][7], dead[7] = -np.inf, False
+    dense = topk_recipe_loss_and_grads(params, X, 4, dead, 6, 0.25)
+    sparse = S.sparse_recipe_loss_and_grads(params, X, lambda z: topk_codes(z, 4), dead, 6, 0.25)
+    assert np.isfinite(dense[0])
+    assert_same(sparse, dense, rtol=1e-11, atol=1e-11)
+
+
 def test_topk_step_gradients_match_finite_differences(rng):
     """The sparse step against central differences of its own loss (the support held fixed).
 

@@ -47,6 +47,15 @@ def test_infinite_values_are_ordered():
     assert np.array_equal(topk_mask(z, 3), [[False, True, True, True, False]])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_topk_zeroes_unselected_infinities(dtype):
+    z = np.array([[-np.inf, 1.0, np.inf, 0.5], [np.inf, np.inf, 2.0, -np.inf]], dtype=dtype)
+    z_sparse, _ = topk(z, 1)
+    expected = np.array([[0.0, 0.0, np.inf, 0.0], [np.inf, 0.0, 0.0, 0.0]], dtype=dtype)
+    assert z_sparse.dtype == dtype
+    assert np.array_equal(z_sparse, expected)  # 0, not NaN (−inf · 0) where units were dropped
+
+
 def test_kth_largest_and_indices(rng):
     z = rng.standard_normal((10, 8))
     k = 3
