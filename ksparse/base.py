@@ -179,6 +179,13 @@ class Estimator(ParamsMixin):
     def _after_step(self, params, aux):
         """Called after every successful update (nothing by default)."""
 
+    def _new_run_state(self, rng, xp):
+        """Start the training state of :meth:`_extra_state` afresh (nothing by default).
+
+        Called when the parameters are first drawn, and when a new run starts
+        from fitted weights (``partial_fit`` on a model loaded from a file).
+        """
+
     def _extra_state(self):
         """Arrays of training state beyond the parameters and the optimizer (none by default).
 

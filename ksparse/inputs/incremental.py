@@ -118,7 +118,9 @@ def start_or_continue(model, rows, *, mean=None, checkpoint=None, resume=False):
         params = model._parameters()
         run = model._run
         if run is None or any(run.params.get(k) is not v for k, v in params.items()):
-            model._run = start_run(model, params, check_random_state(model.random_state))
+            rng = check_random_state(model.random_state)
+            model._new_run_state(rng, xp)  # e.g. TopK's idle counters, an RBM's chain
+            model._run = start_run(model, params, rng)
             model._run.history = list(getattr(model, "history_", None) or [])
             model._run.state.epoch = len(model._run.history)  # the history goes on
             _maybe_resume(model, checkpoint, resume)

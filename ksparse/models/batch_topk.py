@@ -16,9 +16,10 @@ Two modes:
   (``threshold_``), learned while training as the running mean of the
   smallest kept activity of each batch: θ ← θ + r (t − θ), with t that
   smallest kept positive activity, r = ``threshold_rate`` (0.01, a mean over
-  roughly the last 100 steps) and r = 1 at the first step (θ starts at the
-  first batch's value, not biased towards 0). A batch that keeps no positive
-  activity leaves θ as it is.
+  roughly the last 100 steps); θ starts at the first batch's value (not
+  biased towards 0), and a model that trains on from fitted weights (loaded
+  from a file) goes on from its θ. A batch that keeps no positive activity
+  leaves θ as it is.
 """
 __all__ = [
     "BatchTopKAutoencoder",
@@ -102,9 +103,14 @@ def batch_topk_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=Tr
 
 
 def update_threshold(theta, smallest, rate):
-    """θ + rate · (t − θ); θ itself when t is NaN (no positive activity was kept)."""
+    """θ + rate · (t − θ); t itself while θ is unset (NaN); θ itself when t is NaN.
+
+    t is NaN when the batch kept no positive activity; θ is NaN before the
+    first batch of a model's training, so θ starts at that batch's value.
+    """
     xp = get_array_module(theta)
     moved = theta + rate * (smallest - theta)  # 0-d
+    moved = xp.where(xp.isnan(theta), smallest, moved)
     return xp.where(xp.isnan(smallest), theta, moved).astype(theta.dtype)
 
 
@@ -156,15 +162,9 @@ class BatchTopKAutoencoder(TopKAutoencoder):
         self._store_params(locals())
 
     def _init_parameters(self, X, rng, xp):
-        """As TopK's, and θ = 0 until the first step sets it."""
+        """As TopK's, and θ unset (NaN) until the first step sets it."""
         super()._init_parameters(X, rng, xp)
-        self.threshold_ = xp.zeros((), dtype=self.W_.dtype)
-
-    def _training_step(self, params, X, *, step, total_steps, rng):
-        loss, grads, aux = super()._training_step(params, X, step=step, total_steps=total_steps,
-                                                  rng=rng)
-        aux["rate"] = 1.0 if step == 0 else self.threshold_rate  # θ starts at the first batch's t
-        return loss, grads, aux
+        self.threshold_ = xp.full((), xp.nan, dtype=self.W_.dtype)
 
     def _loss_and_grads(self, params, X, k):
         """As TopK's, with the batch rule; ``aux["smallest"]`` is t, the smallest kept activity."""
@@ -181,7 +181,7 @@ class BatchTopKAutoencoder(TopKAutoencoder):
 
     def _after_step(self, params, aux):
         super()._after_step(params, aux)
-        self.threshold_ = update_threshold(self.threshold_, aux["smallest"], aux["rate"])
+        self.threshold_ = update_threshold(self.threshold_, aux["smallest"], self.threshold_rate)
 
     def _extra_state(self):
         return {**super()._extra_state(), "threshold": self.threshold_}

@@ -134,10 +134,15 @@ class RBM(Autoencoder):
 
     def _init_parameters(self, X, rng, xp):
         super()._init_parameters(X, rng, xp)  # Gaussian W, zero biases
+        self._new_run_state(rng, xp)
+
+    def _new_run_state(self, rng, xp):
+        """PCD's persistent chain of random visible states (None without ``persistent``)."""
         self.chain_ = None
         if self.persistent:
-            chain = rng.random((self.batch_size, X.shape[1])) < 0.5  # (batch_size, n_visible)
-            self.chain_ = to_device(chain.astype(X.dtype), xp)
+            n_visible = self.W_.shape[0]
+            chain = rng.random((self.batch_size, n_visible)) < 0.5  # (batch_size, n_visible)
+            self.chain_ = to_device(chain.astype(self.W_.dtype), xp)
 
     def _extra_state(self):
         return {} if getattr(self, "chain_", None) is None else {"chain": self.chain_}

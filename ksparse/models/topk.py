@@ -294,11 +294,15 @@ class TopKAutoencoder(Autoencoder):
         self.b_ = xp.zeros(self.n_hidden, dtype=X.dtype)
         start = geometric_median(X) if self.pre_bias_init == "median" else X.mean(axis=0)
         self.b_prime_ = start.astype(X.dtype) if self.pre_bias else 0 * start
-        self.steps_idle_ = np.zeros(self.n_hidden, dtype=np.int64)  # host counters
+        self._new_run_state(rng, xp)
         if self.step == "sparse":
             # Same values, atoms contiguous in memory: the sparse step reads and
             # writes whole atoms (see ksparse.fast.sparse_step).
             self.W_ = xp.asfortranarray(self.W_)
+
+    def _new_run_state(self, rng, xp):
+        """Every latent starts alive: its idle counter (steps since it last fired) at 0."""
+        self.steps_idle_ = np.zeros(self.n_hidden, dtype=np.int64)  # host counters
 
     def _aux_k(self):
         return min(self.n_hidden, 2 * self.k) if self.aux_k is None else self.aux_k

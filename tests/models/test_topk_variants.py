@@ -237,18 +237,18 @@ def test_fit_learns_the_threshold_and_transform_applies_it(rng):
     real = BatchTopKAutoencoder._after_step
 
     def record(self, params, aux):
-        steps.append((float(self.threshold_), float(aux["smallest"]), aux["rate"]))
+        steps.append((float(self.threshold_), float(aux["smallest"])))
         real(self, params, aux)
 
     model = small_batch_topk()
     model._after_step = record.__get__(model)
     model.fit(X)
-    theta = 0.0
-    for before, t, rate in steps:
+    assert np.isnan(steps[0][0])  # θ unset before the first batch, which sets it
+    theta = steps[0][1]
+    for before, t in steps[1:]:
         assert before == theta
-        theta = theta + rate * (t - theta)
+        theta = theta + 0.1 * (t - theta)  # the running mean at threshold_rate
     assert float(model.threshold_) == pytest.approx(theta, rel=1e-12) and theta > 0
-    assert steps[0][2] == 1.0 and steps[1][2] == 0.1
     layer = model.encoder_layer()
     z = (X - layer.centre) @ layer.W + layer.b
     np.testing.assert_array_equal(model.transform(X), np.where(z > theta, z, 0.0))

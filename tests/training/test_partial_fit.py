@@ -7,7 +7,13 @@ import pytest
 import ksparse
 from ksparse import KSparseAutoencoder
 from ksparse.training.checkpoint import read_progress
-from ksparse.models import RBM, DropoutAutoencoder, TopKAutoencoder
+from ksparse.models import (
+    RBM,
+    BatchTopKAutoencoder,
+    DropoutAutoencoder,
+    JumpReLUAutoencoder,
+    TopKAutoencoder,
+)
 from _numerical import RecordingGenerator
 
 
@@ -194,12 +200,38 @@ def test_a_fit_checkpoint_is_not_a_stream(X, tmp_path):
                                                                   resume=True)
 
 
-def test_a_loaded_model_trains_on_with_a_fresh_optimizer(X, tmp_path):
-    model = MODELS["dropout"](**settings(random_state=0)).fit(X)
-    model.save(tmp_path / "m.npz")
+LOADED = {**MODELS,
+          "batch-topk": lambda **kw: BatchTopKAutoencoder(n_hidden=12, k=3, dead_steps=2, **kw),
+          "jumprelu": lambda **kw: JumpReLUAutoencoder(n_hidden=12, threshold_init=0.05, **kw)}
+
+
+@pytest.mark.parametrize("name", LOADED)
+def test_a_loaded_model_trains_on_with_a_fresh_optimizer(X, tmp_path, name):
+    # A model file holds no training state (optimizer, idle counters, an RBM's chain):
+    # the new run starts its own from the loaded weights.
+    # total_steps: a schedule (lr_end, k_start) needs it to run over partial_fit calls.
+    LOADED[name](**settings(random_state=0, total_steps=TOTAL)).fit(X).save(tmp_path / "m.npz")
     loaded = ksparse.load(tmp_path / "m.npz")
     W = np.array(loaded.W_)
     loaded.partial_fit(X)
     assert not np.array_equal(loaded.W_, W)
     assert [h["epoch"] for h in loaded.history_] == [0, 1, 2, 3]  # the history goes on
     assert loaded._run.state.step == math.ceil(N / BATCH)  # the steps start again
+
+
+def test_a_loaded_batch_topk_goes_on_from_its_threshold(X, tmp_path):
+    LOADED["batch-topk"](**settings(random_state=0)).fit(X).save(tmp_path / "m.npz")
+    loaded = ksparse.load(tmp_path / "m.npz")
+    theta = float(loaded.threshold_)
+    seen = []
+    real = type(loaded)._after_step
+
+    def record(self, params, aux):
+        seen.append(float(aux["smallest"]))
+        real(self, params, aux)
+
+    loaded._after_step = record.__get__(loaded)
+    loaded.partial_fit(X[:BATCH])  # one step
+    assert len(seen) == 1 and not np.isnan(seen[0])
+    # The running mean goes on from the loaded θ (rate 0.01), not from the batch's value alone.
+    assert float(loaded.threshold_) == pytest.approx(theta + 0.01 * (seen[0] - theta), rel=1e-12)
