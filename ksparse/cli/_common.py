@@ -42,6 +42,12 @@ class UserError(Exception):
     exit_code = 2
 
 
+class TrainingFailed(UserError):
+    """Training ran but could not finish (diverged): exit status 1."""
+
+    exit_code = 1
+
+
 def one_line(message):
     """``message`` on one line; indented continuation lines (lists) become comma lists."""
     text, indented = "", False

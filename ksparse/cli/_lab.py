@@ -14,6 +14,7 @@ import json
 import math
 
 from ._common import (
+    TrainingFailed,
     UserError,
     check_output,
     fraction,
@@ -96,14 +97,23 @@ def _check(args):
         raise UserError(f"--active {args.active} exceeds --atoms {args.atoms}.")
     if args.active > latents:
         raise UserError(f"--active {args.active} exceeds --latents {latents}.")
-    if round(args.rows * (1 - args.holdout)) < 2 or round(args.rows * args.holdout) < 1:
-        raise UserError(f"--rows {args.rows} is too few for --holdout {args.holdout}.")
+    from ..lab.truth import held_out_rows
+
+    try:
+        n_eval = held_out_rows(args.rows, args.holdout)
+    except ValueError:
+        n_eval = 0
+    if n_eval < 2:
+        raise UserError(f"--rows {args.rows} is too few for --holdout {args.holdout} "
+                        "(at least 2 rows to train on and 2 held out).")
     if args.out is not None:
         check_output(args.out, suffixes=(".png", ".pdf", ".svg"))
     return latents
 
 
 def run_lab(args):
+    import numpy as np
+
     from ..lab import compare, make_model, make_sparse_data, welch_bound
 
     latents = _check(args)
@@ -115,13 +125,20 @@ def run_lab(args):
         truth = make_sparse_data(args.rows, args.dims, args.atoms, active=args.active,
                                  noise=args.noise, coherence=args.coherence,
                                  random_state=args.seed)
-    except ValueError as exc:  # a coherence the decorrelation did not reach
-        raise UserError(f"--coherence: {exc}") from exc
+    except ValueError as exc:  # a coherence the decorrelation did not reach, or a huge noise
+        flag = "--noise" if str(exc).startswith("noise") else "--coherence"
+        raise UserError(f"{flag}: {exc}") from exc
     models = {name: make_model(name, n_latents=latents, k=args.active, epochs=args.epochs,
                                learning_rate=args.learning_rate, random_state=args.seed,
                                verbose=not args.quiet)
               for name in args.models}
-    result = compare(models, truth, holdout=args.holdout)
+    try:
+        # NumPy's overflow warnings would come before the one line said below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = compare(models, truth, holdout=args.holdout)
+    except FloatingPointError as exc:  # NonFiniteLossError: a model's training diverged
+        raise TrainingFailed(f"training diverged ({exc}); try a smaller --learning-rate.") \
+            from exc
     _print(args, truth, result)
     if args.out is not None:
         fig = result.plot()
@@ -132,8 +149,8 @@ def run_lab(args):
 
 def _print(args, truth, result):
     if args.json:
-        rows = [{k: None if isinstance(v, float) and math.isnan(v) else v
-                 for k, v in row.items()} for row in result.rows()]
+        rows = [{k: None if isinstance(v, float) and not math.isfinite(v) else v
+                 for k, v in row.items()} for row in result.rows()]  # JSON has no NaN, no inf
         print(json.dumps({"data": truth.info, "rows": rows, "figure": args.out}, indent=1))
         return
     print(f"data: {args.rows} rows of {args.dims} dims from {args.atoms} unit-norm atoms, "

@@ -13,6 +13,7 @@ import sys
 
 from ..reproduce.table1 import ADAM, BASE, RECIPE
 from ._common import (
+    TrainingFailed,
     UserError,
     check_output,
     nonnegative_int,
@@ -41,12 +42,6 @@ RECIPES = {
     "adam": dict(_PAPER, **ADAM),  # centred inputs and Adam: the fewest dead units
 }
 DEFAULT_RECIPE = "adam"
-
-
-class TrainingFailed(UserError):
-    """Training ran but could not finish (diverged): exit status 1."""
-
-    exit_code = 1
 
 
 def add_parsers(sub):

@@ -16,6 +16,8 @@ then the noise.
 """
 __all__ = ["make_sparse_data", "make_superposition"]
 
+import numpy as np
+
 from ..validation import check_real
 from ._stream import lab_stream
 from .codes import make_codes
@@ -106,5 +108,8 @@ def _with_noise(D, C, noise, rng, info):
     noise = check_real(noise, "noise", 0.0)
     X = C @ D.T  # (n_samples, n_features), dense: sparse @ dense
     if noise:
-        X = X + noise * rng.standard_normal(X.shape)
+        with np.errstate(over="ignore"):  # reported below, by name
+            X = X + noise * rng.standard_normal(X.shape)
+        if not np.isfinite(X).all():
+            raise ValueError(f"noise={noise} overflows the data; use a smaller noise.")
     return GroundTruth(X=X, dictionary=D, codes=C, noise=noise, info=info)

@@ -56,5 +56,5 @@ def _bars(ax, comparison):
     ax.bar(where - 0.2, recovered, width=0.4, label="features recovered")
     ax.bar(where + 0.2, fvu, width=0.4, label="FVU")
     ax.set_xticks(where, comparison.names, rotation=15, fontsize="small")
-    ax.set_ylim(0, max(1.0, *fvu) * 1.05)
+    ax.set_ylim(0, max([1.0] + [v for v in fvu if np.isfinite(v)]) * 1.05)  # bars past it clip
     ax.legend(fontsize="small")

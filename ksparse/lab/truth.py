@@ -11,12 +11,34 @@ and fires a latent exactly on the rows where the matching code is non-zero;
 :mod:`ksparse.lab.matching` and :mod:`ksparse.lab.metrics` measure how far it
 gets.
 """
-__all__ = ["GroundTruth"]
+__all__ = ["GroundTruth", "held_out_rows"]
 
 import dataclasses
 
 import numpy as np
 import scipy.sparse
+
+
+def held_out_rows(n_samples, holdout):
+    """How many of ``n_samples`` rows a ``holdout`` share keeps for evaluation (0: none).
+
+    Raises
+    ------
+    ValueError
+        When ``holdout`` is not in [0, 1), when it would hold out a single
+        row (the FVU divides by the spread of the rows evaluated, none for
+        one row), or when it leaves fewer than 2 rows to train on.
+    """
+    if not 0.0 <= holdout < 1.0:
+        raise ValueError(f"holdout must be in [0, 1), got {holdout!r}.")
+    n_eval = int(round(holdout * n_samples))
+    if n_eval == 1:
+        raise ValueError(f"holdout={holdout} of {n_samples} rows holds out 1 row; the reports "
+                         "need at least 2 (the FVU divides by their spread).")
+    if n_samples - n_eval < 2:
+        raise ValueError(f"holdout={holdout} of {n_samples} rows leaves fewer than 2 rows "
+                         "to train on.")
+    return n_eval
 
 
 @dataclasses.dataclass
@@ -76,13 +98,9 @@ class GroundTruth:
         -------
         train, evaluation : GroundTruth
         """
-        if not 0.0 <= holdout < 1.0:
-            raise ValueError(f"holdout must be in [0, 1), got {holdout!r}.")
         n_samples = self.X.shape[0]
-        n_eval = int(round(holdout * n_samples))
+        n_eval = held_out_rows(n_samples, holdout)
         if n_eval == 0:
             return self, self
-        if n_eval == n_samples:
-            raise ValueError(f"holdout={holdout} leaves no rows to train on.")
         cut = n_samples - n_eval
         return self.rows(slice(0, cut)), self.rows(slice(cut, n_samples))

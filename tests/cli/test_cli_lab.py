@@ -59,7 +59,17 @@ def test_lab_help_names_the_preset_families(capsys):
     (["--noise", "-1"], "argument --noise: must be a finite number >= 0"),
     (["--out", "missing/lab.png"], "the folder"),
     (["--out", "lab.txt"], "must end in .png or .pdf or .svg"),
+    (["--rows", "5"], "--rows 5 is too few for --holdout 0.2"),  # 1 held-out row: no FVU
+    (["--rows", "9", "--holdout", "0.85"], "--rows 9 is too few for --holdout 0.85"),
+    (["--noise", "1e308"], "--noise: noise=1e+308 overflows the data"),
 ])
 def test_lab_user_errors_are_one_line(argv, fragment, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     user_error(capsys, ["lab", *TINY, *argv], fragment)
+
+
+def test_lab_reports_a_diverged_training_in_one_line_with_status_1(capsys):
+    argv = [*TINY, "--epochs", "3", "--models", "topk", "--learning-rate", "1e300"]
+    assert main(["lab", *argv]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ksparse: error: training diverged") and err.count("\n") == 1

@@ -11,6 +11,7 @@ from ksparse.lab import (
     power_law_frequencies,
     welch_bound,
 )
+from ksparse.lab.truth import held_out_rows
 from ksparse.theory import mutual_coherence
 
 
@@ -79,6 +80,27 @@ def test_sparse_data_is_codes_times_atoms_plus_noise_and_seeded():
     train, held_out = t.split(0.25)
     assert train.X.shape[0] == 2250 and np.array_equal(held_out.codes.toarray(),
                                                        t.codes[2250:].toarray())
+
+
+@pytest.mark.parametrize("n_samples, holdout, held", [(10, 0.0, 0), (10, 0.2, 2), (10, 0.8, 8)])
+def test_held_out_rows(n_samples, holdout, held):
+    assert held_out_rows(n_samples, holdout) == held
+
+
+@pytest.mark.parametrize("n_samples, holdout, match", [
+    (5, 0.2, "holds out 1 row"),  # the FVU of one row divides by a spread of 0
+    (10, 0.9, "leaves fewer than 2 rows to train on"),
+    (10, 1.0, r"holdout must be in \[0, 1\)"),
+])
+def test_a_split_without_two_rows_on_each_side_is_refused(n_samples, holdout, match):
+    t = make_sparse_data(n_samples, 4, 6, active=2, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        t.split(holdout)
+
+
+def test_a_noise_that_overflows_the_data_is_refused_by_name():
+    with pytest.raises(ValueError, match="noise=1e[+]308 overflows the data"):
+        make_sparse_data(20, 4, 6, active=2, noise=1e308, random_state=0)
 
 
 def test_a_child_is_active_only_with_its_parent():
