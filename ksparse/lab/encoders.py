@@ -33,8 +33,11 @@ class DictionaryEncoder:
         Atoms (MP: steps) per row; default the model's ``k`` (required for a
         model without one, such as :class:`~ksparse.JumpReLUAutoencoder`).
     signed : bool, default False
-        ``False`` keeps codes non-negative, as the models' ReLU-like encoders
-        do: an atom and its negative are different features to them.
+        ``False`` selects atoms by their correlation's value, not its size, as
+        the models' ReLU-like encoders do (an atom and its negative are
+        different features to them). Matching pursuit's codes are then
+        non-negative; OMP's least-squares refit is unconstrained (as
+        scikit-learn's OMP), so a code it refits may come out negative.
 
     Attributes
     ----------

@@ -39,6 +39,20 @@ def test_codes_are_on_the_models_scale_and_the_offset_is_added_back():
                                atol=1e-12)
 
 
+def test_unsigned_selection_keeps_mp_codes_non_negative_and_refits_omp_freely():
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((6, 20))
+    X = rng.standard_normal((500, 6))
+    stored = Stored(W, np.zeros(6), k=4)
+    mp = DictionaryEncoder(stored, encoder="mp").transform(X)
+    assert mp.min() >= 0 and (mp > 0).any()
+    omp = DictionaryEncoder(stored, encoder="omp").transform(X)  # documented: unconstrained refit
+    assert (omp < 0).any() and ((omp != 0).sum(axis=1) == 4).all()
+    unit = W / np.linalg.norm(W, axis=0)
+    first = np.argmax(X @ unit, axis=1)  # the first atom chosen: the largest correlation's value
+    assert (omp[np.arange(500), first] != 0).all()
+
+
 def test_the_true_dictionary_reconstructs_its_noiseless_rows(truth):
     # OMP on the true atoms finds the exact 2-sparse codes of most rows (greedy
     # selection can miss on a coherent pair, so not of all)
