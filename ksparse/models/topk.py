@@ -240,7 +240,10 @@ class TopKAutoencoder(Autoencoder):
     b_, b_prime_, n_features_in_, backend_
     history_ : list of dict
         Also ``dead_fraction`` (dead latents / n_hidden after each epoch) and,
-        with validation data, ``val_fvu``.
+        with validation data, ``val_fvu``. ``loss`` is the training objective E
+        below (with the AuxK, Multi-TopK and prefix terms); ``val_loss`` and
+        ``val_fvu`` measure the reconstruction from the k code alone. With
+        ``k_start``, also ``k``, the schedule's k at the epoch's last step.
 
     Notes
     -----
@@ -343,7 +346,10 @@ class TopKAutoencoder(Autoencoder):
         self.steps_idle_ = to_numpy(arrays["steps_idle"]).astype(np.int64)
 
     def _epoch_logs(self, step, total_steps):
-        return {"dead_fraction": float((self.steps_idle_ >= self.dead_steps).mean())}
+        logs = {"dead_fraction": float((self.steps_idle_ >= self.dead_steps).mean())}
+        if self.k_start is not None:  # the schedule's k, as the k-sparse model logs it
+            logs["k"] = sparsity_level(step, total_steps, self.k, self.k_start)
+        return logs
 
     def _validation_metrics(self, params, X_val, *, step, total_steps):
         X_hat = self._reconstruct(X_val)

@@ -204,7 +204,11 @@ def test_k_start_sets_the_k_of_each_step(rng, monkeypatch, cls):
     X = rng.standard_normal((48, 5))
     model = cls(n_hidden=12, k=2, k_start=8, epochs=4, batch_size=8, random_state=0).fit(X)
     total = 4 * 6
-    assert seen == [sparsity_level(s, total, 2, 8) for s in range(total)]
+    # Each epoch's 6 steps, then its history's k: the k of its last step.
+    steps = [s for e in range(4) for s in [*range(6 * e, 6 * e + 6), 6 * e + 5]]
+    expected = [sparsity_level(s, total, 2, 8) for s in steps]
+    assert seen == expected
+    assert [h["k"] for h in model.history_] == expected[6::7]
     assert seen[0] == 8 and seen[-1] == 2 and model.k == 2
 
 
