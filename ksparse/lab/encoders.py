@@ -14,6 +14,7 @@ __all__ = ["DictionaryEncoder", "ENCODERS"]
 import numpy as np
 
 from ..backend import to_numpy
+from ..validation import check_int
 from ..theory.pursuit import matching_pursuit, omp
 
 #: The encoders of :func:`ksparse.lab.report.evaluate`: the model's own, matching pursuit, OMP.
@@ -51,11 +52,12 @@ class DictionaryEncoder:
         if encoder not in ("mp", "omp"):
             raise ValueError(f"encoder must be 'mp' or 'omp', got {encoder!r}.")
         if getattr(model, "W_", None) is None:
-            raise TypeError(f"{type(model).__name__} has no W_; fit it first.")
+            raise TypeError(f"{type(model).__name__} has no W_ (a dictionary of atoms as "
+                            f"columns), which encoder={encoder!r} needs; fit it first if it has one.")
         self.model, self.encoder, self.signed = model, encoder, bool(signed)
         if k is None and getattr(model, "k", None) is None:  # JumpReLU: no k of its own
             raise ValueError(f"{type(model).__name__} has no k; give the encoder's k.")
-        self.k = int(model.k if k is None else k)
+        self.k = check_int(model.k if k is None else k, "k", low=1, high=model.W_.shape[1])
         self.W_ = np.asarray(to_numpy(model.W_), dtype=float)  # (n_features, n_latents)
         norms = np.linalg.norm(self.W_, axis=0)  # (n_latents,)
         # a dead latent's zero atom stays zero instead of dividing by zero

@@ -35,6 +35,8 @@ def fraction_of_variance_unexplained(X_hat, X):
     """FVU = Σ_i ‖x_i − x̂_i‖² / Σ_i ‖x_i − x̄‖², the normalised squared error.
 
     0 for a perfect reconstruction, 1 for predicting the mean x̄ of X.
+    Undefined (inf, or NaN for a perfect one) when the rows do not vary:
+    a single row, or identical rows.
 
     Returns
     -------

@@ -95,3 +95,14 @@ def test_a_model_without_k_needs_the_encoders_k(truth):
     with pytest.raises(ValueError, match="JumpReLUAutoencoder has no k; give the encoder's k"):
         evaluate(model, truth, encoder="omp")
     assert evaluate(model, truth, encoder="omp", k=2).l0 <= 2
+
+
+@pytest.mark.parametrize("k, error, match", [
+    (2.7, TypeError, "k must be an integer, got 2.7"),
+    (True, TypeError, "k must be an integer, got True"),
+    (0, ValueError, r"k must be in \[1, 4\], got 0"),
+    (5, ValueError, r"k must be in \[1, 4\], got 5"),
+])
+def test_the_encoders_k_is_checked_by_name(k, error, match):
+    with pytest.raises(error, match=match):
+        DictionaryEncoder(Stored(np.eye(4), np.zeros(4)), k=k)
