@@ -125,9 +125,11 @@ def run_lab(args):
         truth = make_sparse_data(args.rows, args.dims, args.atoms, active=args.active,
                                  noise=args.noise, coherence=args.coherence,
                                  random_state=args.seed)
-    except ValueError as exc:  # a coherence the decorrelation did not reach, or a huge noise
-        flag = "--noise" if str(exc).startswith("noise") else "--coherence"
-        raise UserError(f"{flag}: {exc}") from exc
+    except ValueError as exc:  # a huge noise, or a coherence the decorrelation did not reach
+        if str(exc).startswith("noise"):
+            raise UserError(f"--noise: {exc}") from exc
+        # The library's advice on max_iter names no option of the command line.
+        raise UserError(f"--coherence: {str(exc).split(';')[0]}; ask for a larger one.") from exc
     models = {name: make_model(name, n_latents=latents, k=args.active, epochs=args.epochs,
                                learning_rate=args.learning_rate, random_state=args.seed,
                                verbose=not args.quiet)

@@ -56,6 +56,7 @@ def test_lab_help_names_the_preset_families(capsys):
     (["--models", "ksparse,nope"], "argument --models: expected names from"),
     (["--models", "topk-schedule,jumprelu-schedule"], "got 'topk-schedule,jumprelu-schedule'"),
     (["--coherence", "0.05"], "--coherence 0.05 is below the Welch bound"),
+    (["--coherence", "0.22"], "--coherence: could not bring the coherence to 0.22 in 2000 steps"),
     (["--noise", "-1"], "argument --noise: must be a finite number >= 0"),
     (["--out", "missing/lab.png"], "the folder"),
     (["--out", "lab.txt"], "must end in .png or .pdf or .svg"),
