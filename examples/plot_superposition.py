@@ -108,9 +108,10 @@ fig.tight_layout()
 # * Make the features sparser (``per_row = 1``) or denser (``per_row = 4``)
 #   and watch where the breakdown moves.
 # * :ref:`sphx_glr_auto_examples_plot_theorem_3_1.py` gives the condition
-#   of the paper's §3 — k below (1 + 1/μ)/2, μ the coherence in the table —
-#   under which the k-sparse encoder provably finds the support; compare
-#   it with the table: with these coherences it vouches only for k = 1,
-#   yet at k = 2 training recovers most features up to eight per dimension.
-#   The guarantee is far more cautious than what training reaches.
+#   of the paper's §3 — k μ ≤ z_k / (2 z₁), so at best k ≤ 1/(2μ), μ the
+#   coherence in the table — under which the k-sparse encoder provably
+#   finds the support; compare it with the table: with these coherences
+#   (all above 1/2) it vouches for no k at all, yet at k = 2 training
+#   recovers most features up to eight per dimension. The guarantee is far
+#   more cautious than what training reaches.
 plt.show()

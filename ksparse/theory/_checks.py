@@ -8,8 +8,8 @@ import numbers
 
 from ..backend import get_array_module
 
-__all__ = ["check_bool", "check_iteration", "check_k", "check_matrix", "check_positive_int",
-           "check_signals", "check_tol"]
+__all__ = ["check_bool", "check_fraction", "check_iteration", "check_k", "check_matrix",
+           "check_positive_int", "check_signals", "check_tol", "check_vector"]
 
 
 def check_matrix(a, name, min_cols=1):
@@ -65,6 +65,22 @@ def check_tol(tol, name="tol"):
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0.0 <= float(tol) < float("inf"):
         raise ValueError(f"{name} must be a finite number >= 0, got {tol!r}.")
     return float(tol)
+
+
+def check_fraction(value, name):
+    """Return ``value`` as a float in [0, 1] (a coherence, a cosine)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.")
+    return float(value)
+
+
+def check_vector(a, name, size, xp):
+    """Return ``a`` when it is a finite real vector of ``size`` entries on the backend ``xp``."""
+    if getattr(a, "shape", None) != (size,) or get_array_module(a) is not xp:
+        raise ValueError(f"{name} must be an array of shape ({size},) on the backend of X.")
+    if a.dtype.kind not in "fiu" or not bool(xp.isfinite(a).all()):
+        raise ValueError(f"{name} must hold finite real numbers.")
+    return a
 
 
 def check_bool(flag, name):

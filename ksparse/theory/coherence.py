@@ -94,8 +94,9 @@ def _mutual_coherence(W, block_size):
         local = xp.arange(stop - start)
         gram[local, local] = 0.0  # <w_i, w_i> = 1 is not a pair of different atoms
         mu = max(mu, float(gram.max()))
-    # Rounding can lift |<w, w'>| of two parallel unit atoms just above 1.
-    return min(mu, 1.0)
+    # Rounding moves |<w, w'>| of two parallel unit atoms a few ulps off 1, either
+    # way; so close to 1 the atoms are parallel as far as the dtype can tell.
+    return 1.0 if mu >= 1.0 - 8 * float(xp.finfo(W.dtype).eps) else mu
 
 
 def uniqueness_bound(mu):

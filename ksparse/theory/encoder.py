@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from ..backend import get_array_module
 from ..nn.supp_k import topk_mask
-from ._checks import check_k, check_positive_int, check_signals, check_tol
+from ._checks import (
+    check_bool,
+    check_k,
+    check_positive_int,
+    check_signals,
+    check_tol,
+    check_vector,
+)
 from .iti import _iti
 
 __all__ = ["EncoderITIComparison", "encoder_vs_iti"]
@@ -99,14 +106,13 @@ def encoder_vs_iti(X, W, b, b_prime, k, *, pre_bias=False, max_iter=50, tol=1e-1
     X, W = check_signals(X, W)
     xp = get_array_module(X)
     n_features, n_atoms = W.shape
-    if getattr(b, "shape", None) != (n_atoms,) or get_array_module(b) is not xp:
-        raise ValueError(f"b must be an array of shape ({n_atoms},) on the backend of X.")
-    if getattr(b_prime, "shape", None) != (n_features,) or get_array_module(b_prime) is not xp:
-        raise ValueError(f"b_prime must be an array of shape ({n_features},) on the backend of X.")
+    b = check_vector(b, "b", n_atoms, xp)
+    b_prime = check_vector(b_prime, "b_prime", n_features, xp)
     k = check_k(k, n_atoms)
+    pre_bias = check_bool(pre_bias, "pre_bias")
     max_iter = check_positive_int(max_iter, "max_iter")
     tol = check_tol(tol)
-    return _encoder_vs_iti(X, W, b, b_prime, k, bool(pre_bias), max_iter, tol)
+    return _encoder_vs_iti(X, W, b, b_prime, k, pre_bias, max_iter, tol)
 
 
 def _encoder_vs_iti(X, W, b, b_prime, k, pre_bias, max_iter, tol):

@@ -14,15 +14,15 @@ the classical condition for thresholding. The printed condition, z_k ≥ 2k μ z
 implies it with room to spare: at equality the gap between the smallest
 on-support and the largest off-support entry of y is at least μ z₁ > 0. So the
 "≤" of the theorem never produces a tie, and no tie-breaking rule is needed
-inside the bound. Ties do occur at the sharp form's equality, e.g. for the
+inside the bound. Ties do occur once the sharp form fails, e.g. for the
 identity ∪ Hadamard dictionary with equal magnitudes, where every inner
-product is 0 or ±1/√n and y takes values on a grid.
+product is 0 or ±1/√n and y takes values on a grid (n = 16, k = 3 gives one).
 
 Signed coefficients. The theorem assumes z ≥ 0. For codes of either sign, sort
 the magnitudes ``|z₁| ≥ … ≥ |z_k|``; the same inequalities hold for ``|y_i|``, so
 the theorem holds with ``supp_k(|Wᵀx|)``. supp_k(Wᵀx) itself fails for every signal
-with a negative coefficient, since under the condition ``y_i ≤ −(k+1) μ |z₁| < 0``
-there, below every off-support entry. :func:`check_theorem_3_1` ranks by
+with a negative coefficient (when k is below the number of atoms), since under the
+condition ``y_i ≤ −(k+1) μ |z₁|`` there, below every off-support entry. :func:`check_theorem_3_1` ranks by
 magnitude when the codes are signed.
 
 Recovery is judged strictly: the support counts as recovered only when the
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from ..backend import get_array_module
 from ..nn.supp_k import topk_mask
-from ._checks import check_matrix
+from ._checks import check_bool, check_fraction, check_matrix
 from .coherence import _mutual_coherence
 
 __all__ = ["TheoremCheck", "check_theorem_3_1"]
@@ -132,12 +132,14 @@ def check_theorem_3_1(W, Z, *, signed=None, mu=None):
     if k == 0 or not bool((counts == k).all()):
         raise ValueError("Z must have the same number k >= 1 of non-zeros in every row.")
     has_negative = bool((Z < 0).any())
-    if signed is None:
-        signed = has_negative
-    elif not signed and has_negative:
+    signed = has_negative if signed is None else check_bool(signed, "signed")
+    if not signed and has_negative:
         raise ValueError("Z has negative codes; pass signed=True (or None) to rank |W^T x|.")
-    mu = _mutual_coherence(W, max(1, 2**22 // W.shape[1])) if mu is None else float(mu)
-    return _check(W, Z, k, bool(signed), mu)
+    if mu is not None:
+        mu = check_fraction(mu, "mu")
+    else:
+        mu = _mutual_coherence(W, max(1, 2**22 // W.shape[1]))
+    return _check(W, Z, k, signed, mu)
 
 
 def _check(W, Z, k, signed, mu):

@@ -56,6 +56,17 @@ def test_coherence_of_parallel_atoms_is_one():
     assert mutual_coherence(W) == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_duplicate_atoms_have_coherence_exactly_one(rng, dtype):
+    # Their normalised inner product often rounds just below 1 (0.9999999999999998
+    # for (1, 1) twice), which gave max_unique_sparsity 1 instead of 0.
+    for _ in range(50):
+        w = rng.standard_normal(5)
+        W = np.stack([w, w * rng.uniform(0.1, 10.0) * rng.choice([-1.0, 1.0])], axis=1)
+        assert mutual_coherence(W.astype(dtype)) == 1.0
+    assert max_unique_sparsity(mutual_coherence(np.ones((2, 2)))) == 0
+
+
 def test_dct_dictionary_coherence_close_to_sqrt_two_over_n():
     mu = mutual_coherence(two_ortho_dictionary(64, "dct", xp=np))
     assert 0.99 * math.sqrt(2 / 64) < mu <= math.sqrt(2 / 64)

@@ -73,6 +73,17 @@ def test_experiment_bad_input(kwargs, match):
         theorem_experiment(np.eye(4), **kwargs)
 
 
+@pytest.mark.parametrize("args, kwargs, error, match", [
+    ((np.full(3, np.nan), np.zeros(3)), {}, ValueError, "b must hold finite real numbers"),
+    ((np.zeros(3), np.array([0.0, np.inf, 0.0])), {}, ValueError, "b_prime must hold finite"),
+    ((np.zeros(2), np.zeros(3)), {}, ValueError, r"b must be an array of shape \(3,\)"),
+    ((np.zeros(3), np.zeros(3)), dict(pre_bias="no"), TypeError, "pre_bias must be True or False"),
+])
+def test_encoder_vs_iti_checks_the_biases_by_name(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        encoder_vs_iti(np.ones((2, 3)), np.eye(3), *args, 1, **kwargs)
+
+
 def test_encoder_vs_iti_on_an_exact_incoherent_model():
     """Tied weights on identity ∪ Hadamard with the bias undoing an offset b′."""
     W = two_ortho_dictionary(64, xp=np)

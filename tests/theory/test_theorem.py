@@ -109,3 +109,17 @@ def test_sharp_condition_is_implied_by_the_printed_one():
 def test_bad_input_names_the_argument(W, Z, match):
     with pytest.raises(ValueError, match=match):
         check_theorem_3_1(W, Z)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(mu=-1.0), ValueError, r"mu must be a number in \[0, 1\], got -1.0"),
+    (dict(mu=float("nan")), ValueError, "mu must be a number in"),
+    (dict(mu=1.5), ValueError, "mu must be a number in"),
+    (dict(mu="x"), ValueError, "mu must be a number in"),
+    (dict(signed="no"), TypeError, "signed must be True or False"),
+    (dict(signed=1), TypeError, "signed must be True or False"),
+])
+def test_bad_mu_or_signed_is_refused_by_name(kwargs, error, match):
+    # A negative μ once made the condition hold everywhere: invented counterexamples.
+    with pytest.raises(error, match=match):
+        check_theorem_3_1(np.eye(3), np.eye(3), **kwargs)
