@@ -120,6 +120,7 @@ class Estimator(ParamsMixin):
 
     hyperparameters = TRAINING_HYPERPARAMETERS
     _label_arrays = ()  # fitted arrays of class labels: any dtype, kept on the host
+    _nan_when_unset = ()  # fitted arrays where NaN means "not learned yet" (model files allow it)
     _sparse_input = False  # whether fit takes SciPy sparse X (scikit-learn's input tag)
 
     @classmethod

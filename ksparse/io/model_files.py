@@ -104,12 +104,15 @@ _NPY_HEADER_READERS = {
     (1, 0): np.lib.format.read_array_header_1_0,
     (2, 0): np.lib.format.read_array_header_2_0,
 }
+_FLOAT_DTYPES = {np.dtype(np.float32), np.dtype(np.float64)}  # native byte order
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError,
                NotImplementedError, RuntimeError)
 
 
 def _read_archive(path):
     """All arrays of an npz file, with every way it can be broken turned into ValueError."""
+    if os.path.exists(path) and not os.path.isfile(path):  # a folder, a device (/dev/zero)
+        raise ValueError(f"{path!s} is not a regular file.")
     with open(path, "rb") as fh:
         if not zipfile.is_zipfile(fh):
             raise ValueError(f"{path!s} is not a ksparse model file (not an .npz archive).")
@@ -253,6 +256,7 @@ def _build_model(header, arrays, path):
         kinds = "biuU" if name in labels else "f"
         if arrays[name].dtype.kind not in kinds:
             raise ValueError(f"{path!s}: array {name!r} has the wrong dtype {arrays[name].dtype}.")
+    _check_values(model, {n: arrays[n] for n in expected}, path)
     model.backend_ = header.get("backend", "numpy")
     model.history_ = header.get("history", [])
     model._check_loaded_shapes(arrays, path)
@@ -261,6 +265,25 @@ def _build_model(header, arrays, path):
         on_host = name in labels  # labels may be strings: they stay NumPy
         setattr(model, name, arrays[name] if on_host else to_device(arrays[name], xp))
     return model
+
+
+def _check_values(model, arrays, path):
+    """What no fit writes: mixed or unusual float dtypes, NaN or infinity, repeated labels."""
+    labels = model._label_arrays
+    weights = {name: a for name, a in arrays.items() if name not in labels}
+    dtypes = {a.dtype for a in weights.values()}
+    dtype = getattr(model, "dtype", None)
+    wanted = {np.dtype(dtype)} if dtype is not None else _FLOAT_DTYPES
+    if len(dtypes) > 1 or not dtypes <= wanted:
+        raise ValueError(f"{path!s}: the arrays must all be one of "
+                         f"{sorted(map(str, wanted))}, got {sorted(map(str, dtypes))}.")
+    for name, a in weights.items():
+        unset = np.isnan(a) if name in model._nan_when_unset else False
+        if not (np.isfinite(a) | unset).all():
+            raise ValueError(f"{path!s}: array {name!r} holds NaN or infinity.")
+    for name in labels:
+        if np.unique(arrays[name]).size != arrays[name].size:
+            raise ValueError(f"{path!s}: array {name!r} repeats a class label.")
 
 
 def load(path):

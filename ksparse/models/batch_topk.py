@@ -151,6 +151,7 @@ class BatchTopKAutoencoder(TopKAutoencoder):
     """
 
     hyperparameters = {"threshold_rate": Real(0.0, 1.0, low_open=True)}
+    _nan_when_unset = ("threshold_",)  # no batch has kept a positive activity yet
     multi_k = None  # the batch rule reads at one threshold, not at a k′
     multi_k_weight = 0.0
 

@@ -101,6 +101,15 @@ MODEL_CASES = {
     # A member without .npy magic is not to be handed back as raw bytes.
     "W_ not an npy": lambda d: replace_member(d, "W_.npy", b"not an array at all"),
     "W_ integers": lambda d: replace_member(d, "W_.npy", npy_of(np.zeros((6, 8), np.int64))),
+    # Values no fit writes: a model that would load and then answer garbage.
+    "W_ NaN": lambda d: replace_member(d, "W_.npy", npy_of(np.full((6, 8), np.nan, np.float32))),
+    "b_ infinity": lambda d: replace_member(d, "b_.npy", npy_of(np.full(8, np.inf, np.float32))),
+    "W_ float16": lambda d: replace_member(d, "W_.npy", npy_of(np.zeros((6, 8), np.float16))),
+    "W_ big-endian": lambda d: replace_member(d, "W_.npy", npy_of(np.zeros((6, 8), ">f4"))),
+    "W_ float64 beside float32": lambda d: replace_member(d, "W_.npy",
+                                                          npy_of(np.zeros((6, 8)))),
+    "dtype float64, arrays float32": lambda d: edit_header(
+        d, params={"n_hidden": 8, "k": 2, "dtype": "float64"}),
     "W_ complex": lambda d: replace_member(d, "W_.npy", npy_of(np.zeros((6, 8), complex))),
     "W_ structured": lambda d: replace_member(
         d, "W_.npy", npy_of(np.zeros((6, 8), dtype=[("a", "<f4")]))),

@@ -184,6 +184,30 @@ def test_classifiers_round_trip_with_string_labels(tmp_path, rng):
         np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
+def test_repeated_class_labels_are_refused(tmp_path, rng):
+    from ksparse.classify import SoftmaxRegression
+
+    X, y = rng.standard_normal((40, 5)), np.array(["a", "b"] * 20)
+    path = tmp_path / "clf.npz"
+    SoftmaxRegression(max_iter=20).fit(X, y).save(path)
+    arrays = read_arrays(path)
+    arrays["classes_"] = np.array(["a", "a"])  # "b" could never be predicted
+    load_refuses(path, arrays, "array 'classes_' repeats a class label")
+
+
+def test_an_unset_batch_topk_threshold_loads_and_a_nan_weight_does_not(tmp_path, X):
+    from ksparse.models import BatchTopKAutoencoder
+
+    path = tmp_path / "btk.npz"
+    BatchTopKAutoencoder(n_hidden=8, k=2, epochs=1, batch_size=16, random_state=0).fit(X).save(path)
+    arrays = read_arrays(path)
+    arrays["threshold_"] = np.array(np.nan, dtype=arrays["W_"].dtype)  # NaN: not learned yet
+    rewrite(path, arrays)
+    assert np.isnan(ksparse.load(path).threshold_)
+    arrays["b_"] = np.full_like(arrays["b_"], np.nan)
+    load_refuses(path, arrays, "array 'b_' holds NaN or infinity")
+
+
 def test_centring_model_round_trip(tmp_path, X):
     model = fitted(X + 3.0, center=True)
     model.save(tmp_path / "c.npz")
