@@ -34,10 +34,10 @@ import scipy.sparse
 from tqdm.auto import tqdm
 
 from ..backend import get_xp
+from ..training.checkpoint import check_checkpoint
 from ..training.loop import begin_pass, end_pass, pass_steps, start_run
 from ..training.progress import progress_postfix
 from ..validation import (
-    check_checkpoint_args,
     check_is_fitted,
     check_n_features,
     check_random_state,
@@ -181,7 +181,7 @@ def partial_fit_blocks(model, X, *, mean=None, X_val=None, callbacks=None, check
                        resume=False):
     """``partial_fit`` on a dask array: one pass over its blocks, in order."""
     model._validate_hyperparameters()
-    check_checkpoint_args(checkpoint, 1, resume)
+    check_checkpoint(checkpoint, 1, resume)
     total_steps = schedule_length(model)
     X = _checked(X)
     sizes = _block_sizes(X)

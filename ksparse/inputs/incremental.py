@@ -35,10 +35,9 @@ import os
 import numpy as np
 
 from ..backend import get_array_module, get_xp, to_device
-from ..training.checkpoint import load_checkpoint
+from ..training.checkpoint import check_checkpoint, load_checkpoint
 from ..training.loop import begin_pass, end_pass, pass_steps, start_run
 from ..validation import (
-    check_checkpoint_args,
     check_finite,
     check_n_features,
     check_random_state,
@@ -146,7 +145,7 @@ def partial_fit(model, X, *, mean=None, X_val=None, callbacks=None, checkpoint=N
     model
     """
     values = model._validate_hyperparameters()
-    check_checkpoint_args(checkpoint, 1, resume)
+    check_checkpoint(checkpoint, 1, resume)
     total_steps = schedule_length(model)
     fitted = getattr(model, "W_", None)
     dtype = values["dtype"] if fitted is None else fitted.dtype

@@ -33,8 +33,9 @@ from ..inputs.streaming import Batches, InitialRows, Rows, column_mean, is_spars
 from ..inputs.streaming import is_dask_array as _is_dask
 from ..nn import encoder_decoder as F
 from ..nn.squared_error import squared_error
+from ..training.checkpoint import check_checkpoint
 from ..training.loop import start_run, train
-from ..validation import check_checkpoint_args, check_is_fitted, check_random_state
+from ..validation import check_is_fitted, check_random_state
 
 
 def _dask():
@@ -129,7 +130,7 @@ class Autoencoder(Estimator):
         self
         """
         values = self._validate_hyperparameters()
-        check_checkpoint_args(checkpoint, checkpoint_every, resume)
+        check_checkpoint(checkpoint, checkpoint_every, resume)
         if _is_dask(X):
             return _dask().fit_blocks(self, X, X_val=X_val, callbacks=callbacks,
                                       checkpoint=checkpoint)

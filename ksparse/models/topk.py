@@ -10,7 +10,7 @@ What it adds to the paper's model (§2.2):
 * the AuxK loss: the residual e = x − x̂ is reconstructed by the top
   ``aux_k`` of the *dead* latents (not active for ``dead_steps`` steps),
   weighted by ``aux_weight`` (1/32), which gives dead latents a gradient (the
-  residual is a fixed target: no gradient flows into it);
+  residual is a fixed target: no gradient flows into it; :mod:`ksparse.models.auxk`);
 * the fraction of variance unexplained (FVU) and the dead fraction in the history;
 * Multi-TopK (option ``multi_k``): the loss of a second, wider code
   L(k′) added with weight 1/8, so that the model reads well at other k;
@@ -48,10 +48,11 @@ from ..nn.squared_error import (
     squared_error,
     squared_error_backward,
 )
-from ..nn.supp_k import topk, topk_mask
+from ..nn.supp_k import topk
 from ..nn.unit_norm import project_to_tangent, renormalize_columns
 from ..validation import check_array
 from .autoencoder import Autoencoder
+from .auxk import auxk_loss_and_grads
 from .matryoshka import check_prefixes, matryoshka_codes
 
 
@@ -164,7 +165,7 @@ def recipe_loss_and_grads(params, X, code, dead, aux_k, aux_weight, pre_bias=Tru
         loss = loss + weight * squared_error(X_hat_o, X)
         dW_o, db_o, dh_o = F.decode_backward(weight * squared_error_backward(X_hat_o, X), h_o, W)
         dW, db_prime, dz = dW + dW_o, db_prime + db_o, dz + dh_o * passes_o
-    aux = _auxk_loss_and_grads(z, X - X_hat, W, dead, aux_k, aux_weight)
+    aux = auxk_loss_and_grads(z, X - X_hat, W, dead, aux_k, aux_weight)
     if aux is not None:
         loss, dW, dz = loss + aux[0], dW + aux[1], dz + aux[2]
     dP_t, db, dX_in = affine_backward(dz, X_in, P.T)
@@ -172,23 +173,6 @@ def recipe_loss_and_grads(params, X, code, dead, aux_k, aux_weight, pre_bias=Tru
         db_prime = db_prime - dX_in.sum(axis=0)
     grads = {"W": dW, "P": dP_t.T, "b": db, "b_prime": db_prime}
     return loss, grads, h, passes
-
-
-def _auxk_loss_and_grads(z, E, W, dead, aux_k, aux_weight):
-    """AuxK: the top ``aux_k`` dead latents reconstruct the residual E (a fixed target).
-
-    Returns ``(loss, dW, dz)``, or None when no latent is dead or the weight is 0.
-    """
-    xp = get_array_module(z)
-    n_aux = min(aux_k, int(dead.sum()))
-    if n_aux == 0 or aux_weight <= 0:
-        return None
-    # Only dead latents compete: the others rank below every dead one.
-    chosen = topk_mask(xp.where(dead, z, -xp.inf), n_aux)  # (n_samples, n_hidden)
-    h_aux, passes_aux = relu(xp.where(chosen, z, z.dtype.type(0))), chosen & (z > 0)
-    E_hat = h_aux @ W.T  # (n_samples, n_features)
-    dE_hat = aux_weight * squared_error_backward(E_hat, E)
-    return aux_weight * squared_error(E_hat, E), dE_hat.T @ h_aux, (dE_hat @ W) * passes_aux
 
 
 @register_model

@@ -22,6 +22,7 @@ import os
 import numpy as np
 
 from ..backend import get_array_module, to_device, to_numpy
+from ..validation import check_checkpoint_args
 from ..io.model_files import (
     _atomic_savez,
     _json_safe,
@@ -167,6 +168,34 @@ def read_progress(path):
         raise ValueError(f"{path} is not a complete ksparse checkpoint.")
     return {"epoch": state.get("epoch"), "step": state.get("step"),
             "stream": run.get("n_samples") is None}
+
+
+def check_checkpoint(checkpoint, checkpoint_every, resume):
+    """``fit``'s checkpoint arguments, and a path that training can write without loss.
+
+    Checked before any training: the folder must exist, the path must not
+    be a folder or a device, and a file already there may only be replaced
+    when it is a ksparse checkpoint (a new run takes an old run's place; a
+    saved model or anything else is not overwritten).
+    """
+    check_checkpoint_args(checkpoint, checkpoint_every, resume)
+    if checkpoint is None:
+        return
+    path = os.fspath(checkpoint)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"checkpoint {path}: the folder {folder} does not exist.")
+    if not os.path.exists(path):
+        return
+    if not os.path.isfile(path):
+        raise ValueError(f"checkpoint {path} is not a regular file.")
+    if not resume:
+        try:
+            read_progress(path)
+        except ValueError as exc:
+            raise ValueError(f"checkpoint {path} exists and is not a ksparse checkpoint, so "
+                             "training would overwrite it; remove it or choose another path.") \
+                from exc
 
 
 def extra_state(model):

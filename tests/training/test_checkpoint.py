@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ksparse import KSparseAutoencoder
+from ksparse.training.checkpoint import read_progress
 
 
 def make_model(**kwargs):
@@ -119,6 +120,43 @@ def test_checkpoint_arguments_are_validated(X):
         make_model().fit(X, checkpoint="x.ckpt", checkpoint_every=0)
     with pytest.raises(TypeError, match="checkpoint must be a path"):
         make_model().fit(X, checkpoint=3)
+
+
+def test_a_checkpoint_path_training_could_not_write_is_refused_before_training(tmp_path, X):
+    model = make_model()
+    with pytest.raises(ValueError, match="the folder .* does not exist"):
+        model.fit(X, checkpoint=tmp_path / "missing" / "run.ckpt")
+    with pytest.raises(ValueError, match="is not a regular file"):
+        model.fit(X, checkpoint=tmp_path)  # a folder
+    assert getattr(model, "history_", None) is None  # not one epoch ran
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_saved_model_is_never_overwritten_by_a_checkpoint(tmp_path, X, resume):
+    path = tmp_path / "model.npz"
+    make_model(epochs=1).fit(X).save(path)
+    before = path.read_bytes()
+    match = "exists and is not a ksparse checkpoint" if not resume else "not a ksparse checkpoint"
+    with pytest.raises(ValueError, match=match):
+        make_model().fit(X, checkpoint=path, resume=resume)
+    assert path.read_bytes() == before
+
+
+def test_an_old_checkpoint_is_replaced_by_a_new_run(tmp_path, X, reference):
+    path = tmp_path / "run.ckpt"
+    make_model(random_state=8).fit(X, checkpoint=path)
+    make_model().fit(X, checkpoint=path)  # without resume: a new run takes its place
+    assert read_progress(path)["step"] == len(reference.history_) * 7
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_is_not_read_as_a_checkpoint_or_a_model(X):
+    import ksparse
+
+    with pytest.raises(ValueError, match="/dev/zero is not a regular file"):
+        ksparse.load("/dev/zero")
+    with pytest.raises(ValueError, match="/dev/zero is not a regular file"):
+        make_model().fit(X, checkpoint="/dev/zero", resume=True)
 
 
 def test_adam_with_pre_bias_resumes_bitwise(tmp_path, X):
