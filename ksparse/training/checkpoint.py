@@ -128,7 +128,9 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     restored = {name: _expect(arrays, f"param/{name}", p, path) for name, p in params.items()}
     moments = {k: _expect(arrays, k, v, path) for k, v in optimizer.get_state().items()}
     alive = _expect_alive(arrays, params, path)
-    extra = {k: _expect(arrays, f"extra/{k}", v, path) for k, v in extra_state(model).items()}
+    unset = getattr(model, "_nan_when_unset", ())  # e.g. BatchTopK's threshold_ before a batch
+    extra = {k: _expect(arrays, f"extra/{k}", v, path, f"{k}_" in unset)
+             for k, v in extra_state(model).items()}
     centre = None
     if n_samples is None and getattr(model, "mean_", None) is not None:
         centre = _expect(arrays, "centre", model.mean_, path)
@@ -286,15 +288,23 @@ def _check_rng_state(rng_state, path):
         ) from exc
 
 
-def _expect(arrays, name, like, path):
-    """``arrays[name]``, refused unless it has the shape and kind of ``like`` (finite if float)."""
+def _expect(arrays, name, like, path, nan_when_unset=False):
+    """``arrays[name]``, refused unless it has the shape and kind of ``like``.
+
+    A float array must have ``like``'s very dtype (a run in float32 does not
+    resume one in float64) and be finite, or NaN where ``nan_when_unset``.
+    """
     array = arrays.get(name)
     if array is None or array.shape != tuple(like.shape):
         raise ValueError(f"{path} lacks array {name!r} of shape {tuple(like.shape)}.")
     kinds = {"f": "f", "b": "b"}.get(like.dtype.kind, "iu")
     if array.dtype.kind not in kinds:
         raise ValueError(f"{path}: array {name!r} has the wrong dtype {array.dtype}.")
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    if array.dtype.kind == "f" and array.dtype != like.dtype:
+        raise ValueError(f"{path}: array {name!r} is {array.dtype} but this run trains in "
+                         f"{like.dtype}: the checkpoint belongs to a different run.")
+    unset = np.isnan(array) if nan_when_unset and array.dtype.kind == "f" else False
+    if array.dtype.kind == "f" and not (np.isfinite(array) | unset).all():
         raise ValueError(f"{path}: array {name!r} holds NaN or infinite values.")
     return array
 

@@ -159,6 +159,33 @@ def test_a_device_is_not_read_as_a_checkpoint_or_a_model(X):
         make_model().fit(X, checkpoint="/dev/zero", resume=True)
 
 
+def test_a_float64_run_does_not_resume_a_float32_checkpoint(tmp_path, X):
+    path = tmp_path / "run.ckpt"
+    make_model().fit(X, checkpoint=path)  # float32 data: a float32 run
+    with pytest.raises(ValueError, match="'param/W' is float32 but this run trains in float64"):
+        make_model().fit(X.astype(np.float64), checkpoint=path, resume=True)
+
+
+def test_an_unset_batch_topk_threshold_may_be_nan_in_a_checkpoint(tmp_path, X):
+    from ksparse.models import BatchTopKAutoencoder
+
+    path = tmp_path / "run.ckpt"
+    make = lambda: BatchTopKAutoencoder(n_hidden=8, k=2, epochs=2, batch_size=16,  # noqa: E731
+                                        random_state=0, verbose=False)
+    make().fit(X, checkpoint=path)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["extra/threshold"] = np.array(np.nan, dtype=np.float32)  # as before any batch
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    assert np.isnan(make().fit(X, checkpoint=path, resume=True).threshold_)  # nothing left to run
+    arrays["extra/steps_idle"] = arrays["extra/steps_idle"].astype(np.float32) * np.nan
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.raises(ValueError, match="extra/steps_idle"):
+        make().fit(X, checkpoint=path, resume=True)
+
+
 def test_adam_with_pre_bias_resumes_bitwise(tmp_path, X):
     options = dict(optimizer="adam", learning_rate=0.001, pre_bias=True)
     reference = make_model(**options).fit(X)
