@@ -231,18 +231,31 @@ def _local_names(base):
     return (base, base + ".gz", dotted, dotted + ".gz")
 
 
-def _images_labels(images, labels, which):
+def check_labels(labels, n_items, n_classes, path):
+    """Refuse labels that are not integers 0 … n_classes − 1, one per item, naming ``path``."""
+    if labels.ndim != 1 or labels.shape[0] != n_items:
+        raise DataFormatError(f"{path}: labels have shape {labels.shape} but there are "
+                              f"{n_items} examples.")
+    if labels.dtype.kind not in "iu":
+        raise DataFormatError(f"{path}: labels must be integers, got {labels.dtype}.")
+    if labels.size and not (0 <= labels.min() and labels.max() < n_classes):
+        raise DataFormatError(f"{path}: labels must be in 0 … {n_classes - 1}, got values "
+                              f"from {labels.min()} to {labels.max()}.")
+    return labels.astype(np.int64)
+
+
+def _images_labels(paths, split):
+    """(x, y) of one split: images as float32 rows in [0, 1], labels 0–9."""
+    images, where = read_idx(paths[f"{split}_images"]), paths[f"{split}_images"]
     if images.ndim != 3:
-        raise DataFormatError(f"{which} images must be 3-D (n, rows, cols), got {images.shape}.")
-    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
-        raise DataFormatError(
-            f"{which} labels have shape {labels.shape} but there are {images.shape[0]} images."
-        )
+        raise DataFormatError(f"{where}: images must be 3-D (n, rows, cols), got {images.shape}.")
     if images.dtype != np.uint8:
-        raise DataFormatError(f"{which} images must be unsigned bytes, got {images.dtype}.")
+        raise DataFormatError(f"{where}: images must be unsigned bytes, got {images.dtype}.")
+    labels = read_idx(paths[f"{split}_labels"])
+    y = check_labels(labels, images.shape[0], 10, paths[f"{split}_labels"])
     x = images.reshape(images.shape[0], -1).astype(np.float32)  # (n, rows * cols)
     x *= np.float32(1.0 / 255.0)
-    return x, labels.astype(np.int64)
+    return x, y
 
 
 def _load_idx_dataset(name, urls, data_dir, download, n_train, progress):
@@ -250,14 +263,16 @@ def _load_idx_dataset(name, urls, data_dir, download, n_train, progress):
         raise ValueError(f"n_train must be a positive integer, got {n_train!r}.")
     files = {key: _local_names(base) for key, base in _MNIST_NAMES.items()}
     paths = fetch_files(name, files, urls, data_dir, download, progress)
-    x, y = _images_labels(read_idx(paths["train_images"]), read_idx(paths["train_labels"]),
-                          "training")
+    x, y = _images_labels(paths, "train")
     if n_train >= x.shape[0]:
         raise ValueError(
             f"n_train={n_train} leaves no validation images: the training file holds "
             f"{x.shape[0]} images."
         )
-    test = _images_labels(read_idx(paths["test_images"]), read_idx(paths["test_labels"]), "test")
+    test = _images_labels(paths, "test")
+    if test[0].shape[1] != x.shape[1]:
+        raise DataFormatError(f"{paths['test_images']}: images of {test[0].shape[1]} pixels, "
+                              f"the training images have {x.shape[1]}.")
     # Slices are views of one float32 array: no second copy of the data.
     return DatasetSplits(train=(x[:n_train], y[:n_train]), val=(x[n_train:], y[n_train:]),
                          test=test)

@@ -14,7 +14,7 @@ sizes (unused trailing ones are 1), then the little-endian data.
 import numpy as np
 
 from ksparse.datasets._fetch import DataFormatError, DatasetSplits, fetch_files
-from ksparse.datasets.idx import read_binary_array, read_header_bytes
+from ksparse.datasets.idx import check_labels, read_binary_array, read_header_bytes
 
 __all__ = [
     "NORB_URLS",
@@ -223,17 +223,19 @@ def standardize(train, *others):
 
 
 def _norb_split(paths, split, which):
-    pairs = read_norb(paths[f"{split}_dat"], mmap_mode="r")
-    labels = read_norb(paths[f"{split}_cat"])
+    where = paths[f"{split}_dat"]
+    pairs = read_norb(where, mmap_mode="r")
     if pairs.ndim != 4 or pairs.shape[1] != 2 or pairs.dtype != np.uint8:
         raise DataFormatError(
-            f"{which} images must be uint8 stereo pairs (n, 2, H, W), got {pairs.dtype} {pairs.shape}."
+            f"{where}: {which} images must be uint8 stereo pairs (n, 2, H, W), got "
+            f"{pairs.dtype} {pairs.shape}."
         )
-    if labels.ndim != 1 or labels.shape[0] != pairs.shape[0]:
-        raise DataFormatError(
-            f"{which} labels have shape {labels.shape} but there are {pairs.shape[0]} pairs."
-        )
-    return preprocess_norb(pairs), labels.astype(np.int64)
+    if min(pairs.shape[2:]) < 64:  # the paper's preprocessing crops the central 64 x 64
+        raise DataFormatError(f"{where}: {which} images are {pairs.shape[2]} x "
+                              f"{pairs.shape[3]}, smaller than the 64 x 64 crop.")
+    labels = check_labels(read_norb(paths[f"{split}_cat"]), pairs.shape[0], 5,
+                          paths[f"{split}_cat"])  # 5 categories
+    return preprocess_norb(pairs), labels
 
 
 def load_small_norb(data_dir=None, download=True, *, n_train=20000, urls=None, progress=True):

@@ -107,11 +107,19 @@ def test_load_mnist_rejects_bad_split(tmp_path, n_train, error, match):
         load_mnist(tmp_path, download=False, n_train=n_train)
 
 
-def test_load_mnist_rejects_mismatched_labels(tmp_path):
+@pytest.mark.parametrize("name, content, match", [
+    ("train-labels-idx1-ubyte", np.zeros(11, np.uint8), "labels have shape \\(11,\\) but there are 12"),
+    ("train-labels-idx1-ubyte", np.full(12, 2.7, np.float32), "labels must be integers"),
+    ("t10k-labels-idx1-ubyte", np.array([0, 1, 2, 10, 3], np.uint8), "labels must be in 0 … 9"),
+    ("t10k-labels-idx1-ubyte", np.array([0, 1, 2, -7, 3], np.int32), "labels must be in 0 … 9"),
+    ("t10k-images-idx3-ubyte", np.zeros((5, 3, 3), np.uint8), "images of 9 pixels"),
+])
+def test_load_mnist_refuses_bad_labels_naming_the_file(tmp_path, name, content, match):
     make_mnist(tmp_path, compress=False)
-    write(tmp_path / "train-labels-idx1-ubyte", idx_bytes(np.zeros(11, np.uint8)))
-    with pytest.raises(DataFormatError, match="labels"):
+    write(tmp_path / name, idx_bytes(content))
+    with pytest.raises(DataFormatError, match=match) as error:
         load_mnist(tmp_path, download=False, n_train=8)
+    assert name in str(error.value)
 
 
 def test_load_mnist_offline_error_lists_folders(tmp_path, monkeypatch):

@@ -181,3 +181,21 @@ def test_load_small_norb_tiny_files(tmp_path, compress):
     np.testing.assert_allclose(data.test[0], (raw_test - mean) / std, atol=1e-4)
     with pytest.raises(ValueError, match="n_train"):
         load_small_norb(tmp_path, download=False, n_train=6)
+
+
+@pytest.mark.parametrize("cats, pairs, match", [
+    (np.array([0, 1, 5], np.int32), _pairs(3, 0), "labels must be in 0 … 4"),
+    (np.array([0, -5, 1], np.int32), _pairs(3, 0), "labels must be in 0 … 4"),
+    (np.array([0, 1.9, 3.5], np.float32), _pairs(3, 0), "labels must be integers"),
+    (np.array([0, 1, 2], np.int32), _pairs(3, 0)[:, :, :48, :48], "smaller than the 64 x 64 crop"),
+])
+def test_load_small_norb_refuses_bad_test_files_naming_them(tmp_path, cats, pairs, match):
+    prefix = {"train": "smallnorb-5x46789x9x18x6x2x96x96-training",
+              "test": "smallnorb-5x01235x9x18x6x2x96x96-testing"}
+    write(tmp_path / f"{prefix['train']}-dat.mat", norb_bytes(_pairs(4, 1)))
+    write(tmp_path / f"{prefix['train']}-cat.mat", norb_bytes(np.array([0, 1, 2, 3], np.int32)))
+    write(tmp_path / f"{prefix['test']}-dat.mat", norb_bytes(np.ascontiguousarray(pairs)))
+    write(tmp_path / f"{prefix['test']}-cat.mat", norb_bytes(cats))
+    with pytest.raises(DataFormatError, match=match) as error:
+        load_small_norb(tmp_path, download=False, n_train=2)
+    assert prefix["test"] in str(error.value)
