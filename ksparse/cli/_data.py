@@ -169,10 +169,28 @@ def _read_raw(path, option):
     _check_magic(path, option)
     with user_input(f"{option} {path}"):
         with open(path, "rb") as fh:
+            if fh.read(6) == b"\x93NUMPY":  # a .npy file: its header first
+                fh.seek(0)
+                _check_declared_size(fh, os.path.getsize(path), f"{option} {path}")
+            fh.seek(0)
             loaded = np.load(fh, allow_pickle=False)
             if not isinstance(loaded, np.lib.npyio.NpzFile):
                 return loaded
             return _npz_member(loaded, path, option)
+
+
+def _check_declared_size(fh, available, where):
+    """Refuse an array whose header declares more bytes than follow it (before allocating them)."""
+    version = np.lib.format.read_magic(fh)
+    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+            else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read(fh)
+    declared = dtype.itemsize
+    for n in shape:
+        declared *= n  # Python ints: no overflow
+    if fh.tell() + declared > available:
+        raise UserError(f"{where}: its header declares {declared} bytes of data, the file holds "
+                        f"{available - fh.tell()}; a truncated or damaged file.")
 
 
 def _check_magic(path, option):
@@ -188,12 +206,14 @@ def _check_magic(path, option):
 
 def _npz_member(archive, path, option):
     names = list(archive.files)
-    if "X" in names:
-        return archive["X"]
-    if len(names) == 1:
-        return archive[names[0]]
-    raise UserError(f"{option} {path}: a .npz file must hold an array 'X' or a single array; "
-                    f"it holds {names}.")
+    if "X" not in names and len(names) != 1:
+        raise UserError(f"{option} {path}: a .npz file must hold an array 'X' or a single "
+                        f"array; it holds {names}.")
+    name = "X" if "X" in names else names[0]
+    info = archive.zip.getinfo(f"{name}.npy" if f"{name}.npy" in archive.zip.namelist() else name)
+    with archive.zip.open(info) as member:
+        _check_declared_size(member, info.file_size, f"{option} {path} (array {name!r})")
+    return archive[name]
 
 
 def load_labels(path, n_rows):

@@ -4,6 +4,7 @@ Each case runs ``main([...])`` in-process on tiny files made here; dataset
 cases use an empty folder with ``--no-download`` (nothing touches the network).
 """
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,8 @@ def bad(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bad")
     paths = {name: folder / name for name in ("nan.npy", "empty.npy", "flat.npy", "junk.npy",
                                               "object.npy", "two.npz", "wide.npy",
-                                              "one_atom.npy", "zero_atom.npy", "labels.npy")}
+                                              "one_atom.npy", "zero_atom.npy", "labels.npy",
+                                              "huge.npy", "huge.npz")}
     np.save(paths["nan.npy"], np.array([[1.0, np.nan], [0.0, 1.0]]))
     paths["empty.npy"].write_bytes(b"")
     np.save(paths["flat.npy"], np.arange(5.0))
@@ -32,6 +34,13 @@ def bad(tmp_path_factory):
     np.save(paths["one_atom.npy"], np.ones((4, 1)))
     np.save(paths["zero_atom.npy"], np.array([[1.0, 0.0, 0.5], [0.0, 0.0, 0.5]]))
     np.save(paths["labels.npy"], np.arange(7))
+    # A 144-byte file whose header declares 4 TiB: refused before anything is allocated.
+    header = repr({"descr": "<f4", "fortran_order": False, "shape": (2**40, 1)}).encode()
+    header += b" " * (63 - (10 + len(header)) % 64) + b"\n"
+    huge = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(16)
+    paths["huge.npy"].write_bytes(huge)
+    with zipfile.ZipFile(paths["huge.npz"], "w") as archive:
+        archive.writestr("X.npy", huge)
     (folder / "folder.npy").mkdir()
     paths["folder.npy"] = folder / "folder.npy"
     paths["missing"] = folder / "missing"
@@ -54,6 +63,8 @@ ERROR_CASES = [
     (["train", "junk.npy"], "neither a .npy array nor a .npz archive"),
     (["train", "object.npy"], "allow_pickle=False"),
     (["train", "two.npz"], "must hold an array 'X' or a single array"),
+    (["train", "huge.npy"], "huge.npy: its header declares 4398046511104 bytes of data"),
+    (["train", "huge.npz"], "huge.npz (array 'X'): its header declares 4398046511104 bytes"),
     (["train", "missing.npy"], "x.npy does not exist"),
     (["train", "folder.npy"], "folder.npy is not a file"),
     (["train", "cifar"], "DATA must be one of mnist, fashion-mnist, patches"),
