@@ -7,7 +7,7 @@
 ``coherence``  mutual coherence μ of a dictionary and the sparsity it guarantees (§3.3);
 ``theorem``    Monte Carlo check of Theorem 3.1 (§3.3);
 ``info``       versions, backend, GPU, and where the datasets were found;
-``demo``       filters from natural-image patches, offline, in about a minute;
+``demo``       filters from natural-image patches, offline, in seconds;
 ``reproduce``  the paper's tables and figures next to ours;
 ``lab``        train models on data with known features: which recovers them.
 
@@ -93,6 +93,8 @@ def main(argv=None):
         return _fail(exc, exc.exit_code)
     except _data_errors() as exc:
         return _fail(exc, 2)
+    except MemoryError:  # sizes asked for that this machine cannot hold
+        return _fail("not enough memory for the sizes asked for; try smaller ones.", 2)
     except KeyboardInterrupt as exc:
         return _fail(str(exc) or "interrupted", 130)
 

@@ -125,12 +125,19 @@ def check_data_dir(data_dir):
         raise UserError(f"--data-dir {data_dir} {what}.")
 
 
-def check_output(path, option="--out", suffixes=None):
-    """Refuse an output path whose folder is missing, or that is a folder.
+def check_output(path, option="--out", suffixes=None, inputs=()):
+    """Refuse an output path whose folder is missing, that is a folder, or one of ``inputs``.
 
     Checked before the work starts, so a long run never ends unable to
-    write its result.
+    write its result, nor by overwriting what it read.
     """
+    if not str(path):
+        raise UserError(f"{option} is empty; give a file name.")
+    for name in inputs:
+        if name is not None and os.path.isfile(name) and os.path.exists(path) \
+                and os.path.samefile(name, path):
+            raise UserError(f"{option} {path} is also an input of this command; writing it "
+                            "would destroy that input. Choose another file.")
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UserError(f"{option} {path} is a folder; give a file name.")

@@ -84,7 +84,7 @@ def load_data(args, source=None):
     """Load the data argument of ``args`` (or ``source``) as :class:`Data`."""
     source = args.data if source is None else source
     check_data_dir(args.data_dir)
-    if source in DATASETS and not os.path.exists(source):
+    if source in DATASETS and not os.path.isfile(source):  # a folder named 'mnist' is no file
         data = _load_dataset(source, args)
     elif str(source).lower().endswith(_SUFFIXES):
         X, shape = _load_matrix(source, "DATA")
@@ -230,20 +230,26 @@ def load_labels(path, n_rows):
     return raw
 
 
-def load_model(path, need=("transform", "reconstruct"), argument="MODEL"):
-    """A fitted model from ``path`` (see :func:`ksparse.load`) with the methods ``need``."""
+#: What encode, evaluate and plot read of a model: a k-sparse autoencoder's.
+K_SPARSE = ("transform", "reconstruct", "k", "alpha")
+
+
+def load_model(path, need=K_SPARSE, argument="MODEL"):
+    """A fitted model from ``path`` (see :func:`ksparse.load`) with the attributes ``need``."""
     from ..io.model_files import load
 
     if not os.path.exists(path):
         raise UserError(f"{argument} {path} does not exist.")
     if not os.path.isfile(path):
-        raise UserError(f"MODEL {path} is not a file.")
-    with user_input(f"MODEL {path}"):
+        raise UserError(f"{argument} {path} is not a file.")
+    with user_input(f"{argument} {path}"):
         model = load(path)
-    missing = [name for name in need if not hasattr(model, name)]
+    missing = [name for name in need if getattr(model, name, None) is None]
     if missing:
-        raise UserError(f"MODEL {path} holds a {type(model).__name__}, which has no "
-                        f"{' or '.join(missing)}; give an autoencoder model.")
+        what = ("a k-sparse autoencoder (from 'ksparse train')" if need == K_SPARSE
+                else "a model with " + " and ".join(need))
+        raise UserError(f"{argument} {path} holds a {type(model).__name__}, which has no "
+                        f"{' or '.join(missing)}; give {what}.")
     return model
 
 

@@ -72,6 +72,8 @@ def _add_reproduce(sub):
 def _check_out_folder(out):
     import os
 
+    if not str(out):  # "" would write into the current folder, or nowhere
+        raise UserError("--out is empty; give a folder.")
     if os.path.exists(out) and not os.path.isdir(out):
         raise UserError(f"--out {out} is a file; give a folder.")
     parent = os.path.dirname(os.path.abspath(out))

@@ -69,7 +69,8 @@ def _write_csr(H):
 
 def run(args):
     out = args.out or ("codes.npy" if args.dense else "codes.npz")
-    check_output(out, suffixes=(".npy",) if args.dense else (".npz",))
+    check_output(out, suffixes=(".npy",) if args.dense else (".npz",),
+                 inputs=(args.model, args.data))
     model = set_alpha(load_model(args.model), args.alpha)
     data = load_data(args)
     X, _ = data.split(args.split)

@@ -9,6 +9,7 @@ the α·k-sparse codes with the features held fixed (§4.4).
 __all__ = ["add_parsers"]
 
 import json
+import math
 
 import numpy as np
 
@@ -122,6 +123,9 @@ def run(args):
     if labelled is not None:
         error, n_train, n_test = softmax_test_error(model, labelled, args.l2, args.quiet)
         result.update(test_error=error, n_train=n_train, n_test=n_test)
+    if args.json:  # JSON has no NaN or infinity: null instead
+        result = {k: None if isinstance(v, float) and not math.isfinite(v) else v
+                  for k, v in result.items()}
     print(json.dumps(result, indent=1) if args.json else _table(result))
     return 0
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 
+from ..io.atomic import save_figure
 from ._common import (
     TrainingFailed,
     UserError,
@@ -21,7 +22,6 @@ from ._common import (
     nonnegative_int,
     positive_float,
     positive_int,
-    write_atomically,
 )
 
 
@@ -144,8 +144,7 @@ def run_lab(args):
     _print(args, truth, result)
     if args.out is not None:
         fig = result.plot()
-        write_atomically(args.out, lambda fh: fig.savefig(fh, format=args.out[-3:].lower(),
-                                                          dpi=120))
+        save_figure(fig, args.out, dpi=120)
     return 0
 
 

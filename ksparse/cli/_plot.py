@@ -10,7 +10,8 @@ __all__ = ["add_parsers"]
 
 import math
 
-from ._common import UserError, check_output, positive_int, write_atomically
+from ..io.atomic import save_figure
+from ._common import UserError, check_output, positive_int
 from ._data import add_model_inputs, check_features, load_data, load_labels, load_model
 
 KINDS = ("filters", "histogram", "reconstructions", "scatter", "mean-activation")
@@ -53,6 +54,9 @@ def _parse_shape(text, n_features, known):
         if side * side != n_features:
             raise UserError(f"{n_features} features are not a square image; give --shape H,W.")
         shape = (side, side)
+    if len(shape) == 3 and shape[2] not in (1, 3, 4):  # what an image can show
+        raise UserError(f"--shape {shape}: the channels (last) must be 1, 3 or 4, got "
+                        f"{shape[2]}; give --shape H,W,C (channels last).")
     if math.prod(shape) != n_features:
         raise UserError(f"--shape {shape} holds {math.prod(shape)} values, but an example "
                         f"has {n_features} features.")
@@ -68,6 +72,9 @@ def _inputs(args):
     data = load_data(args)
     X, y = data.split(args.split)
     check_features(model, X, args.model, data.name)
+    if args.what == "scatter" and model.n_hidden < 2:
+        raise UserError(f"--what scatter needs a model of at least 2 hidden units; "
+                        f"{args.model} has {model.n_hidden}.")
     if args.labels is not None:
         if data.is_dataset:
             raise UserError("--labels is for DATA files; a named dataset has its own labels.")
@@ -107,7 +114,6 @@ def run(args):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)  # draw with Agg whatever pyplot's backend is; no screen needed
-    fmt = out.rsplit(".", 1)[-1].lower()
-    write_atomically(out, lambda fh: fig.savefig(fh, format=fmt, dpi=120))
+    save_figure(fig, out, dpi=120)
     print(f"{args.what}: {out}")
     return 0

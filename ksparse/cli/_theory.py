@@ -14,13 +14,13 @@ import math
 
 import numpy as np
 
+from ..io.atomic import save_figure
 from ._common import (
     UserError,
     check_output,
     nonnegative_int,
     positive_float,
     positive_int,
-    write_atomically,
 )
 from ._data import load_array, load_model
 
@@ -175,7 +175,7 @@ def _write_figure(out, result):
     if out is None or not result.bound_ratio.size:
         return None
     fig = _recovery_figure(result)
-    write_atomically(out, lambda fh: fig.savefig(fh, format=out[-3:].lower(), dpi=120))
+    save_figure(fig, out, dpi=120)
     return out
 
 

@@ -11,6 +11,8 @@ import os
 import re
 import sys
 
+import numpy as np
+
 from ..reproduce.table1 import ADAM, BASE, RECIPE
 from ._common import (
     TrainingFailed,
@@ -139,13 +141,20 @@ def check_hyperparameters(model):
 
 
 def _check_paths(args):
-    check_output(args.out, suffixes=(".npz",))  # a model file is one .npz archive
+    # A model file is one .npz archive; it must not replace the data it learns from.
+    check_output(args.out, suffixes=(".npz",), inputs=(args.data,))
     if args.resume and args.checkpoint is None:
         raise UserError("--resume needs --checkpoint PATH to resume from.")
     if args.checkpoint is not None:
-        check_output(args.checkpoint, "--checkpoint")
+        check_output(args.checkpoint, "--checkpoint", inputs=(args.data,))
         if os.path.abspath(args.checkpoint) == os.path.abspath(args.out):
             raise UserError("--checkpoint and --out must be different files.")
+        from ..training.checkpoint import check_checkpoint
+
+        try:  # an existing file that is not a checkpoint is not overwritten
+            check_checkpoint(args.checkpoint, 1, args.resume)
+        except ValueError as exc:
+            raise UserError(f"--{exc}") from exc
 
 
 def dead_units_warning(dead, n_hidden, recipe):
@@ -167,7 +176,8 @@ def run(args):
     X, _ = load_data(args).train
     resuming = args.resume and os.path.exists(args.checkpoint)
     try:
-        model.fit(X, checkpoint=args.checkpoint, resume=args.resume)
+        with np.errstate(over="ignore", invalid="ignore"):  # a divergence is said in one line
+            model.fit(X, checkpoint=args.checkpoint, resume=args.resume)
     except ValueError as exc:
         # A checkpoint of another run or a damaged one is refused by fit with a
         # message naming the file; any other ValueError here is a bug.

@@ -94,14 +94,19 @@ class Rows:
         """Yield ``(start, rows)``: consecutive blocks of at most ``size`` raw rows.
 
         ``size`` defaults to :data:`CHUNK` (read when called). With
-        ``check``, each block is checked for NaN and infinity before it is
+        ``check``, each block is checked for NaN and infinity, as read in
+        ``dtype`` (1e308 is finite in float64, not in float32), before it is
         yielded (a ValueError naming the argument).
         """
         size = size or CHUNK
         for start in range(0, self.shape[0], size):
             rows = self.data[start : start + size]
             if check:
-                check_finite(rows.data if self.sparse else rows, self.name)
+                values = rows.data if self.sparse else rows
+                if values.dtype.kind == "f" and values.dtype.itemsize > self.dtype.itemsize:
+                    with np.errstate(over="ignore"):  # an overflow is the error said below
+                        values = values.astype(self.dtype)
+                check_finite(values, self.name)
             yield start, rows
 
     def check_finite(self, size=None):

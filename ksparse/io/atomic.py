@@ -6,7 +6,7 @@ atomic, so a reader sees the old file or the new one, never half of one, and
 an interrupted or failed write (Ctrl-C, a full disk, a bad download) leaves
 the old file, if any, as it was.
 """
-__all__ = ["write_atomically"]
+__all__ = ["save_figure", "write_atomically"]
 
 import contextlib
 import os
@@ -46,3 +46,18 @@ def write_atomically(path, write, suffix=".tmp"):
             os.unlink(tmp)
         raise
     return path
+
+
+def save_figure(fig, path, **savefig_kwargs):
+    """``fig.savefig(path, ...)`` through :func:`write_atomically`; the format from the suffix.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or os.PathLike
+        Ending in an image suffix Matplotlib knows (``.png``, ``.pdf``, ``.svg``, ...).
+    **savefig_kwargs
+        Passed on, e.g. ``dpi``.
+    """
+    fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
+    write_atomically(path, lambda fh: fig.savefig(fh, format=fmt, **savefig_kwargs))

@@ -25,6 +25,8 @@ check it against :func:`loss_and_grads`.
 """
 __all__ = ["KSparseAutoencoder", "loss_and_grads"]
 
+import math
+
 from ..backend import get_array_module, to_device
 from ..fast.sparse_step import sparse_loss_and_grads
 from ..hyperparameters import Int, OneOf, Optional, Real
@@ -214,10 +216,10 @@ class KSparseAutoencoder(Autoencoder):
         self._store_params(locals())
 
     def _check_hyperparameters(self, values):
-        n_active = self._n_active(values["alpha"], values["k"])
-        if n_active > values["n_hidden"]:
+        product = values["alpha"] * values["k"]  # a float: alpha * k may overflow to inf
+        if not math.isfinite(product) or round(product) > values["n_hidden"]:
             raise ValueError(
-                f"alpha * k = {values['alpha']:g} * {values['k']} = {n_active} exceeds "
+                f"alpha * k = {values['alpha']:g} * {values['k']} = {product:g} exceeds "
                 f"n_hidden={values['n_hidden']}; lower alpha or k."
             )
 

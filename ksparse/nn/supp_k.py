@@ -257,8 +257,11 @@ def topk_support(z, k, kth=kth_largest):
         return xp.sort(columns, axis=1)[:, :k], mask
     # Flat positions in row-major order: the k units of row 0, then row 1, ...
     # (one pass over the mask; a 2-D nonzero is several times slower).
-    flat = xp.flatnonzero(mask).reshape(z.shape[0], k)  # (n_samples, k)
-    return flat % z.shape[1], mask
+    flat = xp.flatnonzero(mask)  # (n_samples · k,)
+    if flat.size != z.shape[0] * k:  # only NaN compares false with every threshold
+        raise FloatingPointError("supp_k: the activities z hold NaN (the weights or the "
+                                 "inputs are no longer finite).")
+    return flat.reshape(z.shape[0], k) % z.shape[1], mask  # (n_samples, k)
 
 
 # ------------------------------------------------ the top-k layer and its backward

@@ -19,6 +19,7 @@ __all__ = ["run_fig1", "run_fig3", "run_fig4"]
 import numpy as np
 
 from ..backend import to_numpy
+from ..io.atomic import save_figure
 from ..plotting.filters import plot_activation_histograms, plot_filters
 from .baselines import BASELINES, trained_baseline
 from .table1 import BASE, RECIPE, SETTINGS
@@ -40,7 +41,7 @@ def run_fig1(ctx):
         model = _mnist_model(ctx, k)
         fig = plot_filters(model.components_[:400], (28, 28), title=f"k = {k}")
         name = f"fig1_k{k}.png"
-        fig.savefig(ctx.path(name), dpi=100)
+        save_figure(fig, ctx.path(name), dpi=100)
         figures.append(name)
     return {"title": "Figure 1: MNIST filters (first 400 of 1000)", "figures": figures,
             "text": "Strokes grow longer and more global as k falls, as in the paper."}
@@ -78,7 +79,7 @@ def run_fig3(ctx):
     shown = most_used(model, X, 400)
     fig = plot_filters(model.components_[shown], shape,
                        title=f"k = {sparsity['k']}, patches of {source}")
-    fig.savefig(ctx.path("fig3.png"), dpi=100)
+    save_figure(fig, ctx.path("fig3.png"), dpi=100)
     return {"title": "Figure 3: filters from natural-image patches (400 most used of 1000)",
             "figures": ["fig3.png"],
             "text": f"8×8 patches of {source}, contrast-normalized and ZCA-whitened; "
@@ -96,7 +97,7 @@ def run_fig4(ctx):
         model = _mnist_model(ctx, k)
         activations[f"k-sparse autoencoder, k = {k}"] = model.transform(X_test)
     fig = plot_activation_histograms(activations)
-    fig.savefig(ctx.path("fig4.png"), dpi=100)
+    save_figure(fig, ctx.path("fig4.png"), dpi=100)
     return {"title": "Figure 4: histograms of hidden activities on the MNIST test set",
             "figures": ["fig4.png"],
             "text": "Non-zero activities only (the k selected units of each image for the "

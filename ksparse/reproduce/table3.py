@@ -39,6 +39,7 @@ import time
 from ..classify._inputs import stack_splits
 from ..finetune.classifier import SparseMLPClassifier
 from ..finetune.layerwise import layerwise_finetune
+from ..io.atomic import save_figure
 from ..plotting.filters import plot_error_curves
 from .features import codes
 from .report import Row
@@ -145,7 +146,7 @@ def _plot_curves(ctx, curves):
         epochs = list(range(1, len(curve) + 1))  # counted across the stages
         series[name] = (epochs, [100 * c["test_error"] for c in curve])  # stages in a row
     fig = plot_error_curves(series, ylabel="test error (%)")
-    fig.savefig(ctx.path("table3_curves.png"), dpi=100)
+    save_figure(fig, ctx.path("table3_curves.png"), dpi=100)
     return "table3_curves.png"
 
 

@@ -41,7 +41,16 @@ def bad(tmp_path_factory):
     paths["huge.npy"].write_bytes(huge)
     with zipfile.ZipFile(paths["huge.npz"], "w") as archive:
         archive.writestr("X.npy", huge)
+    X = np.random.default_rng(0).random((40, N_FEATURES)).astype(np.float32)
+    paths["topk.npz"] = folder / "topk.npz"  # a model of another class than 'ksparse train''s
+    ksparse.TopKAutoencoder(n_hidden=8, k=2, epochs=1, verbose=False).fit(X).save(
+        paths["topk.npz"])
+    paths["one_unit.npz"] = folder / "one_unit.npz"
+    ksparse.KSparseAutoencoder(n_hidden=1, k=1, epochs=1, verbose=False).fit(X).save(
+        paths["one_unit.npz"])
     (folder / "folder.npy").mkdir()
+    (folder / "folder.npz").mkdir()
+    paths["folder.npz"] = folder / "folder.npz"
     paths["folder.npy"] = folder / "folder.npy"
     paths["missing"] = folder / "missing"
     (folder / "empty_dir").mkdir()
@@ -94,6 +103,17 @@ ERROR_CASES = [
     (["theorem", "--dictionary", "fourier"], "--dictionary must be one of"),
     (["demo", "--hidden", "0"], "argument --hidden"),
     (["demo", "--hidden", "8", "--k", "9"], "--k 9 exceeds --hidden 8"),
+    (["demo", "--out", ""], "--out is empty"),
+    (["train", "X", "--out", ""], "--out is empty"),
+    # An output must not destroy an input, nor a checkpoint a saved model.
+    (["train", "X", "--out", "X"], "is also an input of this command"),
+    (["encode", "model", "X", "--out", "model"], "is also an input of this command"),
+    (["train", "X", "--checkpoint", "model"], "exists and is not a ksparse checkpoint"),
+    (["train", "X", "--hidden", "8", "--k", "2", "--alpha", "1e308"], "= inf exceeds --hidden=8"),
+    (["plot", "model", "--shape", "4,2,2"], "the channels (last) must be 1, 3 or 4, got 2"),
+    (["plot", "one_unit.npz", "X", "--what", "scatter"], "needs a model of at least 2 hidden"),
+    (["evaluate", "topk.npz", "X"], "holds a TopKAutoencoder, which has no alpha"),
+    (["coherence", "folder.npz"], "MODEL_OR_MATRIX /"),  # named as the argument it is
     (["reproduce", "table1", "--data-dir", "missing"], "--data-dir"),
     (["reproduce", "table1", "--no-download"], "MNIST was not found"),
     (["info", "--data-dir", "missing"], "does not exist"),
@@ -194,3 +214,19 @@ def test_training_that_leaves_most_units_dead_says_so_in_one_line(tmp_path, caps
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("ksparse: warning: ")
     assert "--recipe adam" in err[0]
+
+
+def test_running_out_of_memory_ends_in_one_line(files, capsys, monkeypatch):
+    def too_big(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr("ksparse.cli._data.np.load", too_big)
+    user_error(capsys, ["train", files["X"]], "not enough memory for the sizes asked for")
+
+
+def test_a_folder_named_like_a_dataset_does_not_hide_the_dataset(bad, capsys, monkeypatch,
+                                                                 tmp_path):
+    (tmp_path / "mnist").mkdir()  # e.g. run from the data folder
+    monkeypatch.chdir(tmp_path)
+    user_error(capsys, ["train", "mnist", "--data-dir", bad["empty_dir"], "--no-download"],
+               "Dataset 'mnist' was not found")

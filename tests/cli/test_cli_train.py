@@ -171,3 +171,16 @@ def test_dtype_offers_the_two_float_precisions(files, tmp_path, capsys, dtype):
     user_error(capsys, ["train", files["X"], "--dtype", dtype, "--out", tmp_path / "m.npz"],
                "argument --dtype: invalid choice")
     assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("option, value", [("--learning-rate", "1e39"), ("--init-std", "1e39")])
+def test_weights_beyond_float32_end_as_a_diverged_run_in_one_line(tmp_path, capsys, option,
+                                                                   value):
+    # The activities turn NaN (inf − inf) before any loss is formed; the top-k
+    # selection reports it, as a diverged run, not as a traceback.
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).random((64, 6)).astype(np.float32))
+    assert main(["train", str(tmp_path / "x.npy"), "--hidden", "8", "--k", "2", "--epochs", "2",
+                 "--batch-size", "16", "--seed", "0", "--quiet", option, value,
+                 "--out", str(tmp_path / "m.npz")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ksparse: error: training diverged") and err.count("\n") == 1

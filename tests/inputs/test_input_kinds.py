@@ -281,3 +281,16 @@ def test_column_mean_of_a_file_is_exact_and_centred_rows_too(memmap_file, small_
     centre = X.mean(axis=0)
     np.testing.assert_array_equal(column_mean(Batches(Rows(M), np, mean=centre)),
                                   (X - centre).mean(axis=0))
+
+
+def test_values_beyond_the_models_float32_are_refused_not_read_as_infinity(rng):
+    from ksparse import KSparseAutoencoder
+
+    X = rng.random((40, 6)).astype(np.float32)
+    model = KSparseAutoencoder(n_hidden=8, k=2, epochs=1, verbose=False).fit(X)
+    huge = np.full((3, 6), 1e308)  # finite in float64, infinite in float32
+    for method in (model.transform, model.reconstruct):
+        with pytest.raises(ValueError, match="Input X contains infinity or a value too large"):
+            method(huge)
+    with pytest.raises(ValueError, match="infinity or a value too large"):
+        KSparseAutoencoder(n_hidden=8, k=2, dtype="float32", verbose=False).fit(huge)

@@ -82,3 +82,11 @@ def test_topk_support_gives_the_mask_and_its_sorted_indices(rng):
         assert idx.shape == (40, k) and np.all(np.diff(idx, axis=1) > 0)
         assert np.array_equal(np.take_along_axis(mask, idx, axis=1), np.ones((40, k), bool))
         assert np.array_equal(topk_indices(z, k), idx)
+
+
+def test_topk_support_of_nan_activities_is_a_floating_point_error():
+    # NaN compares false with every threshold, so a row would keep fewer than k units;
+    # the training loop reports a FloatingPointError as a diverged run.
+    z = np.array([[1.0, 2.0, 3.0], [np.nan, 1.0, np.nan]])
+    with pytest.raises(FloatingPointError, match="hold NaN"):
+        topk_support(z, 2)
