@@ -125,8 +125,12 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
         header["state"].setdefault("step_seed", 0)
     _check_run(header, model, n_samples, path)
     _check_header(header, path, model, stream=n_samples is None)
+    _check_position(header["state"], path, model, n_samples)
     restored = {name: _expect(arrays, f"param/{name}", p, path) for name, p in params.items()}
     moments = {k: _expect(arrays, k, v, path) for k, v in optimizer.get_state().items()}
+    for name, v in moments.items():
+        if name.startswith("adam_v/") and (v < 0).any():  # a mean of squares
+            raise ValueError(f"{path}: array {name!r} holds negative values.")
     alive = _expect_alive(arrays, params, path)
     unset = getattr(model, "_nan_when_unset", ())  # e.g. BatchTopK's threshold_ before a batch
     extra = {k: _expect(arrays, f"extra/{k}", v, path, f"{k}_" in unset)
@@ -262,6 +266,17 @@ def _check_header(header, path, model, stream=False):
     history = header.get("history")
     if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
         raise ValueError(f"{path}: 'history' must be a list of dicts, got {history!r:.80}.")
+
+
+def _check_position(state, path, model, n_samples):
+    """A fit run's steps come ceil(n_samples / batch_size) to an epoch: refuse a state off that grid."""
+    if n_samples is None:  # partial_fit: passes of any length
+        return
+    per_epoch = math.ceil(n_samples / model.batch_size)
+    epoch, step, position = state["epoch"], state["step"], state["position"]
+    if position > per_epoch or step != epoch * per_epoch + position:
+        raise ValueError(f"{path}: state epoch {epoch}, step {step}, position {position} is no "
+                         f"point of this run ({per_epoch} steps an epoch).")
 
 
 # NumPy's bit generators, by the name their state dicts carry.

@@ -111,10 +111,14 @@ CK_CASES = {
                                              if k != "velocity/W.npy"}),
     "velocity infinite": lambda d: ck_edit(d, arrays={"velocity/b": np.full(8, np.inf)}),
     # A wrong-sized mask was accepted; broadcasting then failed mid-training.
-    "alive wrong shape": lambda d: ck_edit(d, state={"position": 1},
+    # Mid-epoch: one step into the second epoch (3 steps an epoch), step 4.
+    "alive wrong shape": lambda d: ck_edit(d, state={"position": 1, "step": 4},
                                            arrays={"alive": np.ones(3, bool)}),
-    "alive not bool": lambda d: ck_edit(d, state={"position": 1},
+    "alive not bool": lambda d: ck_edit(d, state={"position": 1, "step": 4},
                                         arrays={"alive": np.ones(8, np.float32)}),
+    # Points no run of 3 steps an epoch passes: the last epoch was silently skipped.
+    "position beyond the epoch": lambda d: ck_edit(d, state={"position": 999}),
+    "step off the grid": lambda d: ck_edit(d, state={"step": 10**9}),
     "object array": lambda d: ck_edit(d, arrays={"param/b": np.array([None], dtype=object)}),
 }
 
@@ -123,6 +127,8 @@ ADAM_CASES = {
     "adam_t negative": lambda d: ck_edit(d, arrays={"adam_t": np.array(-1)}),
     "adam_t a string": lambda d: ck_edit(d, arrays={"adam_t": np.array("x")}),
     "adam_t a float": lambda d: ck_edit(d, arrays={"adam_t": np.array(1.5)}),
+    # A mean of squares below zero made sqrt NaN and failed deep inside the step.
+    "adam_v negative": lambda d: ck_edit(d, arrays={"adam_v/W": -np.ones((6, 8), np.float32)}),
 }
 
 
