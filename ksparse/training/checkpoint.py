@@ -128,13 +128,11 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     _check_position(header["state"], path, model, n_samples)
     restored = {name: _expect(arrays, f"param/{name}", p, path) for name, p in params.items()}
     moments = {k: _expect(arrays, k, v, path) for k, v in optimizer.get_state().items()}
-    for name, v in moments.items():
-        if name.startswith("adam_v/") and (v < 0).any():  # a mean of squares
-            raise ValueError(f"{path}: array {name!r} holds negative values.")
     alive = _expect_alive(arrays, params, path)
-    unset = getattr(model, "_nan_when_unset", ())  # e.g. BatchTopK's threshold_ before a batch
-    extra = {k: _expect(arrays, f"extra/{k}", v, path, f"{k}_" in unset)
-             for k, v in extra_state(model).items()}
+    extra = _expect_extra(arrays, model, path)
+    _refuse_negative({**{k: v for k, v in moments.items() if k.startswith("adam_v/")},
+                      **{f"extra/{k}": v for k, v in extra.items() if v.dtype.kind in "iu"}},
+                     path)  # means of squares; counters (steps idle, ...)
     centre = None
     if n_samples is None and getattr(model, "mean_", None) is not None:
         centre = _expect(arrays, "centre", model.mean_, path)
@@ -322,6 +320,20 @@ def _expect(arrays, name, like, path, nan_when_unset=False):
     if array.dtype.kind == "f" and not (np.isfinite(array) | unset).all():
         raise ValueError(f"{path}: array {name!r} holds NaN or infinite values.")
     return array
+
+
+def _expect_extra(arrays, model, path):
+    """The model's extra training state (:meth:`_extra_state`), each array checked."""
+    unset = getattr(model, "_nan_when_unset", ())  # e.g. BatchTopK's threshold_ before a batch
+    return {k: _expect(arrays, f"extra/{k}", v, path, f"{k}_" in unset)
+            for k, v in extra_state(model).items()}
+
+
+def _refuse_negative(arrays, path):
+    """Refuse arrays, by name, that hold a negative value where none can be."""
+    for name, array in arrays.items():
+        if (array < 0).any():
+            raise ValueError(f"{path}: array {name!r} holds negative values.")
 
 
 def _expect_alive(arrays, params, path):

@@ -193,3 +193,19 @@ def test_adam_with_pre_bias_resumes_bitwise(tmp_path, X):
     with pytest.raises(KeyboardInterrupt):
         make_model(**options).fit(X, checkpoint=path, callbacks=[stop_at(1)])
     assert_same_run(make_model(**options).fit(X, checkpoint=path, resume=True), reference)
+
+
+def test_negative_idle_counters_in_a_checkpoint_are_refused(tmp_path, X):
+    from ksparse.models import TopKAutoencoder
+
+    path = tmp_path / "run.ckpt"
+    make = lambda: TopKAutoencoder(n_hidden=8, k=2, epochs=2, batch_size=16,  # noqa: E731
+                                   random_state=0, verbose=False)
+    make().fit(X, checkpoint=path)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["extra/steps_idle"] = -np.ones_like(arrays["extra/steps_idle"])
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.raises(ValueError, match="'extra/steps_idle' holds negative values"):
+        make().fit(X, checkpoint=path, resume=True)
