@@ -166,23 +166,37 @@ def test_a_float64_run_does_not_resume_a_float32_checkpoint(tmp_path, X):
         make_model().fit(X.astype(np.float64), checkpoint=path, resume=True)
 
 
-def test_an_unset_batch_topk_threshold_may_be_nan_in_a_checkpoint(tmp_path, X):
-    from ksparse.models import BatchTopKAutoencoder
+def topk_family_checkpoint(tmp_path, X, cls_name):
+    """A finished run's checkpoint, a maker of the same model, and the checkpoint's arrays."""
+    from ksparse import models
 
     path = tmp_path / "run.ckpt"
-    make = lambda: BatchTopKAutoencoder(n_hidden=8, k=2, epochs=2, batch_size=16,  # noqa: E731
-                                        random_state=0, verbose=False)
+    make = lambda: getattr(models, cls_name)(n_hidden=8, k=2, epochs=2,  # noqa: E731
+                                             batch_size=16, random_state=0, verbose=False)
     make().fit(X, checkpoint=path)
     with np.load(path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    arrays["extra/threshold"] = np.array(np.nan, dtype=np.float32)  # as before any batch
+        return path, make, {name: archive[name] for name in archive.files}
+
+
+def rewrite(path, arrays):
     with open(path, "wb") as fh:
         np.savez(fh, **arrays)
+
+
+def test_an_unset_batch_topk_threshold_may_be_nan_in_a_checkpoint(tmp_path, X):
+    path, make, arrays = topk_family_checkpoint(tmp_path, X, "BatchTopKAutoencoder")
+    rewrite(path, {**arrays, "extra/threshold": np.array(np.nan, np.float32)})  # before a batch
     assert np.isnan(make().fit(X, checkpoint=path, resume=True).threshold_)  # nothing left to run
-    arrays["extra/steps_idle"] = arrays["extra/steps_idle"].astype(np.float32) * np.nan
-    with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
-    with pytest.raises(ValueError, match="extra/steps_idle"):
+
+
+@pytest.mark.parametrize("counters, match", [
+    (lambda idle: idle.astype(np.float32) * np.nan, "extra/steps_idle"),  # not counts at all
+    (lambda idle: -np.ones_like(idle), "'extra/steps_idle' holds negative values"),
+])
+def test_idle_counters_that_no_run_writes_are_refused(tmp_path, X, counters, match):
+    path, make, arrays = topk_family_checkpoint(tmp_path, X, "TopKAutoencoder")
+    rewrite(path, {**arrays, "extra/steps_idle": counters(arrays["extra/steps_idle"])})
+    with pytest.raises(ValueError, match=match):
         make().fit(X, checkpoint=path, resume=True)
 
 
@@ -193,19 +207,3 @@ def test_adam_with_pre_bias_resumes_bitwise(tmp_path, X):
     with pytest.raises(KeyboardInterrupt):
         make_model(**options).fit(X, checkpoint=path, callbacks=[stop_at(1)])
     assert_same_run(make_model(**options).fit(X, checkpoint=path, resume=True), reference)
-
-
-def test_negative_idle_counters_in_a_checkpoint_are_refused(tmp_path, X):
-    from ksparse.models import TopKAutoencoder
-
-    path = tmp_path / "run.ckpt"
-    make = lambda: TopKAutoencoder(n_hidden=8, k=2, epochs=2, batch_size=16,  # noqa: E731
-                                   random_state=0, verbose=False)
-    make().fit(X, checkpoint=path)
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    arrays["extra/steps_idle"] = -np.ones_like(arrays["extra/steps_idle"])
-    with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
-    with pytest.raises(ValueError, match="'extra/steps_idle' holds negative values"):
-        make().fit(X, checkpoint=path, resume=True)
