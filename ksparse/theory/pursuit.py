@@ -183,7 +183,8 @@ def matching_pursuit(X, W, k, *, signed=True, return_history=False):
     ----------
     X : array, shape (n_signals, n_features)
     W : array, shape (n_features, n_atoms)
-        Atoms must have unit norm: the step below is the exact line search
+        Atoms must have unit norm (within 1e-6), or be zero (an unused latent's
+        atom, which adds nothing): the step below is the exact line search
         along an atom only then (normalise a learned dictionary first).
     k : int
         Steps (any number >= 1); an atom may be chosen again, so the support
@@ -216,6 +217,11 @@ def matching_pursuit(X, W, k, *, signed=True, return_history=False):
     at every step. Unlike :func:`omp`, earlier coefficients are never refit.
     """
     X, W = check_signals(X, W)
+    xp = get_array_module(W)
+    norms = xp.linalg.norm(W, axis=0)  # (n_atoms,)
+    if not bool(((xp.abs(norms - 1.0) <= 1e-6) | (norms == 0)).all()):
+        raise ValueError("W must have unit-norm (or zero) columns: with other norms a step "
+                         "could lengthen the residual; normalise it first.")
     k = check_positive_int(k, "k")
     signed = check_bool(signed, "signed")
     return_history = check_bool(return_history, "return_history")

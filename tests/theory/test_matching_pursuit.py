@@ -92,3 +92,12 @@ def test_rejects_bad_k(k, error):
 def test_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="features"):
         matching_pursuit(np.ones((2, 4)), np.eye(3), 1)
+
+
+def test_atoms_must_be_unit_or_zero():
+    # With an atom of norm 2 a step lengthened the residual: ‖r‖ went from 1 to 3.
+    with pytest.raises(ValueError, match="unit-norm \\(or zero\\) columns"):
+        matching_pursuit(np.array([[1.0, 0.0]]), 2 * np.eye(2), 1)
+    W = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # a zero atom: an unused latent's
+    result = matching_pursuit(np.array([[0.5, 2.0]]), W, 2)
+    np.testing.assert_allclose(result.codes, [[0.5, 0.0, 2.0]])
