@@ -109,37 +109,40 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError,
                NotImplementedError, RuntimeError)
 
 
-def _read_archive(path):
-    """All arrays of an npz file, with every way it can be broken turned into ValueError."""
+def _read_archive(path, what="ksparse model file"):
+    """All arrays of an npz file, with every way it can be broken turned into ValueError.
+
+    ``what`` names the kind of file in the messages (a model file, a checkpoint).
+    """
     if os.path.exists(path) and not os.path.isfile(path):  # a folder, a device (/dev/zero)
         raise ValueError(f"{path!s} is not a regular file.")
     with open(path, "rb") as fh:
         if not zipfile.is_zipfile(fh):
-            raise ValueError(f"{path!s} is not a ksparse model file (not an .npz archive).")
+            raise ValueError(f"{path!s} is not a {what} (not an .npz archive).")
         fh.seek(0)
         size = os.fstat(fh.fileno()).st_size
         try:
             with zipfile.ZipFile(fh) as archive:
-                return _read_members(archive, size, path)
+                return _read_members(archive, size, path, what)
         except _Refused as exc:
             raise ValueError(str(exc)) from exc.__cause__
         except ValueError as exc:
-            raise ValueError(f"{path!s} is not a readable ksparse model file: {exc}") from exc
+            raise ValueError(f"{path!s} is not a readable {what}: {exc}") from exc
         except _ZIP_ERRORS as exc:
             # NotImplementedError: unsupported compression; RuntimeError: encrypted.
             raise ValueError(
-                f"{path!s} is not a ksparse model file (a damaged or truncated "
+                f"{path!s} is not a {what} (a damaged or truncated "
                 f".npz archive): {exc}"
             ) from exc
 
 
-def _read_members(archive, archive_size, path):
+def _read_members(archive, archive_size, path, what):
     """Every member of ``archive`` as an array, keyed by its name without ``.npy``."""
     arrays = {}
     for info in archive.infolist():
         if not info.filename.endswith(".npy"):
             raise _Refused(
-                f"{path!s} is not a ksparse model file: it holds {info.filename!r}, "
+                f"{path!s} is not a {what}: it holds {info.filename!r}, "
                 "which is not an array."
             )
         where = f"{path!s} (member {info.filename!r})"

@@ -117,7 +117,7 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
         different number of samples (None: a stream, see ``partial_fit``).
     """
     path = os.fspath(path)
-    arrays = _read_archive(path)
+    arrays = _read_archive(path, "ksparse checkpoint")
     header = _load_json_header(arrays, path, "ksparse checkpoint")
     check_format(header, path, FORMAT_NAME, FORMAT_VERSION, "ksparse checkpoint")
     if header["format_version"] == 1 and isinstance(header.get("state"), dict):
@@ -165,7 +165,8 @@ def read_progress(path):
         steps), ``stream`` (True for a partial_fit checkpoint).
     """
     path = os.fspath(path)
-    header = _load_json_header(_read_archive(path), path, "ksparse checkpoint")
+    header = _load_json_header(_read_archive(path, "ksparse checkpoint"), path,
+                               "ksparse checkpoint")
     check_format(header, path, FORMAT_NAME, FORMAT_VERSION, "ksparse checkpoint")
     state, run = header.get("state"), header.get("run")
     if not isinstance(state, dict) or not isinstance(run, dict):

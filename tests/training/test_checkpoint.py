@@ -207,3 +207,10 @@ def test_adam_with_pre_bias_resumes_bitwise(tmp_path, X):
     with pytest.raises(KeyboardInterrupt):
         make_model(**options).fit(X, checkpoint=path, callbacks=[stop_at(1)])
     assert_same_run(make_model(**options).fit(X, checkpoint=path, resume=True), reference)
+
+
+def test_a_damaged_checkpoint_is_called_a_checkpoint(tmp_path, X):
+    path = tmp_path / "run.ckpt"
+    path.write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(ValueError, match="is not a ksparse checkpoint"):
+        make_model().fit(X, checkpoint=path, resume=True)
