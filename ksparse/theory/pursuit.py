@@ -200,7 +200,9 @@ def matching_pursuit(X, W, k, *, signed=True, return_history=False):
     Returns
     -------
     result : PursuitResult
-        ``n_iter`` is k and ``converged`` is True for every signal;
+        ``n_iter`` is the number of steps taken: k, or fewer where
+        ``signed=False`` stopped a signal early (its later steps are -1 in
+        ``history.supports``); ``converged`` is True for every signal;
         ``support`` marks the atoms with a nonzero coefficient.
 
     Notes
@@ -235,6 +237,8 @@ def _matching_pursuit(X, W, k, signed, return_history):
     codes = xp.zeros((n_signals, n_atoms), dtype=X.dtype)  # (n_signals, n_atoms)
     idx = xp.full((n_signals, k), -1, dtype=xp.int64)  # (n_signals, k), step order
     R = X.copy()  # (n_signals, n_features), residual
+    taken = xp.ones(n_signals, dtype=bool)  # (n_signals,), still stepping
+    n_iter = xp.zeros(n_signals, dtype=xp.int64)  # (n_signals,)
     supports, residuals = [], []
     for t in range(k):
         C = R @ W  # (n_signals, n_atoms)
@@ -242,13 +246,14 @@ def _matching_pursuit(X, W, k, signed, return_history):
         c = C[rows, j]  # (n_signals,)
         if not signed:  # no positive correlation left: the step would subtract nothing useful
             c = xp.maximum(c, 0.0)
-        idx[:, t] = j
+            taken &= c > 0  # (n_signals,); the residual no longer changes, so it stays stopped
+        idx[:, t] = xp.where(taken, j, -1)  # -1: a step not taken
         codes[rows, j] += c
         R -= c[:, None] * W[:, j].T  # (n_signals, n_features)
+        n_iter += taken
         if return_history:
             supports.append(idx.copy())
             residuals.append(xp.linalg.norm(R, axis=1))
-    n_iter = xp.full(n_signals, k, dtype=xp.int64)
     converged = xp.ones(n_signals, dtype=bool)
     result = _result(codes, idx, n_iter, converged, xp.linalg.norm(R, axis=1), supports,
                      residuals, return_history)

@@ -101,3 +101,16 @@ def test_atoms_must_be_unit_or_zero():
     W = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # a zero atom: an unused latent's
     result = matching_pursuit(np.array([[0.5, 2.0]]), W, 2)
     np.testing.assert_allclose(result.codes, [[0.5, 0.0, 2.0]])
+
+
+def test_unsigned_steps_not_taken_are_not_recorded():
+    # W = I: x = (1, −1) takes atom 0 with 1, leaving (0, −1), whose best correlation is 0:
+    # it stops after one step. x = (−1, −2) has no positive correlation at all: no step.
+    result = matching_pursuit(np.array([[1.0, -1.0], [-1.0, -2.0]]), np.eye(2), 3,
+                              signed=False, return_history=True)
+    np.testing.assert_array_equal(result.n_iter, [1, 0])
+    np.testing.assert_array_equal(result.history.supports[-1], [[0, -1, -1], [-1, -1, -1]])
+    np.testing.assert_array_equal(result.codes, [[1.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(result.support, [[True, False], [False, False]])
+    signed = matching_pursuit(np.array([[1.0, -1.0]]), np.eye(2), 3, return_history=True)
+    np.testing.assert_array_equal(signed.n_iter, [3])
