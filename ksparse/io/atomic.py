@@ -10,7 +10,7 @@ __all__ = ["save_figure", "write_atomically"]
 
 import contextlib
 import os
-import tempfile
+import secrets
 
 
 def write_atomically(path, write, suffix=".tmp"):
@@ -29,23 +29,37 @@ def write_atomically(path, write, suffix=".tmp"):
     -------
     path : the ``path`` given
     """
-    folder = os.path.dirname(os.path.abspath(path))
-    prefix = f".{os.path.basename(os.fspath(path))}."
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    fd, tmp = _create_temporary(path, suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from others
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     return path
+
+
+def _create_temporary(path, suffix):
+    """Create a new file ``.<name>.<random><suffix>`` next to ``path``; return (fd, its path).
+
+    Created with mode 0o666 less the umask, like any new file: the kernel
+    applies the umask, where reading it (``os.umask``) would briefly change it
+    for every thread, and mkstemp's 0600 would hide the file from others.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    prefix = f".{os.path.basename(os.fspath(path))}."
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, prefix + secrets.token_hex(6) + suffix)
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # a name already taken: draw another
+            continue
+    raise FileExistsError(f"no free temporary name next to {os.fspath(path)!r}")
 
 
 def save_figure(fig, path, **savefig_kwargs):
