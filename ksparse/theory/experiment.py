@@ -104,7 +104,8 @@ def theorem_experiment(
     n_inside : int, default 1000
         Signals drawn so that the printed condition holds (none when μ > 1/2).
     n_outside : int, default 1000
-        Signals drawn with q = kμ · 2z₁/z_k in [1, q_max].
+        Signals drawn with q = kμ · 2z₁/z_k in [1, q_max] (none when μ = 0:
+        with orthogonal atoms every sparse signal meets the condition).
     k_max : int, optional
         Largest sparsity outside the bound; default ``n_features // 8``.
     q_max : float, default 32
@@ -154,8 +155,9 @@ class _Plan:
         self.k_bound = k_bound
         self.mu, self.q_max = mu, q_max
         self.inside = _split(n_inside, list(range(1, k_bound + 1)))
-        # k = 1 is outside only when 2μ > 1; larger k need 2kμ < q_max to fit.
-        ks = [k for k in range(1, k_max + 1) if 2 * k * mu < q_max and (k > 1 or 2 * mu > 1)]
+        # k = 1 is outside only when 2μ > 1; larger k need 2kμ < q_max to fit;
+        # with μ = 0 (orthogonal atoms) every signal meets the condition: none is outside.
+        ks = [k for k in range(1, k_max + 1) if 0 < 2 * k * mu < q_max and (k > 1 or 2 * mu > 1)]
         self.outside = _split(n_outside, ks)
 
     def _q_low(self, k):

@@ -47,6 +47,15 @@ def test_experiment_with_too_coherent_dictionary_has_nothing_inside():
     assert result.k.size == 100
 
 
+def test_experiment_with_orthogonal_atoms_has_nothing_outside():
+    # μ = 0: q = 2kμ z₁/z_k is 0 for every signal, so none can be drawn outside the bound
+    # (they were drawn anyway, at k = 2, and counted inside).
+    result = theorem_experiment(np.eye(16), n_inside=60, n_outside=40, random_state=0)
+    assert result.mu == 0.0
+    assert result.k.size == 60
+    assert result.summary()["outside"] == 0 and result.summary()["holds"] == 60
+
+
 def test_recovery_curve_bins_every_signal():
     W = two_ortho_dictionary(16, xp=np)
     result = theorem_experiment(W, n_inside=200, n_outside=400, random_state=2)
