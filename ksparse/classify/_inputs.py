@@ -82,18 +82,35 @@ def _as_label_array(y, name):
     if y.dtype.kind == "O" and all(isinstance(label, str) for label in y):
         y = y.astype(str)  # strings held as Python objects (a pandas column, say)
     if y.dtype.kind == "f":
-        if not np.isfinite(y).all() or not np.array_equal(y, np.round(y)):
-            raise ValueError(
-                f"{name} must hold class labels (integers or strings); got non-integer values "
-                "(a continuous target)."
-            )
-        y = y.astype(np.int64)
+        y = _integral_floats(y, name)
     elif y.dtype.kind not in "biuU":
         raise ValueError(
             f"Unknown label type: {name} must hold class labels (integers or strings); "
             f"got dtype {y.dtype}."
         )
     return y
+
+
+def _integral_floats(y, name):
+    """Float labels as int64, refused unless every one is a whole number int64 can hold."""
+    if not np.isfinite(y).all():
+        raise ValueError(f"{name} must hold class labels; got NaN or infinity.")
+    if not np.array_equal(y, np.round(y)):
+        raise ValueError(
+            f"{name} must hold class labels (integers or strings); got non-integer values "
+            "(a continuous target)."
+        )
+    # Outside [-2**63, 2**63) the cast to int64 wraps (1e19 becomes -2**63), so
+    # distinct labels could merge. The bounds are exact in float64, which holds
+    # every float16 and float32 value exactly too.
+    wide = y.astype(np.float64, copy=False)
+    outside = (wide < -(2.0**63)) | (wide >= 2.0**63)
+    if outside.any():
+        raise ValueError(
+            f"{name} holds float labels beyond the int64 range: {y[outside][:3].tolist()!r}; "
+            "pass integer or string labels."
+        )
+    return y.astype(np.int64)
 
 
 def check_labels(y, n_samples, name="y"):

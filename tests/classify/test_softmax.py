@@ -189,12 +189,34 @@ def test_select_l2_rejects_a_bad_grid(rng, grid, message):
         (12, np.arange(9) % 2, "y has 9 labels"),
         (12, np.zeros((12, 2)), "y must be a 1-D"),
         (12, np.linspace(0, 1, 12), "y must hold class labels"),
+        (12, np.r_[np.nan, np.arange(11.0)], "y must hold class labels; got NaN or infinity"),
+        (12, np.r_[np.inf, np.arange(11.0)], "y must hold class labels; got NaN or infinity"),
+        # 1e19 used to wrap to -2**63 in the cast to int64; 2**63 is the first value past it.
+        (12, np.r_[1e19, np.arange(11.0)], r"y holds float labels beyond the int64 range: \[1e\+19\]"),
+        (12, np.r_[2.0**63, np.arange(11.0)], "y holds float labels beyond the int64 range"),
+        (12, np.r_[-1e30, np.arange(11.0)], r"y holds float labels beyond .*\[-1e\+30\]"),
+        (12, np.r_[3e38, np.arange(11.0)].astype(np.float32), "beyond the int64 range"),
     ],
 )
 def test_bad_labels_raise_naming_y(rng, n_rows, y, message):
     X = rng.standard_normal((n_rows, 3))
     with pytest.raises(ValueError, match=message):
         SoftmaxRegression().fit(X, y)
+
+
+def test_float_labels_out_of_range_in_y_val_are_refused_naming_y_val(rng):
+    X, y = separable(rng, n=30)
+    with pytest.raises(ValueError, match="y_val holds float labels beyond the int64 range"):
+        SoftmaxRegression(max_iter=2).fit(X, y, X_val=X[:2], y_val=np.array([0.0, 1e19]))
+
+
+def test_integral_float_labels_at_the_ends_of_int64_are_kept_exactly(rng):
+    X = rng.standard_normal((6, 3))
+    low, high = -(2**63), 2**63 - 1024  # the int64 ends that float64 holds exactly
+    y = np.array([low, high, 0, low, high, 0], dtype=np.float64)
+    model = SoftmaxRegression(l2=1.0).fit(X, y)
+    assert model.classes_.dtype == np.int64
+    assert model.classes_.tolist() == [low, 0, high]
 
 
 @pytest.mark.parametrize(
