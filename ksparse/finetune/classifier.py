@@ -8,6 +8,7 @@ of §4.6 (:func:`ksparse.finetune.layerwise_finetune`) needs.
 """
 __all__ = ["SparseMLPClassifier"]
 
+import math
 import numbers
 
 import numpy as np
@@ -141,9 +142,10 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
 
     def _check_hyperparameters(self, values):
         sizes, k, alpha = values["hidden_layers"], values["k"], values["alpha"]
-        if self._n_active() > min(sizes):
+        product = alpha * k  # a float: alpha * k may overflow to inf
+        if not math.isfinite(product) or round(product) > min(sizes):
             raise ValueError(
-                f"alpha * k = {alpha:g} * {k} = {self._n_active()} exceeds the smallest "
+                f"alpha * k = {alpha:g} * {k} = {product:g} exceeds the smallest "
                 f"hidden layer ({min(sizes)} units); lower alpha or k."
             )
 

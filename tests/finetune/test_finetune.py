@@ -221,6 +221,8 @@ def test_bad_labels_raise_naming_y(rng, n_rows, y, message):
         ({"trainable": "middle"}, ValueError, "trainable"),
         ({"trainable": 3}, ValueError, "trainable"),
         ({"hidden_layers": (24, 4), "k": 3, "alpha": 2}, ValueError, "alpha \\* k"),
+        # alpha * k overflows to inf: refused, not an OverflowError in round()
+        ({"alpha": 1e308}, ValueError, r"alpha \* k = 1e\+308 \* 3 = inf exceeds"),
         ({"hidden_layers": ()}, ValueError, "hidden_layers"),
         ({"momentum": 1.0}, ValueError, "momentum"),
         ({"center": "yes"}, TypeError, "center must be True or False"),
