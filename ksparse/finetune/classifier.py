@@ -165,10 +165,11 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
 
     def _fitted_arrays(self):
         sizes = self._layer_sizes()
-        arrays = {}
+        # The output layer first: its absence means "not fitted" (save checks the
+        # first array), and a network from from_autoencoders has hidden layers only.
+        arrays = dict(super()._fitted_arrays())
         for layer, (n_in, n_out) in enumerate(zip(("n_features",) + sizes, sizes), start=1):
             arrays[f"W{layer}_"], arrays[f"b{layer}_"] = (n_in, n_out), (n_out,)
-        arrays.update(super()._fitted_arrays())
         if self.center:
             arrays["mean_"] = ("n_features",)
         return arrays

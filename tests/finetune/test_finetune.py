@@ -339,3 +339,15 @@ def test_centring_network_round_trip(tmp_path, rng):
     loaded = ksparse.load(tmp_path / "net.npz")
     np.testing.assert_array_equal(loaded.mean_, model.mean_)
     np.testing.assert_array_equal(loaded.predict_proba(X + 3.0), model.predict_proba(X + 3.0))
+
+
+def test_saving_a_network_from_autoencoders_before_fit_is_not_fitted(tmp_path, rng):
+    import ksparse
+
+    X, _ = blobs(rng, n=60)
+    net = SparseMLPClassifier.from_autoencoders(autoencoders(rng, X)[:1], k=4, alpha=1.5)
+    path = tmp_path / "net.npz"
+    path.write_bytes(b"an earlier model")
+    with pytest.raises(ksparse.NotFittedError, match="SparseMLPClassifier instance is not fitted"):
+        net.save(path)
+    assert path.read_bytes() == b"an earlier model"  # nothing written over it
