@@ -89,7 +89,8 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
     warm_start : bool, default=False
         ``fit`` starts from the current parameters where their shapes (and
         the classes, for the output layer) match; :meth:`from_autoencoders`
-        sets it.
+        sets it. ``X`` must then have as many features as the first hidden
+        layer takes.
     dtype : None, 'float32' or 'float64', default=None
         None follows the input.
     random_state : None, int or numpy.random.Generator, default=None
@@ -246,6 +247,7 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         classes, X, y_index, X_val, y_val_index = self._check_fit_inputs(
             X, y, X_val, y_val, dtype, allow_sparse=False
         )
+        self._check_warm_start(X.shape[1])
         xp = get_xp()
         X = self._set_centre(to_device(X, xp))  # (n_samples, n_features), centred
         rng = check_random_state(self.random_state)
@@ -257,6 +259,20 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         train(self, self._parameters(), arrays, validation=validation, callbacks=callbacks,
               rng=rng)
         return self
+
+    def _check_warm_start(self, n_features):
+        """Refuse inputs of another width than the first layer a warm start keeps.
+
+        Its shape would not match, so it would be drawn afresh: a network made
+        by :meth:`from_autoencoders` would silently lose its pre-trained layer.
+        """
+        W1 = getattr(self, "W1_", None) if self.warm_start else None
+        if W1 is not None and W1.shape[0] != n_features:
+            raise ValueError(
+                f"X has {n_features} features, but the first hidden layer that "
+                f"warm_start=True keeps (W1_) takes {W1.shape[0]}; pass inputs with "
+                f"{W1.shape[0]} features, or set warm_start=False to start afresh."
+            )
 
     def _set_centre(self, X):
         """Set ``mean_`` (kept when warm-started, else the mean of X) and return X − mean_."""

@@ -351,3 +351,19 @@ def test_saving_a_network_from_autoencoders_before_fit_is_not_fitted(tmp_path, r
     with pytest.raises(ksparse.NotFittedError, match="SparseMLPClassifier instance is not fitted"):
         net.save(path)
     assert path.read_bytes() == b"an earlier model"  # nothing written over it
+
+
+@pytest.mark.parametrize("start", ["from_autoencoders", "fitted"])
+def test_warm_start_refuses_inputs_the_kept_first_layer_cannot_take(rng, start):
+    X, y = blobs(rng, n=60)  # 10 features
+    if start == "fitted":
+        net = small(epochs=1, warm_start=True).fit(X, y)
+    else:
+        net = SparseMLPClassifier.from_autoencoders(autoencoders(rng, X)[:1], k=4, alpha=1.5)
+    W1 = net.W1_.copy()
+    with pytest.raises(ValueError, match=r"X has 7 features, but the first hidden layer .* "
+                                         r"\(W1_\) takes 10"):
+        net.fit(X[:, :7], y)
+    np.testing.assert_array_equal(net.W1_, W1)  # the kept layer is not redrawn
+    net.set_params(warm_start=False, epochs=1).fit(X[:, :7], y)
+    assert net.W1_.shape == (7, net.W1_.shape[1])  # starting afresh is allowed
