@@ -9,11 +9,29 @@ than fine-tuning all layers at once.
 __all__ = ["LAYERWISE_STAGES", "layerwise_finetune"]
 
 import numbers
+from collections.abc import Iterable
 
 from ..validation import check_int
+from .classifier import _check_trainable
 
 #: The stages of layer-wise fine-tuning, in the order they run.
 LAYERWISE_STAGES = ("softmax", "top", "all")
+
+
+def _check_stages(stages, hidden_layers):
+    """Each stage with the number of hidden layers it trains, every one checked up front."""
+    # "all" is itself a sequence (of letters), and could mean the stage or every stage.
+    if isinstance(stages, (str, bytes, numbers.Number)) or not isinstance(stages, Iterable):
+        raise TypeError(
+            f"stages must be a sequence of stages such as {LAYERWISE_STAGES!r}, got "
+            f"{stages!r}; for a single stage pass a list of one, e.g. ['all']."
+        )
+    stages = list(stages)
+    if not stages:
+        raise ValueError("stages must name at least one stage.")
+    sizes = {"hidden_layers": hidden_layers}
+    return [(stage, _check_trainable(f"stages[{i}]", stage, sizes))
+            for i, stage in enumerate(stages)]
 
 
 def _stage_epochs(epochs, n_stages):
@@ -39,7 +57,9 @@ def layerwise_finetune(model, X, y, *, stages=LAYERWISE_STAGES, epochs=None, **f
     stages : sequence of {'softmax', 'top', 'all'} or int
         Values of ``trainable`` for the successive stages. A stage that
         trains the same layers as the one before it is skipped (with one
-        hidden layer, 'top' and 'all' are the same).
+        hidden layer, 'top' and 'all' are the same). A single string is
+        refused, since ``stages='all'`` could mean every stage or the one
+        stage 'all': pass ``['all']`` for one stage.
     epochs : int, sequence of int or None
         Epochs of every stage, or one value per stage; None keeps ``model.epochs``.
     **fit_params
@@ -51,19 +71,22 @@ def layerwise_finetune(model, X, y, *, stages=LAYERWISE_STAGES, epochs=None, **f
         The same object, fitted; ``warm_start`` is left True.
     histories : list of (stage, history)
         The ``trainable`` value and the per-epoch history of each stage run.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad ``stages`` or ``epochs``, naming the argument (``stages[1]``);
+        every stage is checked before the first one trains.
     """
-    stages = list(stages)
-    if not stages:
-        raise ValueError("stages must name at least one stage.")
-    stage_epochs = _stage_epochs(epochs, len(stages))
+    plan = _check_stages(stages, model._layer_sizes())
+    stage_epochs = _stage_epochs(epochs, len(plan))
     for n in stage_epochs:
         if n is not None:
             check_int(n, "epochs", low=1)
-    n_layers = len(model.set_params(warm_start=True)._layer_sizes())
+    model.set_params(warm_start=True)
     histories, previous = [], None
-    for stage, n_epochs in zip(stages, stage_epochs):
+    for (stage, n_trainable), n_epochs in zip(plan, stage_epochs):
         model.set_params(trainable=stage)
-        n_trainable = model._n_trainable(n_layers)
         if n_trainable == previous:
             continue
         if n_epochs is not None:

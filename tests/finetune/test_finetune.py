@@ -367,3 +367,40 @@ def test_warm_start_refuses_inputs_the_kept_first_layer_cannot_take(rng, start):
     np.testing.assert_array_equal(net.W1_, W1)  # the kept layer is not redrawn
     net.set_params(warm_start=False, epochs=1).fit(X[:, :7], y)
     assert net.W1_.shape == (7, net.W1_.shape[1])  # starting afresh is allowed
+
+
+def untrained_deep_net(rng):
+    X, y = blobs(rng, n=60)
+    net = SparseMLPClassifier.from_autoencoders(autoencoders(rng, X), k=3, alpha=2,
+                                                batch_size=32, random_state=0)
+    return net, X, y
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"stages": ["softmax", "bogus"]}, ValueError, r"stages\[1\] must be one of"),
+        ({"stages": ["softmax", "top", 3]}, ValueError, r"stages\[2\] must be in \[0, 2\]"),
+        ({"stages": []}, ValueError, "stages must name at least one stage"),
+        # One string (or one int) is not a sequence of stages: 'all' reads as 'a', 'l', 'l'.
+        ({"stages": "all"}, TypeError, r"stages must be a sequence .*got 'all'.*\['all'\]"),
+        ({"stages": 2}, TypeError, "stages must be a sequence"),
+    ],
+)
+def test_layerwise_finetune_refuses_bad_arguments_before_any_stage_trains(
+        rng, options, error, message):
+    net, X, y = untrained_deep_net(rng)
+    params, W1, epochs_run = net.get_params(), net.W1_.copy(), []
+    with pytest.raises(error, match=message):
+        layerwise_finetune(net, X, y, callbacks=[lambda *args: epochs_run.append(1)], **options)
+    assert epochs_run == [] and net.coef_ is None  # no stage trained
+    assert net.get_params() == params  # nor was the model touched
+    np.testing.assert_array_equal(net.W1_, W1)
+
+
+def test_layerwise_finetune_runs_a_single_stage_given_as_a_list_of_one(rng):
+    net, X, y = untrained_deep_net(rng)
+    W1 = net.W1_.copy()
+    net, histories = layerwise_finetune(net, X, y, stages=["top"], epochs=2)
+    assert [(stage, len(history)) for stage, history in histories] == [("top", 2)]
+    np.testing.assert_array_equal(net.W1_, W1)  # 'top' leaves the first layer alone
