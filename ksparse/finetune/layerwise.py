@@ -11,11 +11,15 @@ __all__ = ["LAYERWISE_STAGES", "layerwise_finetune"]
 import numbers
 from collections.abc import Iterable
 
-from ..validation import check_int
+from ..base import TRAINING_HYPERPARAMETERS
+from ..hyperparameters import Optional
 from .classifier import _check_trainable
 
 #: The stages of layer-wise fine-tuning, in the order they run.
 LAYERWISE_STAGES = ("softmax", "top", "all")
+
+# A stage's epochs obey the estimators' own constraint; None keeps model.epochs.
+_STAGE_EPOCHS = Optional(TRAINING_HYPERPARAMETERS["epochs"])
 
 
 def _check_stages(stages, hidden_layers):
@@ -35,14 +39,16 @@ def _check_stages(stages, hidden_layers):
 
 
 def _stage_epochs(epochs, n_stages):
-    if epochs is None or isinstance(epochs, numbers.Integral):
-        return [epochs] * n_stages
+    """Epochs of each stage (None: the model's own), checked like the estimators' ``epochs``."""
+    scalar = isinstance(epochs, (str, bytes)) or not isinstance(epochs, Iterable)
+    if scalar or getattr(epochs, "ndim", None) == 0:
+        return [_STAGE_EPOCHS("epochs", epochs, {})] * n_stages
     epochs = list(epochs)
     if len(epochs) != n_stages:
         raise ValueError(
             f"epochs must be an int or one value per stage ({n_stages}), got {epochs!r}."
         )
-    return epochs
+    return [_STAGE_EPOCHS(f"epochs[{i}]", n, {}) for i, n in enumerate(epochs)]
 
 
 def layerwise_finetune(model, X, y, *, stages=LAYERWISE_STAGES, epochs=None, **fit_params):
@@ -61,7 +67,9 @@ def layerwise_finetune(model, X, y, *, stages=LAYERWISE_STAGES, epochs=None, **f
         refused, since ``stages='all'`` could mean every stage or the one
         stage 'all': pass ``['all']`` for one stage.
     epochs : int, sequence of int or None
-        Epochs of every stage, or one value per stage; None keeps ``model.epochs``.
+        Epochs of every stage, or one value per stage; None keeps
+        ``model.epochs``. Each must be an int >= 1, as ``epochs`` of the
+        estimators.
     **fit_params
         Passed to every ``fit`` (``X_val``, ``y_val``, ``callbacks``).
 
@@ -75,14 +83,11 @@ def layerwise_finetune(model, X, y, *, stages=LAYERWISE_STAGES, epochs=None, **f
     Raises
     ------
     TypeError, ValueError
-        For bad ``stages`` or ``epochs``, naming the argument (``stages[1]``);
-        every stage is checked before the first one trains.
+        For bad ``stages`` or ``epochs``, naming the argument (``stages[1]``,
+        ``epochs[0]``); every stage is checked before the first one trains.
     """
     plan = _check_stages(stages, model._layer_sizes())
     stage_epochs = _stage_epochs(epochs, len(plan))
-    for n in stage_epochs:
-        if n is not None:
-            check_int(n, "epochs", low=1)
     model.set_params(warm_start=True)
     histories, previous = [], None
     for (stage, n_trainable), n_epochs in zip(plan, stage_epochs):

@@ -385,6 +385,14 @@ def untrained_deep_net(rng):
         # One string (or one int) is not a sequence of stages: 'all' reads as 'a', 'l', 'l'.
         ({"stages": "all"}, TypeError, r"stages must be a sequence .*got 'all'.*\['all'\]"),
         ({"stages": 2}, TypeError, "stages must be a sequence"),
+        # epochs follow the estimators' own constraint on epochs, named per stage
+        ({"epochs": 50.0}, TypeError, "epochs must be an integer, got 50.0"),
+        ({"epochs": "3"}, TypeError, "epochs must be an integer, got '3'"),
+        ({"epochs": 0}, ValueError, r"epochs must be in \[1, inf\], got 0"),
+        ({"epochs": np.array(2.0)}, TypeError, "epochs must be an integer"),
+        ({"epochs": [2, 2.5, 3]}, TypeError, r"epochs\[1\] must be an integer, got 2.5"),
+        ({"epochs": [2, 2, 0]}, ValueError, r"epochs\[2\] must be in \[1, inf\]"),
+        ({"epochs": [2, 2]}, ValueError, r"one value per stage \(3\)"),
     ],
 )
 def test_layerwise_finetune_refuses_bad_arguments_before_any_stage_trains(
