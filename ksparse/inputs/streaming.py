@@ -19,8 +19,9 @@ rows converted to the model's dtype, on its backend, centred;
 :func:`column_mean` is the exact mean of those rows, computed in chunks;
 :class:`InitialRows` is what a model's ``_init_parameters`` sees.
 """
-__all__ = ["CHUNK", "Batches", "InitialRows", "Rows", "column_mean", "divide_by_count",
-           "is_dask_array", "is_memory_mapped", "is_sparse", "running_sum"]
+__all__ = ["CHUNK", "Batches", "InitialRows", "Rows", "column_mean", "dense_chunks",
+           "divide_by_count", "is_dask_array", "is_memory_mapped", "is_sparse", "running_sum",
+           "values_as_read"]
 
 import mmap
 
@@ -35,6 +36,7 @@ from ..validation import (
     float_dtype_for,
     is_sparse,
 )
+from .pairwise import pairwise_column_sums
 
 #: Rows read, checked or pushed through a model at once outside training.
 CHUNK = 4096
@@ -52,6 +54,20 @@ def is_memory_mapped(X):
             return True
         X = X.base
     return isinstance(X, mmap.mmap)
+
+
+def values_as_read(rows, dtype):
+    """The stored values of ``rows`` (a sparse matrix's nonzeros) as the model reads them.
+
+    Wider floats are narrowed to ``dtype``, so that a value beyond its range
+    shows as infinity (1e308 is finite in float64, not in float32); other
+    values are returned as they are, whose finiteness conversion keeps.
+    """
+    values = rows.data if is_sparse(rows) else rows
+    if values.dtype.kind == "f" and values.dtype.itemsize > dtype.itemsize:
+        with np.errstate(over="ignore"):  # an overflow is the error the caller reports
+            values = values.astype(dtype)
+    return values
 
 
 class Rows:
@@ -102,11 +118,7 @@ class Rows:
         for start in range(0, self.shape[0], size):
             rows = self.data[start : start + size]
             if check:
-                values = rows.data if self.sparse else rows
-                if values.dtype.kind == "f" and values.dtype.itemsize > self.dtype.itemsize:
-                    with np.errstate(over="ignore"):  # an overflow is the error said below
-                        values = values.astype(self.dtype)
-                check_finite(values, self.name)
+                check_finite(values_as_read(rows, self.dtype), self.name)
             yield start, rows
 
     def check_finite(self, size=None):
@@ -175,17 +187,28 @@ class Batches:
         return rows.toarray() if is_sparse(rows) else rows
 
 
-def _summed_row_by_row(batches):
-    """Whether NumPy's own ``mean(axis=0)`` of these rows adds them one row after another.
+def _numpy_order(batches):
+    """How NumPy's ``mean(axis=0)`` of these rows, as an array in memory, adds them up.
 
-    It does for a C-ordered array with more than one column; a single
-    column or Fortran order is summed pairwise. Data not in memory is
-    always summed row by row here.
+    ``"rows"``: one row after another into a running row (a C-ordered array
+    of several columns); ``"columns"``: each column pairwise (one column,
+    or Fortran order: columns lie in memory as runs, see
+    :mod:`ksparse.inputs.pairwise`); None: an in-memory array that NumPy
+    (or CuPy) reduces whole itself. A memory-mapped array is laid out in
+    memory like its file; sparse rows are compared with their dense,
+    C-ordered array.
     """
-    data = batches._data
-    if batches.rows.sparse or batches.rows.mapped:
-        return True
-    return get_array_module(data) is np and data.flags.c_contiguous and data.shape[1] > 1
+    rows, data = batches.rows, batches._data
+    n_rows, n_columns = rows.shape
+    if rows.sparse:
+        return "columns" if n_columns == 1 else "rows"
+    if rows.mapped:
+        # NumPy's reduction runs its inner loop along the axis with the shorter stride.
+        by_column = n_columns == 1 or (n_rows > 1 and abs(data.strides[0]) < abs(data.strides[1]))
+        return "columns" if by_column else "rows"
+    if get_array_module(data) is np and data.flags.c_contiguous and n_columns > 1:
+        return "rows"
+    return None
 
 
 def column_mean(batches, size=None):
@@ -193,19 +216,33 @@ def column_mean(batches, size=None):
 
     NumPy reduces a C-ordered (n, d > 1) array over axis 0 by adding one row
     after another into a running row. Prepending the running row to each
-    chunk repeats exactly those additions, so for such arrays the result is
-    bitwise ``X.mean(axis=0)`` with only one chunk in memory. In-memory
-    arrays that NumPy sums otherwise (one column, Fortran order, on the
-    device) are reduced whole, as NumPy would.
+    chunk repeats exactly those additions (:func:`running_sum`). A single
+    column, or each column of a Fortran-ordered array, NumPy sums pairwise;
+    :func:`ksparse.inputs.pairwise.pairwise_column_sums` repeats that on
+    chunks. So for memory-mapped and sparse input the result is bitwise
+    the ``mean(axis=0)`` of the same rows in memory, with only one chunk
+    held. In-memory arrays that NumPy sums otherwise (non-contiguous, on
+    the device) are reduced whole, as NumPy would.
 
     Returns
     -------
     mean : array, shape (n_features,)
         On the model's backend, in its dtype.
     """
-    if not _summed_row_by_row(batches):
+    order = _numpy_order(batches)
+    if order is None:
         return batches.dense().mean(axis=0)
-    return divide_by_count(running_sum(batches, None, size), batches.shape[0])
+    if order == "columns":
+        total = pairwise_column_sums(dense_chunks(batches, size), batches.shape[0])
+    else:
+        total = running_sum(batches, None, size)
+    return divide_by_count(total, batches.shape[0])
+
+
+def dense_chunks(batches, size=None):
+    """The prepared chunks of ``batches``, sparse ones densified."""
+    for chunk in batches.chunks(size):
+        yield chunk.toarray() if is_sparse(chunk) else chunk  # (chunk, n_features)
 
 
 def running_sum(batches, total=None, size=None):
@@ -216,8 +253,7 @@ def running_sum(batches, total=None, size=None):
     total : array, shape (n_features,)
     """
     xp = batches.xp
-    for chunk in batches.chunks(size):
-        chunk = chunk.toarray() if is_sparse(chunk) else chunk  # (chunk, n_features)
+    for chunk in dense_chunks(batches, size):
         if total is not None:
             chunk = xp.concatenate([total[None], chunk], axis=0)  # running row first
         total = chunk.sum(axis=0)  # (n_features,)
