@@ -10,18 +10,20 @@ For data larger than one machine's memory, or spread over a cluster:
   infinity are checked block by block when the graph runs.
 * ``score`` computes the mean squared error over the blocks.
 * ``fit`` streams the blocks through the steps ``partial_fit`` takes: a
-  first pass checks the values (on the cluster) and, with ``center``,
-  computes the centre on this machine row after row (bitwise the
-  in-memory ``mean``); the first block initialises the parameters; each
-  epoch then visits the blocks in a random order and each block's rows in
-  a random order, one block in memory at a time. The history gets one
-  entry per epoch. A single-block array gives bitwise the model of
-  ``fit(X.compute())``.
+  first pass checks the values (on the cluster, dense and sparse blocks,
+  each value as the model's dtype reads it, with the messages of
+  in-memory input) and, with ``center``, computes the centre on this
+  machine block after block (bitwise ``X.compute().mean(axis=0)``: row
+  after row, or pairwise down a single column, as NumPy adds them); the
+  first block initialises the parameters; each epoch then visits the
+  blocks in a random order and each block's rows in a random order, one
+  block in memory at a time. The history gets one entry per epoch. A
+  single-block array gives bitwise the model of ``fit(X.compute())``.
 * ``partial_fit`` is one pass over the blocks in order (one history entry).
 
-Minibatches never span two blocks. ksparse never imports dask when it is
-imported itself: this module is imported only once a dask array is given
-(recognised by its type's module).
+Minibatches never span two blocks; blocks of no rows are skipped. ksparse
+never imports dask when it is imported itself: this module is imported
+only once a dask array is given (recognised by its type's module).
 """
 __all__ = ["fit_blocks", "map_rows", "partial_fit_blocks", "score_blocks"]
 
@@ -33,7 +35,7 @@ import numpy as np
 import scipy.sparse
 from tqdm.auto import tqdm
 
-from ..backend import get_xp
+from ..backend import get_array_module, get_xp
 from ..training.checkpoint import check_checkpoint
 from ..training.loop import begin_pass, end_pass, pass_steps, start_run
 from ..training.progress import progress_postfix
@@ -46,7 +48,16 @@ from ..validation import (
     float_dtype_for,
 )
 from .incremental import schedule_length, start_or_continue
-from .streaming import Batches, Rows, divide_by_count, is_dask_array, running_sum
+from .pairwise import pairwise_column_sums
+from .streaming import (
+    Batches,
+    Rows,
+    dense_chunks,
+    divide_by_count,
+    is_dask_array,
+    running_sum,
+    values_as_read,
+)
 
 
 def _checked(X, name="X"):
@@ -67,12 +78,35 @@ def _block_sizes(X, name="X"):
     return sizes
 
 
-def _check_finite(X, name="X"):
-    """NaN and infinity looked for on the cluster, before any training."""
-    if X.dtype.kind != "f" or scipy.sparse.issparse(X._meta):
-        return  # sparse blocks are checked as they are read
-    if not bool(da.isfinite(X).all().compute()):
-        what = "NaN" if bool(da.isnan(X).any().compute()) else "infinity or a value too large"
+def _row_blocks(X, sizes):
+    """X's blocks of rows, each a dask array; blocks of no rows are skipped."""
+    return [X.blocks[i, 0] for i, size in enumerate(sizes) if size > 0]
+
+
+def _non_finite_flags(block, dtype):
+    """Whether a block holds NaN, and anything else non-finite, as read in ``dtype``: (1, 2)."""
+    values = values_as_read(block, dtype)
+    if values.dtype.kind != "f":
+        return np.zeros((1, 2), dtype=bool)
+    xp = get_array_module(values)
+    nan, finite = bool(xp.isnan(values).any()), bool(xp.isfinite(values).all())
+    return np.array([[nan, not (nan or finite)]])
+
+
+def _check_finite(X, dtype, name="X"):
+    """NaN and infinity looked for on the cluster, before any training.
+
+    One pass over every block, dense or sparse, with each value as the model
+    reads it (:func:`ksparse.inputs.streaming.values_as_read`); the messages
+    are those of in-memory input.
+    """
+    if X.dtype.kind != "f":
+        return  # integers convert to finite floats
+    flags = X.map_blocks(_non_finite_flags, dtype, dtype=bool,
+                         chunks=((1,) * X.numblocks[0], (2,)), meta=np.empty((0, 0), bool))
+    nan, other = (bool(v) for v in flags.any(axis=0).compute())
+    if nan or other:
+        what = "NaN" if nan else "infinity or a value too large"
         raise ValueError(f"Input {name} contains {what}.")
 
 
@@ -128,10 +162,18 @@ def _rows(block, dtype):
 
 
 def _streamed_mean(blocks, xp, dtype, n_samples):
-    """Mean of all rows, block after block and row after row on this machine."""
+    """Mean of all rows, block after block on this machine: bitwise ``X.compute().mean(axis=0)``.
+
+    dask computes X as one C-ordered array, whose mean NumPy adds row after
+    row, or pairwise down a single column (see :func:`ksparse.inputs.streaming.column_mean`).
+    """
+    sources = (Batches(_rows(block, dtype), xp) for block in blocks)
+    if blocks[0].shape[1] == 1:
+        chunks = (chunk for batches in sources for chunk in dense_chunks(batches))
+        return divide_by_count(pairwise_column_sums(chunks, n_samples), n_samples)
     total = None
-    for block in blocks:
-        total = running_sum(Batches(_rows(block, dtype), xp), total)
+    for batches in sources:
+        total = running_sum(batches, total)
     return divide_by_count(total, n_samples)
 
 
@@ -147,8 +189,8 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
     X = _checked(X)
     sizes = _block_sizes(X)
     dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"])
-    _check_finite(X)
-    blocks = [X.blocks[i, 0] for i in range(X.numblocks[0])]
+    _check_finite(X, dtype)
+    blocks = _row_blocks(X, sizes)
     first, val_rows = model._check_training_data(blocks[0].compute(), _computed(X_val), dtype)
     xp, n_samples = get_xp(), int(sum(sizes))
     mean = _streamed_mean(blocks, xp, dtype, n_samples) if model.center else None
@@ -188,8 +230,8 @@ def partial_fit_blocks(model, X, *, mean=None, X_val=None, callbacks=None, check
     fitted = getattr(model, "W_", None)
     dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"]
                             if fitted is None else fitted.dtype)
-    _check_finite(X)
-    blocks = [X.blocks[i, 0] for i in range(X.numblocks[0])]
+    _check_finite(X, dtype)
+    blocks = _row_blocks(X, sizes)
     first, val_rows = model._check_training_data(blocks[0].compute(), _computed(X_val), dtype)
     if fitted is None and model.center and mean is None:  # the centre of all of this X
         mean = _streamed_mean(blocks, get_xp(), dtype, int(sum(sizes)))

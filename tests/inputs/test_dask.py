@@ -132,3 +132,68 @@ def test_importing_ksparse_does_not_import_dask():
     code = "import sys, ksparse; print('dask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def spread(rng, shape):
+    """Values over three orders of magnitude: the order of their additions shows in the sum."""
+    return rng.standard_normal(shape) * 10.0 ** rng.integers(-1, 2, shape)
+
+
+@pytest.mark.parametrize("make", [lambda X: X[:, :1].copy(), np.asfortranarray],
+                         ids=["one column", "Fortran blocks"])
+@pytest.mark.parametrize("chunks", [400, 1000, 5001])
+def test_a_centred_fit_is_bitwise_the_fit_of_the_computed_array(make, chunks, rng):
+    data = make(spread(rng, (5001, 4)))
+    dX = da.from_array(data, chunks=(chunks, -1)).map_blocks(make)  # blocks in data's layout
+    settings = dict(n_hidden=6, k=1, center=True, pre_bias=True, learning_rate=1e-3, **FIT)
+    streamed = KSparseAutoencoder(**settings).fit(dX)
+    in_memory = KSparseAutoencoder(**settings).fit(dX.compute())
+    np.testing.assert_array_equal(streamed.mean_, dX.compute().mean(axis=0))
+    np.testing.assert_array_equal(streamed.mean_, in_memory.mean_)
+    if dX.numblocks[0] == 1:  # one block trains as in memory (several: blocks in random order)
+        for name in ("b_prime_", "W_"):
+            np.testing.assert_array_equal(getattr(streamed, name), getattr(in_memory, name))
+    first = KSparseAutoencoder(**settings).partial_fit(dX)  # the centre of the whole array
+    np.testing.assert_array_equal(first.mean_, in_memory.mean_)
+
+
+@pytest.mark.parametrize("sizes", [(40, 0, 50, 0, 40), (0, 130), (130, 0)])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_blocks_of_no_rows_are_skipped(X, sizes, method):
+    settings = dict(n_hidden=14, k=3, center=True, **FIT)
+    with_empty = da.from_array(X, chunks=(sizes, (11,)))
+    assert 0 in with_empty.chunks[0]
+    without = da.from_array(X, chunks=(tuple(s for s in sizes if s), (11,)))
+    got = getattr(KSparseAutoencoder(**settings), method)(with_empty)
+    expected = getattr(KSparseAutoencoder(**settings), method)(without)
+    for name in ("mean_", "W_", "b_", "b_prime_"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+    assert got.history_ == expected.history_
+
+
+def overflow_in_float32(X):
+    bad = X.copy()
+    bad[100, 3] = 1e308  # finite in float64, infinite in float32
+    return da.from_array(bad, chunks=(40, 11)), bad, "infinity or a value too large"
+
+
+def nan_in_sparse_blocks(X):
+    bad = X.copy()
+    bad[100, 3] = np.nan
+    blocks = da.from_array(bad, chunks=(40, 11)).map_blocks(scipy.sparse.csr_matrix)
+    return blocks, scipy.sparse.csr_matrix(bad), "NaN"
+
+
+@pytest.mark.parametrize("make", [overflow_in_float32, nan_in_sparse_blocks])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_invalid_values_are_refused_before_training_as_in_memory(X, make, method, monkeypatch):
+    dX, in_memory, what = make(X)
+    settings = dict(n_hidden=14, k=3, dtype="float32", **FIT)
+    with pytest.raises(ValueError) as expected:
+        KSparseAutoencoder(**settings).fit(in_memory)
+    model = KSparseAutoencoder(**settings)
+    monkeypatch.setattr(model, "_initialise", lambda *args: pytest.fail("training started"))
+    with pytest.raises(ValueError, match=what) as refused:
+        getattr(model, method)(dX)
+    assert str(refused.value) == str(expected.value)
+    assert getattr(model, "W_", None) is None and getattr(model, "history_", None) is None
