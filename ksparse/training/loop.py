@@ -77,7 +77,7 @@ from .checkpoint import TrainState, load_checkpoint, save_checkpoint
 from .finite_check import FiniteCheck, check_every_for
 from .interrupts import deferred_interrupts
 from .progress import progress_bar, progress_postfix
-from .random_streams import step_generator, step_seed
+from .random_streams import generator_state, step_generator, step_seed
 from .threads import limited_blas_threads
 
 
@@ -203,7 +203,7 @@ def _next_epoch(state, rng):
     """Move ``state`` to the start of the next epoch, whose order ``rng`` will draw."""
     state.epoch += 1
     state.position, state.loss_sum, state.alive = 0, 0.0, None
-    state.epoch_rng_state = rng.bit_generator.state
+    state.epoch_rng_state = generator_state(rng)
 
 
 def _index_module(array):
@@ -239,7 +239,7 @@ class Run:
 
 def start_run(model, params, rng):
     """A new run over ``params``: a fresh optimizer at step 0, noise seeded from ``rng``."""
-    state = TrainState(epoch_rng_state=rng.bit_generator.state, step_seed=step_seed(rng))
+    state = TrainState(epoch_rng_state=generator_state(rng), step_seed=step_seed(rng))
     check = FiniteCheck(check_every_for(model, params))
     return Run(params, model._make_optimizer(params), state, [], check=check)
 
