@@ -40,7 +40,8 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
 
     Parameters
     ----------
-    targets : sequence of str
+    targets : str or sequence of str
+        One name, e.g. ``"table1"``, or several, e.g. ``["table1", "fig3"]``.
     out : str
         Output folder: ``report.md``, figures, ``models/``, ``results.json``.
     data_dir : str, optional
@@ -62,6 +63,7 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
     report : str
         Path of the written report.
     """
+    targets = _target_list(targets)
     if "all" in targets:
         targets = TARGETS
     unknown = [t for t in targets if t not in TARGETS]
@@ -74,6 +76,17 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
         command = command or " ".join(["ksparse reproduce", *map(shlex.quote, targets)])
         _run_targets(ctx, targets, command)
     return os.path.join(out, "report.md")
+
+
+def _target_list(targets):
+    """``targets`` as a list: a single name is one target, not a sequence of letters."""
+    if isinstance(targets, str):
+        return [targets]
+    try:
+        return list(targets)
+    except TypeError:
+        raise TypeError(f"targets must be a target name or a sequence of names, got "
+                        f"{targets!r:.80}.") from None
 
 
 def _run_targets(ctx, targets, command):
