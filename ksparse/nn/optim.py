@@ -1,7 +1,13 @@
-"""Stochastic gradient descent with momentum, exactly as equation 11 of the paper (§4.2.2).
+"""Stochastic gradient descent with momentum, as equation 11 of the paper (§4.2.2).
 
     v_{k+1} = m_k v_k − η_k ∇f(x_k)
     x_{k+1} = x_k + v_{k+1}
+
+The paper prints the second line as x_{k+1} = x_k + v_k, a misprint: read
+literally, each gradient would move the parameters one step late and the
+first step (v_0 = 0) not at all. The update here is the standard classical
+momentum: the new velocity v_{k+1} first, then the parameters move by it
+(the gradient taken at x_k, not at Nesterov's look-ahead point).
 
 The optimizer owns one velocity array per parameter and updates parameters
 in place, so a model's fitted attributes always show the current weights.
