@@ -49,11 +49,12 @@ def check_dtype(dtype):
 
 
 def _float_dtype_for(array_dtype, dtype):
-    """float32 and float64 input keep their type, anything else becomes float64."""
+    """float32 and float64 input keep their type (in native byte order), anything else float64."""
     if dtype is not None:
         return dtype
-    if array_dtype in (np.float32, np.float64):
-        return array_dtype
+    native = array_dtype.newbyteorder("=")  # big-endian '>f4' is float32 too
+    if native in (np.float32, np.float64):
+        return native
     return np.dtype(np.float64)
 
 
@@ -230,11 +231,20 @@ def check_checkpoint_args(checkpoint, checkpoint_every, resume):
 
 
 def check_random_state(random_state):
-    """Turn None, an int or a NumPy Generator into a NumPy Generator."""
-    if random_state is None or isinstance(random_state, numbers.Integral):
-        return np.random.default_rng(random_state)
+    """Turn None, an int >= 0 or a NumPy Generator into a NumPy Generator.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming ``random_state``: another type, or a negative int (NumPy's
+        seeds are non-negative).
+    """
     if isinstance(random_state, np.random.Generator):
         return random_state
-    raise TypeError(
-        f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}."
-    )
+    if random_state is not None and not isinstance(random_state, numbers.Integral):
+        raise TypeError("random_state must be None, an int >= 0 or a numpy.random.Generator, "
+                        f"got {random_state!r}.")
+    if random_state is not None and random_state < 0:
+        raise ValueError(f"random_state must be None, an int >= 0 or a numpy.random.Generator, "
+                         f"got {random_state!r}.")
+    return np.random.default_rng(random_state)
