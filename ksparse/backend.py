@@ -122,7 +122,16 @@ def get_backend():
     """
     if _state["name"] is None:
         env = os.environ.get("KSPARSE_BACKEND", "auto")
-        _state["name"] = _resolve(_check_name(env, "KSPARSE_BACKEND"))
+        name = _check_name(env, "KSPARSE_BACKEND")
+        try:
+            _state["name"] = _resolve(name)
+        except RuntimeError as exc:  # 'cupy' asked for by the environment, and unusable
+            accepted = ", ".join(repr(b) for b in BACKENDS)
+            raise RuntimeError(
+                f"The environment variable KSPARSE_BACKEND is {env!r}: {exc} "
+                f"KSPARSE_BACKEND accepts {accepted} ('auto' takes CuPy when a GPU is usable "
+                "and NumPy otherwise)."
+            ) from exc
     return _state["name"]
 
 

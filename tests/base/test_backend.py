@@ -43,6 +43,32 @@ def test_asking_for_cupy_without_gpu_names_the_extra():
     assert backend.get_backend() == "numpy"  # the failed switch changed nothing
 
 
+@pytest.fixture
+def without_cupy(monkeypatch):
+    """CuPy made unimportable (None in sys.modules), whether or not this machine has it."""
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr(backend, "_cupy_probe", {})  # forget an earlier probe
+    monkeypatch.setitem(backend._state, "name", None)  # read KSPARSE_BACKEND afresh
+
+
+@pytest.mark.parametrize("value", ["cupy", "CuPy"])
+def test_asking_for_cupy_in_the_environment_names_the_variable_and_its_values(
+        without_cupy, monkeypatch, value):
+    monkeypatch.setenv("KSPARSE_BACKEND", value)
+    pattern = (rf"KSPARSE_BACKEND is '{value}': The CuPy backend is unusable here "
+               r"\(ModuleNotFoundError.*KSPARSE_BACKEND accepts 'auto', 'numpy', 'cupy'")
+    with pytest.raises(RuntimeError, match=pattern):
+        backend.get_backend()
+    assert backend._state["name"] is None  # nothing chosen: the next call says it again
+    with pytest.raises(RuntimeError, match="KSPARSE_BACKEND accepts"):
+        backend.get_xp()
+
+
+def test_auto_falls_back_to_numpy_without_cupy(without_cupy, monkeypatch):
+    monkeypatch.setenv("KSPARSE_BACKEND", "auto")
+    assert backend.get_backend() == "numpy"
+
+
 def test_get_array_module_of_numpy_and_scalars():
     assert backend.get_array_module(np.zeros(3)) is np
     assert backend.get_array_module(1.0, [1, 2]) is np
