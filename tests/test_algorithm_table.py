@@ -68,10 +68,30 @@ def test_every_named_function_exists_in_its_file(row):
     assert source == (ROOT / path).resolve(), f"{dotted} is defined in {source}, not {path}"
 
 
+@pytest.mark.parametrize("row", DATA, ids=[row[3].strip("`") for row in DATA])
+def test_every_named_function_has_its_own_docstring(row):
+    # The page sends the reader to the function's docstring; a method without
+    # one would show its base class's (inspect.getdoc) or nothing.
+    _, _, module_name, dotted = parse_row(row)
+    obj = importlib.import_module(module_name)
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    assert (inspect.unwrap(obj).__doc__ or "").strip(), f"{dotted} has no docstring"
+
+
 @pytest.mark.parametrize("number", NUMBERED)
 def test_every_numbered_equation_has_a_row(number):
     papers = [row[0] for row in DATA]
     assert any(re.search(rf"\bEq\. {number}\b", paper) for paper in papers), number
+
+
+# Unnumbered equations of §2–§4 that a row once lacked.
+UNNUMBERED = [r"H = W^\top W - I", r"\operatorname{supp}_{\alpha k}", "α·k"]
+
+
+@pytest.mark.parametrize("equation", UNNUMBERED)
+def test_unnumbered_equations_have_a_row(equation):
+    assert any(equation in row[0] for row in DATA), equation
 
 
 def test_the_parser_sees_a_broken_name():

@@ -225,6 +225,7 @@ class KSparseAutoencoder(Autoencoder):
 
     @staticmethod
     def _n_active(alpha, k):
+        """α·k rounded to the nearest integer: how many units the features keep (§2.2)."""
         return int(round(alpha * k))
 
     # ---------------------------------------------------------------- training
@@ -261,13 +262,19 @@ class KSparseAutoencoder(Autoencoder):
 
     # --------------------------------------------------------------- inference
     def _encode_sparse(self, X, n_active):
-        """supp_{n_active}(Wᵀx + b) of centred rows (x − b′ with the pre-bias)."""
+        """h = Wᵀx + b of centred rows (x − b′ with the pre-bias), kept on supp_{n_active}(h).
+
+        §2.2's sparse encoding with n_active = α·k (``transform``), and the
+        code the decoder reconstructs from with n_active = k (``reconstruct``):
+        h_(Γ)ᶜ = 0 where Γ = supp_{n_active}(h).
+        """
         params = self._parameters()
         X_in = F.encoder_input(X, params, self.pre_bias)  # (n, n_features)
         z = affine(X_in, F.encoder_weights(params), params["b"])  # (n, n_hidden)
         return topk(z, n_active)[0]
 
     def _encode(self, X):
+        """The features of centred rows: the α·k largest units (see ``_encode_sparse``)."""
         return self._encode_sparse(X, self._n_active(self.alpha, self.k))
 
     def _reconstruct(self, X, step=None, total_steps=None):

@@ -72,8 +72,13 @@ def mutual_coherence(W, block_size=None):
         \mu(W) = \max_{i \ne j} \frac{|\langle w_i, w_j \rangle|}
                   {\lVert w_i \rVert_2 \lVert w_j \rVert_2}
 
-    Only the blocks on and above the diagonal of WᵀW are formed, each as
-    ``W[:, a:b].T @ W[:, a:]``, so memory is O(block_size · n_atoms).
+    With unit-norm atoms, H = WᵀW − I is the matrix of §3.1: the inner
+    products of different atoms, zero on the diagonal. For x = W z,
+    Wᵀx = z + H z, so H z is the noise in ITI's first support estimate
+    supp_k(Wᵀx), and μ is the largest ``|H_ij|``. The code forms ``|H|``
+    block by block (``|WᵀW|`` with the diagonal set to zero): only the blocks
+    on and above the diagonal, each as ``W[:, a:b].T @ W[:, a:]``, so memory
+    is O(block_size · n_atoms).
     """
     W = check_matrix(W, "W", min_cols=2)
     n_atoms = W.shape[1]
