@@ -47,7 +47,9 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
     data_dir : str, optional
         Folder holding the datasets (see :mod:`ksparse.datasets`).
     quick : bool
-        Small settings that run in minutes on a laptop.
+        Small settings that run in minutes on a laptop. Rows that ``out``
+        holds from the other mode are neither shown nor lost (see
+        :mod:`ksparse.reproduce.context`).
     verbose : bool
     command : str, optional
         Shown at the top of the report.

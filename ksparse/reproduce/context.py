@@ -5,7 +5,10 @@ Everything an experiment produces is kept under the output folder:
 training, so an interrupted run resumes mid-training) and ``results.json``
 for finished table rows, so running the same command again skips what is
 done and continues where it stopped. Rows written under an earlier
-``PROTOCOL`` are not read back: they are computed again. With several
+``PROTOCOL`` are not read back: they are computed again. Rows record the
+mode that made them (``quick`` or ``full``): a run reads back only its own
+mode's rows and keeps the other mode's aside in ``results.json``, so a
+report never mixes the two, and switching back reuses them. With several
 seeds, the models and rows of seed s > 0 get their own names (see
 :mod:`ksparse.reproduce.seeds`); seed 0's are those of a single run.
 """
@@ -23,10 +26,19 @@ from ..io.model_files import load
 from ..models.k_sparse import KSparseAutoencoder
 
 # Raised whenever a change makes earlier rows incomparable with new ones
-# (2: classifiers refit on train + validation, Table 3 on 60,000 images).
-# Rows of another protocol are recomputed; trained models are kept, since
+# (2: classifiers refit on train + validation, Table 3 on 60,000 images;
+# 3: rows record their mode, which rows of 2 leave unknown). Rows of another
+# protocol are recomputed; trained models are kept, since
 # ``Context.autoencoder`` checks their settings itself.
-PROTOCOL = 2
+PROTOCOL = 3
+
+#: The settings a run uses: ``quick`` or ``full``.
+MODES = ("quick", "full")
+
+# Keys about the files in models/, which runs of both modes share (a model
+# is reused only with the same settings); every other key (a row, its
+# curve, seeds and machines) belongs to the mode that computed it.
+_MODEL_KEYS = ("seconds/",)
 
 
 class Context:
@@ -49,14 +61,16 @@ class Context:
     def __init__(self, out, data_dir=None, quick=False, verbose=True, seeds=1):
         check_seeds(seeds)
         self.out, self.data_dir, self.quick, self.verbose = out, data_dir, quick, verbose
+        self.mode = MODES[0] if quick else MODES[1]
         self.seeds = int(seeds)
         os.makedirs(os.path.join(out, "models"), exist_ok=True)
         self._mnist = None
         self._results_path = os.path.join(out, "results.json")
-        self.results = {}
+        # This mode's results, and the other mode's rows kept aside (by mode).
+        self.results, self._aside = {}, {}
         if os.path.exists(self._results_path):
             with open(self._results_path, encoding="utf-8") as fh:
-                self.results = _current(json.load(fh))
+                self.results, self._aside = _current(json.load(fh), self.mode)
 
     def log(self, message):
         """A progress line, through tqdm so it does not break a running bar; off unless verbose."""
@@ -123,8 +137,9 @@ class Context:
     def remember(self, key, value):
         """Store a finished result (JSON-serialisable) so later runs skip it."""
         self.results[key] = value
-        self.results["protocol"] = PROTOCOL
-        text = json.dumps(self.results, indent=1)
+        self.results["protocol"], self.results["mode"] = PROTOCOL, self.mode
+        stored = dict(self.results, other_modes=self._aside) if self._aside else self.results
+        text = json.dumps(stored, indent=1)
         write_atomically(self._results_path, lambda fh: fh.write(text.encode("utf-8")))
 
 
@@ -134,8 +149,29 @@ def check_seeds(seeds):
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}.")
 
 
-def _current(results):
-    """``results`` as read back, less the rows of an earlier protocol (model times stay)."""
-    if results.get("protocol") == PROTOCOL:
-        return results
-    return {key: value for key, value in results.items() if key.startswith("seconds/")}
+def _current(stored, mode):
+    """Split ``results.json`` as read back into this mode's results and the rows set aside.
+
+    Rows of an earlier protocol, or of no known mode, are dropped (model
+    times stay); rows of the other mode are set aside, and this mode's rows
+    set aside by an earlier run come back.
+
+    Returns
+    -------
+    results : dict
+    aside : dict
+        The other mode's rows, ``{mode: {key: value}}``.
+    """
+    models = {key: value for key, value in stored.items() if key.startswith(_MODEL_KEYS)}
+    if stored.get("protocol") != PROTOCOL:
+        return models, {}
+    other = stored.get("other_modes")
+    aside = {m: rows for m, rows in (other.items() if isinstance(other, dict) else ())
+             if m in MODES and isinstance(rows, dict)}
+    rows = {key: value for key, value in stored.items()
+            if key not in models and key != "other_modes"}
+    if stored.get("mode") == mode:
+        return dict(models, **rows), aside
+    if stored.get("mode") in MODES:
+        aside[stored["mode"]] = {k: v for k, v in rows.items() if k not in ("protocol", "mode")}
+    return dict(models, **aside.pop(mode, {})), aside

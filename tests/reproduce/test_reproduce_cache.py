@@ -8,13 +8,15 @@ from ksparse.reproduce import TARGETS
 from ksparse.reproduce.report import Row
 
 
-def _fake_runner(calls):
-    """A target that records which target and mode ran, and puts its mode into its row."""
+def _fake_runner(calls, computed=None):
+    """A target that records which target and mode ran (and computed its row), and puts its
+    mode into its row: 9 % with quick settings, 1 % with full ones."""
     def runner_of(target):
         def fake_target(ctx):
             calls.append((target, ctx.quick))
             key = f"{target}/row"
             if key not in ctx.results:
+                (computed if computed is not None else []).append((target, ctx.quick))
                 ours = 9.0 if ctx.quick else 1.0
                 ctx.remember(key, vars(Row(f"{target} model", ours, 1.35, f"quick={ctx.quick}")))
             return {"title": target, "rows": [ctx.results[key]]}
@@ -41,3 +43,43 @@ def test_run_refuses_targets_that_are_no_names(tmp_path, targets):
     with pytest.raises(TypeError, match="targets must be a target name or a sequence"):
         reproduce.run(targets, out=str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
+
+
+def test_a_full_run_never_shows_the_quick_rows_of_the_same_folder(tmp_path, monkeypatch):
+    import json
+
+    calls, computed = [], []
+    monkeypatch.setattr(reproduce, "_runner", _fake_runner(calls, computed))
+    def run(quick):
+        report = reproduce.run(["table1"], out=str(tmp_path), quick=quick, command="c")
+        return Path(report).read_text(encoding="utf-8")
+    quick = run(True)
+    full = run(False)
+    assert computed == [("table1", True), ("table1", False)]  # the full row computed anew
+    assert "| table1 model | 9.00 |" in quick and "quick settings" in quick
+    assert "| table1 model | 1.00 |" in full and "9.00" not in full
+    assert "quick settings" not in full
+    stored = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert (stored["mode"], stored["table1/row"]["ours"]) == ("full", 1.0)
+    assert stored["other_modes"]["quick"]["table1/row"]["ours"] == 9.0  # kept, not lost
+    # Each mode reads its own rows back, the other mode's staying aside: nothing is
+    # computed again.
+    for quick, ours in ((False, "1.00"), (True, "9.00"), (True, "9.00"), (False, "1.00")):
+        assert f"| table1 model | {ours} |" in run(quick)
+    assert len(computed) == 2 and len(calls) == 6
+
+
+@pytest.mark.parametrize("stored", [
+    {"protocol": 2, "table1/row": {"ours": 9.0}},  # before rows recorded their mode
+    {"protocol": 3, "table1/row": {"ours": 9.0}},  # no mode: unknown
+    {"protocol": 3, "mode": "other", "table1/row": {"ours": 9.0}},
+])
+def test_rows_of_no_known_mode_are_recomputed_and_model_times_kept(tmp_path, stored):
+    import json
+
+    from ksparse.reproduce.context import Context
+
+    stored = dict(stored, **{"seconds/mnist-k25": 12.0})
+    (tmp_path / "results.json").write_text(json.dumps(stored), encoding="utf-8")
+    for quick in (True, False):
+        assert Context(str(tmp_path), quick=quick).results == {"seconds/mnist-k25": 12.0}
