@@ -95,7 +95,10 @@ fig.tight_layout()
 # Write ``my_sparsity_level(step, total_steps, k, k_start)``: the integer k
 # at training step ``step`` (counted from 0). It falls linearly from
 # ``k_start`` at step 0 to ``k`` at step ``total_steps // 2`` and stays at
-# ``k`` after that; ``k_start=None`` means no schedule.
+# ``k`` after that; ``k_start=None`` means no schedule. Round the linear
+# value to the nearest integer (``int(round(value))``, as the package's
+# :func:`ksparse.nn.sparsity_level` does; the check accepts either
+# neighbour of an exact half), do not truncate it.
 from ksparse.exercises import check_alpha_k_encoding, check_sparsity_schedule
 
 

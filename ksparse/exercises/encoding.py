@@ -149,8 +149,9 @@ def check_sparsity_schedule(func):
     func : callable
         Returns the integer k at ``step`` (counted from 0): linear from
         ``k_start`` at step 0 to ``k`` at step ``total_steps // 2``, then ``k``;
-        ``k_start=None`` means k throughout. Either neighbour of a half-integer
-        is accepted.
+        ``k_start=None`` means k throughout. The linear value is rounded to the
+        nearest integer (truncating it fails); either neighbour of a
+        half-integer is accepted.
 
     Returns
     -------
@@ -163,7 +164,8 @@ def check_sparsity_schedule(func):
         for step, total, k, k_start in cases:
             value = attempt(func, step, total, k, k_start)
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                return failed(_SCHEDULE, f"returned {value!r}; k must be an int (round it).")
+                return failed(_SCHEDULE, f"returned {value!r}; k must be an int "
+                                         "(round it to the nearest integer).")
             allowed = ref.sparsity_level(step, total, k, k_start)
             if int(value) not in allowed:
                 return failed(_SCHEDULE, (
