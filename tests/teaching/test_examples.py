@@ -98,6 +98,21 @@ def test_student_version_holds_no_solution(path):
     assert re.search(r"check_\w+\(", student), "the check cells must stay"
 
 
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
+def test_every_stub_is_one_the_gallery_readme_describes(path):
+    readme = (EXAMPLES_DIR / "README.rst").read_text(encoding="utf-8")
+    described = {"raise NotImplementedError(": "``NotImplementedError``",
+                 "answer = None": "``answer = None``"}
+    source = path.read_text(encoding="utf-8")
+    # The stubs are the student's lines that the script does not have.
+    stubs = set(student_version(source).splitlines()) - set(source.splitlines())
+    assert stubs, f"{path.name}: no stub"
+    for stub in stubs:
+        kind = next((k for k in described if stub.strip().startswith(k)), None)
+        assert kind, f"{path.name}: the stub {stub.strip()!r} is neither kind the README describes"
+        assert described[kind] in readme, f"examples/README.rst does not mention {kind!r}"
+
+
 def _as_notebook(source):
     """``source`` as an nbformat-4 notebook: one code cell per ``# %%`` block, as the gallery cuts."""
     blocks = re.split(r"^(?=# %%)", source, flags=re.MULTILINE)
