@@ -31,6 +31,7 @@ from .hyperparameters import Any, Dtype, Int, OneOf, Optional, Real, Seed, valid
 from .inputs.streaming import CHUNK, Batches, Rows, is_sparse
 from .io.model_files import save_model
 from .nn.optim import Adam, MomentumSGD
+from .training.threads import thread_setting
 from .validation import check_is_fitted, check_n_features
 
 
@@ -165,6 +166,23 @@ class Estimator(ParamsMixin):
 
     def _check_hyperparameters(self, values):
         """Rules that tie several hyper-parameters together (none by default)."""
+
+    def _validate_for_training(self):
+        """What ``fit`` and ``partial_fit`` check before any work; returns the hyper-parameters.
+
+        Every hyper-parameter (:meth:`_validate_hyperparameters`), and the
+        environment that only training reads: ``KSPARSE_NUM_THREADS``
+        (:func:`ksparse.training.threads.thread_setting`), which the loop would
+        otherwise first read after the model was initialised.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming the hyper-parameter or the environment variable that is wrong.
+        """
+        values = self._validate_hyperparameters()
+        thread_setting()
+        return values
 
     # ---------------------------------------------------------------- training
     def _make_optimizer(self, params):

@@ -123,7 +123,7 @@ class SoftmaxRegression(ClassifierMixin, Estimator):
         -------
         self
         """
-        dtype = self._validate_hyperparameters()["dtype"]
+        dtype = self._validate_for_training()["dtype"]
         classes, X, y_index, X_val, y_val_index = self._check_fit_inputs(
             X, y, X_val, y_val, dtype, allow_sparse=True
         )

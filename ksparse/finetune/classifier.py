@@ -242,7 +242,7 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         -------
         self
         """
-        values = self._validate_hyperparameters()
+        values = self._validate_for_training()
         dtype, sizes = values["dtype"], values["hidden_layers"]
         classes, X, y_index, X_val, y_val_index = self._check_fit_inputs(
             X, y, X_val, y_val, dtype, allow_sparse=False

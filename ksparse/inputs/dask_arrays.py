@@ -222,7 +222,7 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
 def partial_fit_blocks(model, X, *, mean=None, X_val=None, callbacks=None, checkpoint=None,
                        resume=False):
     """``partial_fit`` on a dask array: one pass over its blocks, in order."""
-    model._validate_hyperparameters()
+    model._validate_for_training()
     check_checkpoint(checkpoint, 1, resume)
     total_steps = schedule_length(model)
     X = _checked(X)

@@ -129,7 +129,7 @@ class Autoencoder(Estimator):
         -------
         self
         """
-        values = self._validate_hyperparameters()
+        values = self._validate_for_training()
         check_checkpoint(checkpoint, checkpoint_every, resume)
         if _is_dask(X):
             return _dask().fit_blocks(self, X, X_val=X_val, callbacks=callbacks,

@@ -12,7 +12,7 @@ the rule: a positive integer fixes the count, ``auto`` (the default) applies
 the rule. Only NumPy's BLAS is limited (CuPy runs on the GPU), and only while
 the loop runs: the caller's setting comes back afterwards.
 """
-__all__ = ["ENV_VAR", "ONE_THREAD_BELOW", "blas_threads", "limited_blas_threads"]
+__all__ = ["ENV_VAR", "ONE_THREAD_BELOW", "blas_threads", "limited_blas_threads", "thread_setting"]
 
 import contextlib
 import functools
@@ -27,6 +27,31 @@ ENV_VAR = "KSPARSE_NUM_THREADS"
 
 #: Multiply-adds per step (batch × largest parameter) below which one BLAS thread runs.
 ONE_THREAD_BELOW = 16_000_000
+
+
+def thread_setting():
+    """``KSPARSE_NUM_THREADS`` read and checked: a fixed thread count, or None for ``auto``.
+
+    Every ``fit`` and ``partial_fit`` calls this before any work (through
+    :meth:`ksparse.base.Estimator._validate_for_training`), so that a bad
+    value leaves the model untouched.
+
+    Returns
+    -------
+    n_threads : int or None
+
+    Raises
+    ------
+    ValueError
+        When ``KSPARSE_NUM_THREADS`` is neither ``auto`` nor a positive integer.
+    """
+    setting = os.environ.get(ENV_VAR, "auto").strip().lower()
+    if setting == "auto":
+        return None
+    if not setting.isdecimal() or int(setting) < 1:
+        raise ValueError(f"{ENV_VAR} must be 'auto' or a positive integer, "
+                         f"got {os.environ[ENV_VAR]!r}.")
+    return int(setting)
 
 
 def blas_threads(batch_size, params):
@@ -47,12 +72,9 @@ def blas_threads(batch_size, params):
     ValueError
         When ``KSPARSE_NUM_THREADS`` is neither ``auto`` nor a positive integer.
     """
-    setting = os.environ.get(ENV_VAR, "auto").strip().lower()
-    if setting != "auto":
-        if not setting.isdigit() or int(setting) < 1:
-            raise ValueError(f"{ENV_VAR} must be 'auto' or a positive integer, "
-                             f"got {os.environ[ENV_VAR]!r}.")
-        return int(setting)
+    fixed = thread_setting()
+    if fixed is not None:
+        return fixed
     largest = max((p.size for p in params.values()), default=0)
     return 1 if batch_size * largest < ONE_THREAD_BELOW else None
 
