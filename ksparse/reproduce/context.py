@@ -1,8 +1,9 @@
 """Shared machinery of ``ksparse reproduce``: data, cached models, resumable results.
 
 Everything an experiment produces is kept under the output folder:
-``models/NAME.npz`` for trained models (with ``models/NAME.ckpt`` while
-training, so an interrupted run resumes mid-training) and ``results.json``
+``models/NAME.npz`` for trained models (with ``models/NAME.DIGEST.ckpt``
+while training, so an interrupted run resumes mid-training; DIGEST names
+the settings, so a run of other settings starts afresh) and ``results.json``
 for finished table rows, so running the same command again skips what is
 done and continues where it stopped. Rows written under an earlier
 ``PROTOCOL`` are not read back: they are computed again. Rows record the
@@ -14,8 +15,10 @@ seeds, the models and rows of seed s > 0 get their own names (see
 """
 __all__ = ["Context", "check_seeds"]
 
+import hashlib
 import json
 import os
+import re
 import time
 
 import numpy as np
@@ -24,6 +27,7 @@ from tqdm.auto import tqdm
 from ..io.atomic import write_atomically
 from ..io.model_files import load
 from ..models.k_sparse import KSparseAutoencoder
+from ..training.checkpoint import read_progress
 
 # Raised whenever a change makes earlier rows incomparable with new ones
 # (2: classifiers refit on train + validation, Table 3 on 60,000 images;
@@ -92,7 +96,9 @@ class Context:
         """Train ``estimator(**settings)`` under ``name``, or load it when already trained.
 
         A saved model is reused only when it is of the same class and has the
-        same settings (``verbose`` aside); otherwise it is trained again.
+        same settings (``verbose`` aside); otherwise it is trained again,
+        resuming the checkpoint of an interrupted run with these very
+        settings and data shape (see :meth:`_checkpoint`).
 
         Returns
         -------
@@ -102,24 +108,51 @@ class Context:
         """
         path = self.path("models", f"{name}.npz")
         settings.setdefault("verbose", self.verbose)
-        if os.path.exists(path):
-            model = load(path)
-            wanted = estimator(**settings).get_params()
-            wanted.pop("verbose")
-            have = {k: v for k, v in model.get_params().items() if k in wanted}
-            if type(model) is estimator and have == wanted:
-                self.log(f"{name}: loaded {path}")
-                return model, self.results.get(f"seconds/{name}", 0.0)
-        self.log(f"{name}: training {estimator.__name__} {settings}")
         model = estimator(**settings)
-        start = time.perf_counter()
-        checkpoint = self.path("models", f"{name}.ckpt")
-        model.fit(X, X_val=X_val, checkpoint=checkpoint, resume=True)
-        seconds = time.perf_counter() - start
+        if os.path.exists(path):
+            saved = load(path)
+            wanted = model.get_params()
+            wanted.pop("verbose")
+            have = {k: v for k, v in saved.get_params().items() if k in wanted}
+            if type(saved) is estimator and have == wanted:
+                self.log(f"{name}: loaded {path}")
+                return saved, self.results.get(f"seconds/{name}", 0.0)
+        self.log(f"{name}: training {estimator.__name__} {settings}")
+        checkpoint = self._checkpoint(name, model, X, X_val)
+        seconds = self._fit(name, model, checkpoint, X, X_val)
         model.save(path)
-        os.unlink(checkpoint)
         self.remember(f"seconds/{name}", seconds)
+        os.unlink(checkpoint)
         return model, seconds
+
+    def _checkpoint(self, name, model, X, X_val):
+        """The checkpoint path of training ``model`` on ``X``, the folder cleared of stale ones.
+
+        The file is named by a digest of the run (class, settings, data shapes
+        and dtypes), so it is resumed only by the run that wrote it. Any other
+        checkpoint of ``name`` (of other settings, e.g. an interrupted
+        ``--quick`` run, or of an older ksparse) is the cache's own leftover
+        and deleted, as is one that cannot be read; that model starts afresh.
+        """
+        path = self.path("models", f"{name}.{_run_digest(model, X, X_val)}.ckpt")
+        stale = re.compile(re.escape(name) + r"(\.[0-9a-f]{16})?\.ckpt")
+        for file in sorted(os.listdir(self.path("models"))):
+            if stale.fullmatch(file) and self.path("models", file) != path:
+                self.log(f"{name}: removing {file}, the checkpoint of other settings")
+                os.unlink(self.path("models", file))
+        if os.path.exists(path):
+            try:
+                read_progress(path)
+            except ValueError as exc:  # damaged or of an unknown format
+                self.log(f"{name}: removing {path}, which cannot be resumed: {exc}")
+                os.unlink(path)
+        return path
+
+    def _fit(self, name, model, checkpoint, X, X_val):
+        """Fit ``model`` resuming ``checkpoint``; returns the seconds it took."""
+        start = time.perf_counter()
+        model.fit(X, X_val=X_val, checkpoint=checkpoint, resume=True)
+        return time.perf_counter() - start
 
     def note_machine(self, context):
         """Record the machine context of this run (kept with those of earlier runs).
@@ -175,3 +208,19 @@ def _current(stored, mode):
     if stored.get("mode") in MODES:
         aside[stored["mode"]] = {k: v for k, v in rows.items() if k not in ("protocol", "mode")}
     return dict(models, **aside.pop(mode, {})), aside
+
+
+def _run_digest(model, X, X_val):
+    """16 hex digits naming a training run: the model's class and settings, the data's shapes.
+
+    ``verbose`` and ``check_every`` are left out, as checkpoints leave them
+    out of a run's identity (they do not change the result).
+    """
+    params = model.get_params()
+    for name in ("verbose", "check_every"):
+        params.pop(name, None)
+    data = [None if A is None else [list(A.shape), str(A.dtype)] for A in (X, X_val)]
+    run = {"class": f"{type(model).__module__}.{type(model).__qualname__}", "params": params,
+           "data": data}
+    text = json.dumps(run, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -1,6 +1,8 @@
 """The output folder as a cache across runs: targets, modes, stale checkpoints, training time."""
+import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import ksparse.reproduce as reproduce
@@ -83,3 +85,93 @@ def test_rows_of_no_known_mode_are_recomputed_and_model_times_kept(tmp_path, sto
     (tmp_path / "results.json").write_text(json.dumps(stored), encoding="utf-8")
     for quick in (True, False):
         assert Context(str(tmp_path), quick=quick).results == {"seconds/mnist-k25": 12.0}
+
+
+# ------------------------------------------------ checkpoints and training time
+
+# 40 rows in minibatches of 8: 5 steps an epoch, 20 in all.
+SETTINGS = dict(n_hidden=8, k=2, epochs=4, batch_size=8, random_state=0)
+
+
+@pytest.fixture
+def steps(monkeypatch):
+    """Training steps that tick a fake clock by one second each, and stop on demand.
+
+    ``steps["stop"] = (step, exception)`` raises ``exception("stopped")`` instead
+    of that global step; ``steps["ran"]`` lists the steps taken; the context reads the
+    fake clock, so a training's seconds are its number of steps.
+    """
+    import types
+
+    from ksparse import KSparseAutoencoder
+    from ksparse.reproduce import context
+
+    state = {"stop": None, "ran": [], "clock": 0.0}
+    real = KSparseAutoencoder._training_step
+
+    def training_step(self, *args, step, **kwargs):
+        if state["stop"] and step == state["stop"][0]:
+            raise state["stop"][1]("stopped")
+        state["ran"].append(step)
+        state["clock"] += 1.0
+        return real(self, *args, step=step, **kwargs)
+
+    monkeypatch.setattr(KSparseAutoencoder, "_training_step", training_step)
+    monkeypatch.setattr(context, "time", types.SimpleNamespace(perf_counter=lambda: state["clock"]))
+    return state
+
+
+def _interrupted(ctx, steps, name, X, at, exception=KeyboardInterrupt,
+                 match="training interrupted", **settings):
+    """Train ``name`` in ``ctx`` until step ``at``, where ``exception`` stops it."""
+    steps["stop"] = (at, exception)
+    with pytest.raises(exception, match=match):
+        ctx.autoencoder(name, X, **settings)
+    steps["stop"] = None
+
+
+def _fresh(X, **settings):
+    from ksparse import KSparseAutoencoder
+
+    return KSparseAutoencoder(**settings).fit(X)
+
+
+def _leftover_of_other_settings(ctx, steps, X):
+    _interrupted(ctx, steps, "m", X, 3, **dict(SETTINGS, epochs=2))  # e.g. a --quick run
+
+
+def _leftover_of_an_older_ksparse(ctx, steps, X):
+    from ksparse import KSparseAutoencoder
+
+    steps["stop"] = (3, KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt, match="checkpoint saved"):  # named as before digests
+        KSparseAutoencoder(**dict(SETTINGS, epochs=2)).fit(X, checkpoint=ctx.path(
+            "models", "m.ckpt"))
+    steps["stop"] = None
+
+
+def _damaged_leftover_of_these_settings(ctx, steps, X):
+    _interrupted(ctx, steps, "m", X, 3, **SETTINGS)
+    [leftover] = os.listdir(ctx.path("models"))
+    Path(ctx.path("models", leftover)).write_bytes(b"not a checkpoint")
+
+
+@pytest.mark.parametrize("leftover", [_leftover_of_other_settings, _leftover_of_an_older_ksparse,
+                                      _damaged_leftover_of_these_settings])
+def test_a_checkpoint_the_run_cannot_resume_is_discarded_and_the_model_trained_afresh(
+        tmp_path, rng, steps, leftover):
+    from ksparse.reproduce.context import Context
+
+    X = rng.random((40, 10))
+    ctx = Context(str(tmp_path))
+    leftover(ctx, steps, X)
+    assert [f for f in os.listdir(ctx.path("models")) if f.endswith(".ckpt")]
+    steps["ran"].clear()
+    model, seconds = ctx.autoencoder("m", X, **SETTINGS)
+    assert steps["ran"] == list(range(20))  # every step, from the start
+    assert seconds == 20.0 and ctx.results["seconds/m"] == 20.0  # this training's alone
+    assert "training/m" not in Context(str(tmp_path)).results
+    expected = _fresh(X, **SETTINGS)
+    for name in ("W_", "b_", "b_prime_"):
+        np.testing.assert_array_equal(getattr(model, name), getattr(expected, name))
+    assert os.listdir(ctx.path("models")) == ["m.npz"]
