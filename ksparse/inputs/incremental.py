@@ -20,13 +20,18 @@ row order.
 
 So ``fit(X)`` and a chain of ``partial_fit`` calls over X's minibatches in
 fit's shuffled order give bitwise the same model on the CPU, provided the
-chain starts from fit's centre (pass ``mean=X.mean(axis=0)`` to its first
-call; fit's own centre is the mean of all of X), starts from the same
-initial values (a b′ started from the data is the mean of the first call's
-rows, not of X's) and sees the same schedule
-length: ``total_steps``, which ``fit`` derives as epochs × ceil(n /
-batch_size) and which ``partial_fit`` needs to be told when ``lr_end`` or
-``k_start`` is set. ``partial_fit`` after ``fit`` continues fit's run.
+chain starts from fit's centre, starts from the same initial values (a b′
+started from the data is the mean of the first call's rows, not of X's)
+and sees the same schedule length: ``total_steps``, which ``fit`` derives
+as epochs × ceil(n / batch_size) and which ``partial_fit`` needs to be
+told when ``lr_end`` or ``k_start`` is set. Fit's centre is the mean of
+all of X as the model reads it, converted to the dtype it trains in: pass
+``mean=X.astype(dtype).mean(axis=0)`` to the first call, where ``dtype``
+is the model's ``dtype`` when set, else X's own for float32 and float64
+data and float64 for any other. ``X.mean(axis=0)`` is that centre only
+when X already has that dtype: the float64 mean of float64 data, rounded
+to float32, is not the float32 mean of its float32 rows. ``partial_fit``
+after ``fit`` continues fit's run.
 """
 __all__ = ["partial_fit", "schedule_length", "start_or_continue"]
 

@@ -155,7 +155,9 @@ class Autoencoder(Estimator):
         (one entry per call). ``fit`` followed by ``partial_fit`` continues
         fit's run. So ``fit(X)`` equals ``partial_fit`` called on X's
         shuffled minibatches, bitwise on the CPU, when the first call is
-        given fit's centre (``mean=X.mean(axis=0)``). See :mod:`ksparse.inputs.incremental`.
+        given fit's centre, the mean of X in the dtype the model trains in
+        (``mean=X.astype(dtype).mean(axis=0)``; ``X.mean(axis=0)`` only when
+        X has that dtype). See :mod:`ksparse.inputs.incremental`.
 
         Parameters
         ----------

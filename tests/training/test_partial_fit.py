@@ -76,6 +76,23 @@ def test_fit_equals_the_chain_of_partial_fit_calls(X, optimizer, center, calls):
         assert len(chain.history_) == TOTAL and chain.history_[-1]["epoch"] == TOTAL - 1
 
 
+@pytest.mark.parametrize("stored, dtype", [(np.float64, "float32"), (np.float32, "float64"),
+                                           (np.float16, None)])
+def test_the_documented_centre_gives_fit_when_the_input_has_another_dtype(X, stored, dtype):
+    kw = dict(center=True, learning_rate=0.005, dtype=dtype)
+    data = X.astype(stored)
+    fitted, orders = fit_with_orders(MODELS["ksparse"], data, **kw)
+    trained_in = np.dtype(dtype or np.float64)  # float16 data trains in float64
+    centre = data.astype(trained_in).mean(axis=0)  # the recipe of ksparse.inputs.incremental
+    assert not np.array_equal(data.mean(axis=0).astype(trained_in), fitted.mean_)  # not X's own
+    chain = MODELS["ksparse"](**settings(random_state=RecordingGenerator(5), total_steps=TOTAL,
+                                         **kw))
+    for order in orders:
+        chain.partial_fit(data[order], mean=centre)
+    assert_same_model(fitted, chain)
+    assert chain.history_ == fitted.history_
+
+
 @pytest.mark.parametrize("name", ["dropout", "topk", "rbm"])
 def test_per_step_noise_and_extra_state_carry_over(X, name):
     fitted, orders = fit_with_orders(MODELS[name], X)
