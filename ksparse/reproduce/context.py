@@ -4,8 +4,9 @@ Everything an experiment produces is kept under the output folder:
 ``models/NAME.npz`` for trained models (with ``models/NAME.DIGEST.ckpt``
 while training, so an interrupted run resumes mid-training; DIGEST names
 the settings, so a run of other settings starts afresh) and ``results.json``
-for finished table rows, so running the same command again skips what is
-done and continues where it stopped. Rows written under an earlier
+for finished table rows and training times (summed over the sessions of a
+resumed training), so running the same command again skips what is done
+and continues where it stopped. Rows written under an earlier
 ``PROTOCOL`` are not read back: they are computed again. Rows record the
 mode that made them (``quick`` or ``full``): a run reads back only its own
 mode's rows and keeps the other mode's aside in ``results.json``, so a
@@ -42,7 +43,7 @@ MODES = ("quick", "full")
 # Keys about the files in models/, which runs of both modes share (a model
 # is reused only with the same settings); every other key (a row, its
 # curve, seeds and machines) belongs to the mode that computed it.
-_MODEL_KEYS = ("seconds/",)
+_MODEL_KEYS = ("seconds/", "training/")
 
 
 class Context:
@@ -104,7 +105,8 @@ class Context:
         -------
         model : fitted estimator (a KSparseAutoencoder by default)
         seconds : float
-            Training time (that of the earlier run when loaded).
+            Training time, across every session of a resumed training (that
+            of the earlier run when loaded).
         """
         path = self.path("models", f"{name}.npz")
         settings.setdefault("verbose", self.verbose)
@@ -121,6 +123,7 @@ class Context:
         checkpoint = self._checkpoint(name, model, X, X_val)
         seconds = self._fit(name, model, checkpoint, X, X_val)
         model.save(path)
+        self.results.pop(f"training/{name}", None)  # written out with the time just below
         self.remember(f"seconds/{name}", seconds)
         os.unlink(checkpoint)
         return model, seconds
@@ -149,10 +152,27 @@ class Context:
         return path
 
     def _fit(self, name, model, checkpoint, X, X_val):
-        """Fit ``model`` resuming ``checkpoint``; returns the seconds it took."""
+        """Fit ``model`` resuming ``checkpoint``; returns the seconds of all its sessions.
+
+        The time spent so far is recorded under ``training/NAME`` whenever the
+        checkpoint is written (after each epoch, and on Ctrl-C), so a later
+        session adds its time to that which produced the checkpoint it resumes.
+        """
+        done = self.results.get(f"training/{name}")
+        resumed = (isinstance(done, dict) and os.path.exists(checkpoint)
+                   and done.get("checkpoint") == os.path.basename(checkpoint))
+        before = float(done["seconds"]) if resumed else 0.0
         start = time.perf_counter()
-        model.fit(X, X_val=X_val, checkpoint=checkpoint, resume=True)
-        return time.perf_counter() - start
+
+        def note(*_):
+            self.remember(f"training/{name}", {"checkpoint": os.path.basename(checkpoint),
+                                               "seconds": before + time.perf_counter() - start})
+        try:
+            model.fit(X, X_val=X_val, checkpoint=checkpoint, resume=True, callbacks=[note])
+        except KeyboardInterrupt:
+            note()  # fit wrote the checkpoint as it stopped
+            raise
+        return before + time.perf_counter() - start
 
     def note_machine(self, context):
         """Record the machine context of this run (kept with those of earlier runs).

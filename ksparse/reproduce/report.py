@@ -30,7 +30,8 @@ class Row:
     dead_units : int, float or None
         A float for the mean over seeds.
     seconds : float or None
-        Wall time of the row (training and evaluation; all seeds together).
+        Wall time of the row (training and evaluation; all seeds together; a
+        training resumed after an interruption counts every session's time).
     sd, low, high : float or None
         Over seeds: sample standard deviation (ddof = 1), lowest and highest
         test error; ``ours`` is then their mean.

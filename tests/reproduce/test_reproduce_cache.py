@@ -175,3 +175,25 @@ def test_a_checkpoint_the_run_cannot_resume_is_discarded_and_the_model_trained_a
     for name in ("W_", "b_", "b_prime_"):
         np.testing.assert_array_equal(getattr(model, name), getattr(expected, name))
     assert os.listdir(ctx.path("models")) == ["m.npz"]
+
+
+@pytest.mark.parametrize("stop, checkpointed", [
+    ((18, KeyboardInterrupt, "training interrupted"), 18),  # Ctrl-C: saved where it stopped
+    ((7, RuntimeError, "stopped"), 5),  # a crash: the checkpoint of the last epoch
+])
+def test_a_resumed_training_counts_the_time_of_every_session(tmp_path, rng, steps, stop,
+                                                             checkpointed):
+    from ksparse.reproduce.context import Context
+
+    X = rng.random((40, 10))
+    _interrupted(Context(str(tmp_path / "a")), steps, "m", X, *stop, **SETTINGS)
+    steps["ran"].clear()
+    model, seconds = Context(str(tmp_path / "a")).autoencoder("m", X, **SETTINGS)
+    assert steps["ran"] == list(range(checkpointed, 20))  # resumed, not restarted
+    # The same training in one session, timed by the same clock.
+    _, one_session = Context(str(tmp_path / "b")).autoencoder("m", X, **SETTINGS)
+    assert seconds == one_session == 20.0
+    again = Context(str(tmp_path / "a"))
+    assert again.results["seconds/m"] == 20.0 and "training/m" not in again.results
+    assert again.autoencoder("m", X, **SETTINGS)[1] == 20.0  # loaded, with its time
+    np.testing.assert_array_equal(model.W_, _fresh(X, **SETTINGS).W_)
