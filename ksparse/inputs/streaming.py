@@ -61,7 +61,8 @@ def values_as_read(rows, dtype):
 
     Wider floats are narrowed to ``dtype``, so that a value beyond its range
     shows as infinity (1e308 is finite in float64, not in float32); other
-    values are returned as they are, whose finiteness conversion keeps.
+    values are returned unconverted (converting them changes no value's
+    finiteness).
     """
     values = rows.data if is_sparse(rows) else rows
     if values.dtype.kind == "f" and values.dtype.itemsize > dtype.itemsize:
