@@ -38,11 +38,16 @@ class KLSparseAutoencoder(ReLUAutoencoder):
         \\qquad \\hat\\rho_j = \\frac{1}{B}\\sum_i h_{ij}
 
     The divergence is defined for ρ̂ in (0, 1) only. Sigmoid units stay
-    there; ReLU units can exceed 1 (or be silent on a whole minibatch), so
-    ρ̂ is clipped to [1e-6, 1 − 1e-6] and the gradient is the one at the
-    clipped value: it keeps pushing an over-active unit down (and a silent
-    one up) and training cannot produce NaN. ``history_`` records the
-    penalised loss; ``val_loss`` is the plain reconstruction error per example.
+    there; ReLU units can exceed 1, or be silent on a whole minibatch. Below
+    ρ̂ = 1e-6 the penalty is taken at 1e-6; above u = 1 − 0.01 (1 − ρ) it
+    continues as its tangent line at u (:func:`ksparse.nn.kl_penalty`), so
+    an over-active unit is pushed down with ∂Ω/∂ρ̂ at most 100 λ, and
+    training cannot produce NaN. The penalty reaches a ReLU unit only
+    through the examples on which it is active: a unit silent on the whole
+    minibatch gets no gradient from it, however low ρ̂ falls, and one
+    silent on every example stays dead (``dead_units`` in ``history_``).
+    ``history_`` records the penalised loss; ``val_loss`` is the plain
+    reconstruction error per example.
     """
 
     hyperparameters = {
