@@ -83,6 +83,16 @@ def test_example_follows_the_gallery_conventions(path):
     assert "KSPARSE_EXAMPLE_SIZE" in docstring or "example_size" in source
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_no_example_validates_on_the_test_split(path):
+    # Training is watched (and settings chosen) on a validation split carved
+    # from the training data; the test images are only for the final numbers.
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.keyword) and node.arg == "X_val":
+            value = ast.unparse(node.value)
+            assert "test" not in value.lower(), f"{path.name}: X_val={value}"
+
+
 @pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
 def test_student_version_holds_no_solution(path):
     source = path.read_text(encoding="utf-8")
