@@ -4,14 +4,17 @@ The ReLU, dropout, denoising and KL-sparse autoencoders are one network
 built from :mod:`ksparse.nn`; only their options differ. With examples
 as rows and M_in, M_h the dropout masks (all ones when off):
 
-    x̃   = (x − b′ if pre_bias else x) ⊙ M_in     (input corruption)
-    z   = Wᵀx̃ + b                                 (affine; Pᵀ when untied)
+    x̃   = x ⊙ M_in                                (input corruption of the data)
+    z   = Wᵀ(x̃ − b′ if pre_bias else x̃) + b       (affine; Pᵀ when untied)
     h   = f(z) ⊙ M_h                              (ReLU or sigmoid, dropout)
     a   = W h + b′,  x̂ = g(a)                     (affine; g linear or sigmoid)
     E   = s · ‖x − x̂‖² / B + Ω(f(z))              (s = 1, or 1/n_features)
 
 with Ω an optional penalty on the hidden activities (the KL penalty). The
-denoising autoencoder reconstructs the clean x from the corrupted x̃.
+denoising autoencoder reconstructs the clean x from the corrupted x̃. The
+noise corrupts the data (centred first with ``center``): a dropped entry is
+0, and the encoder then subtracts the pre-encoder bias b′ from x̃ as from
+any input, as :class:`ksparse.KSparseAutoencoder` does.
 
 The models of this file, :class:`ReLUAutoencoder`, :class:`DenoisingAutoencoder`
 and :class:`DropoutAutoencoder`, are the dense autoencoders the paper compares
@@ -91,9 +94,9 @@ def dense_loss_and_grads(params, X, options, masks=(None, None), penalty=None):
     H : array, shape (n_samples, n_hidden), f(z) before hidden dropout
     """
     W, W_enc, (M_in, M_h) = params["W"], F.encoder_weights(params), masks
-    X_in = F.encoder_input(X, params, options["pre_bias"])  # (n_samples, n_features)
-    X_c = X_in if M_in is None else dropout(X_in, M_in)  # corrupted input
-    z = affine(X_c, W_enc, params["b"])  # (n_samples, n_hidden)
+    X_c = X if M_in is None else dropout(X, M_in)  # (n_samples, n_features): corrupted input
+    X_in = F.encoder_input(X_c, params, options["pre_bias"])  # x̃, or x̃ − b′
+    z = affine(X_in, W_enc, params["b"])  # (n_samples, n_hidden)
     H = _activate(options["activation"], z)  # (n_samples, n_hidden)
     H_d = H if M_h is None else dropout(H, M_h)
     a = F.decode(H_d, W, params["b_prime"])  # (n_samples, n_features)
@@ -108,9 +111,9 @@ def dense_loss_and_grads(params, X, options, masks=(None, None), penalty=None):
         loss = loss + penalty[0](H)
         dH = dH + penalty[1](H)
     dz = _activate_backward(options["activation"], dH, z, H)
-    dW_enc, db, dX_c = affine_backward(dz, X_c, W_enc)
-    if options["pre_bias"]:  # x̃ = (x − b′) ⊙ M_in also moves with b′
-        db_prime = db_prime - (dX_c if M_in is None else dropout_backward(dX_c, M_in)).sum(axis=0)
+    dW_enc, db, dX_in = affine_backward(dz, X_in, W_enc)
+    if options["pre_bias"]:  # the encoder's input x̃ − b′ also moves with b′
+        db_prime = db_prime - dX_in.sum(axis=0)
     grads = {"W": dW, "b": db, "b_prime": db_prime}
     if "P" in params:
         grads["P"] = dW_enc.T  # (n_hidden, n_features)
@@ -136,7 +139,9 @@ class ReLUAutoencoder(Autoencoder):
         σ of the Gaussian initial weights; biases start at 0.
     input_dropout : float in [0, 1), default=0.0
         Probability that an input entry is zeroed while training (masking
-        noise: the denoising autoencoder). The clean input is reconstructed.
+        noise: the denoising autoencoder), the others scaled by 1/(1 − p).
+        The entry is zeroed in the data (after centring); with ``pre_bias``
+        the encoder then sees x̃ − b′. The clean input is reconstructed.
     hidden_dropout : float in [0, 1), default=0.0
         Probability that a hidden unit is dropped while training.
     center, pre_bias, total_steps, learning_rate, momentum, lr_end, epochs, batch_size, \
@@ -153,9 +158,11 @@ optimizer, dtype, random_state, verbose, check_every
     -----
     .. math::
 
-        h = f(W^\\top \\tilde x + b), \\quad \\tilde x = x \\odot M_{in}, \\quad
+        h = f(W^\\top (\\tilde x - c) + b), \\quad \\tilde x = x \\odot M_{in}, \\quad
         \\hat x = g(W (h \\odot M_h) + b'), \\quad
         E = \\frac{1}{B}\\sum_i \\lVert x_i - \\hat x_i \\rVert^2
+
+    with c = b′ when ``pre_bias``, c = 0 otherwise.
     """
 
     hyperparameters = {

@@ -153,8 +153,9 @@ class KSparseAutoencoder(Autoencoder):
     input_dropout : float in [0, 1), default=0.0
         Denoising (not in the paper): each training step encodes its rows
         with this fraction of the entries set to zero (the others scaled by
-        1/(1 − rate), after centring) and reconstructs the clean rows. A
-        regulariser for the features; inference always sees clean input.
+        1/(1 − rate), after centring) and reconstructs the clean rows; with
+        ``pre_bias`` the encoder sees the corrupted row minus b′, as any
+        input. A regulariser for the features; inference always sees clean input.
     dtype : None, 'float32' or 'float64', default=None
         None follows the input (float32 stays float32, others become float64).
     random_state : None, int or numpy.random.Generator, default=None
