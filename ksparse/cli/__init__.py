@@ -54,8 +54,8 @@ def _check_backend(command):
 
     try:
         get_backend()
-    except (ValueError, RuntimeError) as exc:
-        raise UserError(f"KSPARSE_BACKEND: {exc}") from exc
+    except (ValueError, RuntimeError) as exc:  # its messages name KSPARSE_BACKEND themselves
+        raise UserError(str(exc)) from exc
 
 
 def _data_errors():

@@ -132,6 +132,22 @@ def test_user_errors_end_in_one_line(argv, fragment, files, bad, capsys, monkeyp
     user_error(capsys, [named.get(a, a) for a in argv], fragment)
 
 
+@pytest.mark.parametrize("value, fragment", [("torch", "KSPARSE_BACKEND must be one of"),
+                                             ("cupy", "The environment variable KSPARSE_BACKEND is")])
+def test_a_bad_backend_setting_is_named_without_a_repeated_prefix(value, fragment, files, capsys,
+                                                                  monkeypatch):
+    import sys
+
+    from ksparse import backend
+
+    monkeypatch.setenv("KSPARSE_BACKEND", value)
+    monkeypatch.setitem(sys.modules, "cupy", None)  # CuPy unimportable, installed or not
+    monkeypatch.setattr(backend, "_cupy_probe", {})
+    monkeypatch.setitem(backend._state, "name", None)  # read KSPARSE_BACKEND afresh
+    line = user_error(capsys, ["train", files["X"]], fragment)
+    assert line.startswith("ksparse: error: " + fragment), line
+
+
 def test_unreadable_file_ends_in_one_line(files, capsys, monkeypatch):
     # Simulated, since a test run as root can read any file whatever its mode.
     def refuse(path, *args, **kwargs):
