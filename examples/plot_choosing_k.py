@@ -21,7 +21,6 @@ default, or ``paper``).
 # Data with 3 atoms per row
 # -------------------------
 import matplotlib.pyplot as plt
-import numpy as np
 
 import ksparse
 from ksparse import lab

@@ -74,7 +74,7 @@ print(f"{n_hidden} hidden units, k = {k}: validation error per image {last['val_
 # --------------
 # Every column of W is an atom, shown here as a 28×28 image (white positive,
 # black negative). With k = 25 the atoms are pieces of strokes: an image is
-# the sum of 25 of them.
+# rebuilt as the mean image plus a weighted sum of 25 of them (and b′).
 shown = min(n_hidden, 100)
 fig, ax = plt.subplots(figsize=(6, 6))
 plot_filters(model.components_[:shown], (28, 28), ax=ax,
