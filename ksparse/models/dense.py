@@ -37,6 +37,7 @@ from ..nn.activations import relu, relu_backward, sigmoid, sigmoid_backward
 from ..nn.affine import affine, affine_backward
 from ..nn.dropout import dropout, dropout_backward, dropout_mask
 from ..nn.squared_error import squared_error, squared_error_backward
+from ._unit_interval import UnitIntervalData
 from .autoencoder import Autoencoder
 
 #: The hidden activations by name: (forward, backward, whether the backward takes
@@ -123,7 +124,7 @@ def dense_loss_and_grads(params, X, options, masks=(None, None), penalty=None):
 
 
 @register_model
-class ReLUAutoencoder(Autoencoder):
+class ReLUAutoencoder(UnitIntervalData, Autoencoder):
     """Autoencoder with dense ReLU (or sigmoid) hidden units and optional dropout.
 
     Parameters
@@ -132,7 +133,9 @@ class ReLUAutoencoder(Autoencoder):
     activation : {'relu', 'sigmoid'}, default='relu'
         f, the hidden units.
     decoder : {'linear', 'sigmoid'}, default='linear'
-        g, the output units: x̂ = g(W h + b′).
+        g, the output units: x̂ = g(W h + b′). A sigmoid decoder reconstructs
+        values in (0, 1): the training data (X and X_val) must lie in [0, 1],
+        checked before any work, and ``center`` and ``pre_bias`` must be False.
     tied : bool, default=True
         Encoder weights Wᵀ; False learns a separate encoder P.
     init_std : float, default=0.01
@@ -177,6 +180,19 @@ optimizer, dtype, random_state, verbose, check_every
                  epochs=20, batch_size=128, optimizer="momentum", dtype=None, random_state=None,
                  verbose=True, check_every=None):
         self._store_params(locals())
+
+    def _check_hyperparameters(self, values):
+        # σ(a) lies in (0, 1): it cannot fit centred data, nor data shifted by b′.
+        if values["decoder"] == "sigmoid" and (values["center"] or values["pre_bias"]):
+            raise ValueError(
+                f"decoder='sigmoid' needs center=False and pre_bias=False (got "
+                f"center={values['center']}, pre_bias={values['pre_bias']}): σ(a) in (0, 1) "
+                "fits the data as given, not centred or shifted by b′; use decoder='linear'.")
+
+    def _unit_interval(self):
+        if self.decoder == "sigmoid":
+            return "decoder='sigmoid' reconstructs values in (0, 1); use decoder='linear'"
+        return None
 
     def _options(self):
         return {"activation": self.activation, "decoder": self.decoder,

@@ -28,6 +28,8 @@ class KLSparseAutoencoder(ReLUAutoencoder):
     n_hidden, activation, decoder, tied, init_std, input_dropout, hidden_dropout, ...
         As for :class:`ReLUAutoencoder`; defaults 64, 'relu', 'sigmoid',
         False, 0.05, 0, 0; Adam with learning rate 0.001, 50 epochs, batch 256.
+        With the sigmoid decoder (the default) the data must lie in [0, 1]
+        and ``center`` and ``pre_bias`` must be False.
 
     Notes
     -----

@@ -6,7 +6,8 @@ estimates the log-likelihood gradient by the data statistics minus those
 after k steps of Gibbs sampling started at the data (or, with
 ``persistent``, at a chain kept from one minibatch to the next — its state
 is checkpointed, so a resumed run is bitwise exact). Pixels in [0, 1] are
-used as visible probabilities, the common practice for MNIST.
+used as visible probabilities, the common practice for MNIST; ``fit``
+refuses data outside [0, 1] before any work.
 """
 __all__ = ["RBM", "free_energy", "cd_gradients"]
 
@@ -16,6 +17,7 @@ from ..io.model_files import register_model
 from ..nn.activations import sigmoid
 from ..nn.affine import affine
 from ..nn.squared_error import squared_error
+from ._unit_interval import UnitIntervalData
 from .autoencoder import Autoencoder
 
 
@@ -82,7 +84,7 @@ def cd_gradients(params, V, chain, k, rng):
 
 
 @register_model
-class RBM(Autoencoder):
+class RBM(UnitIntervalData, Autoencoder):
     """Restricted Boltzmann machine with binary units, trained by CD-k.
 
     Parameters
@@ -109,8 +111,10 @@ class RBM(Autoencoder):
 
     Notes
     -----
-    ``transform`` gives p(h = 1 | v), ``reconstruct`` σ(W p(h|v) + b′);
-    ``center`` and ``pre_bias`` do not apply to binary units.
+    ``transform`` gives p(h = 1 | v), ``reconstruct`` σ(W p(h|v) + b′).
+    The visible units are probabilities: ``fit`` and ``partial_fit`` refuse
+    training data (and ``X_val``) outside [0, 1] before any work, and
+    ``center`` and ``pre_bias`` do not apply (they must be False).
     """
 
     hyperparameters = {
@@ -131,6 +135,9 @@ class RBM(Autoencoder):
     def _check_hyperparameters(self, values):
         if values["center"] or values["pre_bias"]:
             raise ValueError("RBM has binary visible units: center and pre_bias must be False.")
+
+    def _unit_interval(self):
+        return "the RBM's visible units are probabilities"
 
     def _init_parameters(self, X, rng, xp):
         super()._init_parameters(X, rng, xp)  # Gaussian W, zero biases

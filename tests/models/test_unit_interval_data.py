@@ -1,0 +1,114 @@
+"""Models that read their data as values in [0, 1] refuse anything else before any work.
+
+The RBM's visible units are probabilities, and a sigmoid decoder's x̂ = σ(a)
+lies in (0, 1): data outside [0, 1] are refused by ``fit`` and
+``partial_fit``, chunk by chunk, whatever their kind, before the first step.
+A sigmoid decoder cannot fit centred data, nor data shifted by b′: it
+refuses ``center`` and ``pre_bias`` as the RBM does.
+"""
+import numpy as np
+import pytest
+import scipy.sparse
+
+import ksparse.inputs.streaming
+from ksparse.models import RBM, KLSparseAutoencoder, ReLUAutoencoder
+
+SMALL = dict(n_hidden=4, epochs=1, batch_size=8, random_state=0)
+UNIT_INTERVAL = {
+    "RBM": lambda **kw: RBM(**SMALL, **kw),
+    "KL (sigmoid decoder)": lambda **kw: KLSparseAutoencoder(**SMALL, **kw),
+    "ReLU, sigmoid decoder": lambda **kw: ReLUAutoencoder(**{**SMALL, "decoder": "sigmoid", **kw}),
+}
+SIGMOID_DECODER = ["KL (sigmoid decoder)", "ReLU, sigmoid decoder"]
+
+
+def unfitted(model):
+    return getattr(model, "W_", None) is None
+
+
+@pytest.mark.parametrize("name", SIGMOID_DECODER)
+@pytest.mark.parametrize("option", ["center", "pre_bias"])
+def test_a_sigmoid_decoder_refuses_center_and_pre_bias(rng, name, option):
+    X = rng.random((40, 6))
+    model = UNIT_INTERVAL[name](**{option: True})
+    with pytest.raises(ValueError, match=rf"decoder='sigmoid' needs center=False and "
+                                         rf"pre_bias=False \(got .*{option}=True"):
+        model.fit(X)
+    assert unfitted(model)
+    assert not unfitted(UNIT_INTERVAL[name](decoder="linear", **{option: True}).fit(X))
+
+
+def bad_data(rng, value):
+    """(40, 6) values in [0, 1] but one, in the last of five chunks of 8 rows."""
+    X = rng.random((40, 6))
+    X[37, 2] = value
+    return X
+
+
+def fit_with(kind, model, X, good, tmp_path):
+    if kind == "array":
+        return model.fit(X, checkpoint=tmp_path / "run.ckpt")
+    if kind == "memmap":
+        np.save(tmp_path / "X.npy", X)
+        return model.fit(np.load(tmp_path / "X.npy", mmap_mode="r"))
+    if kind == "sparse":
+        return model.fit(scipy.sparse.csr_matrix(X))
+    if kind == "dask":
+        da = pytest.importorskip("dask.array")
+        return model.fit(da.from_array(X, chunks=(10, 6)))
+    if kind == "dask partial_fit":
+        da = pytest.importorskip("dask.array")
+        return model.partial_fit(da.from_array(X, chunks=(10, 6)))
+    if kind == "X_val":
+        return model.fit(good, X_val=X)
+    return model.partial_fit(X)
+
+
+@pytest.mark.parametrize("name", UNIT_INTERVAL)
+@pytest.mark.parametrize("kind", ["array", "memmap", "sparse", "dask", "dask partial_fit",
+                                  "X_val", "partial_fit"])
+@pytest.mark.parametrize("value", [-0.5, 1.5])
+def test_data_outside_the_unit_interval_is_refused_before_any_work(
+        rng, monkeypatch, tmp_path, name, kind, value):
+    monkeypatch.setattr(ksparse.inputs.streaming, "CHUNK", 8)  # the bad row in the last chunk
+    X, good = bad_data(rng, value), rng.random((40, 6))
+    model = UNIT_INTERVAL[name]()
+    argument = "X_val" if kind == "X_val" else "X"
+    with pytest.raises(ValueError, match=rf"^{argument} must lie in \[0, 1\] \(.+\); "
+                                         rf"it holds {value:g}\.$"):
+        fit_with(kind, model, X, good, tmp_path)
+    assert unfitted(model) and not (tmp_path / "run.ckpt").exists()
+    assert not unfitted(fit_with(kind, UNIT_INTERVAL[name](), good, good, tmp_path))
+
+
+@pytest.mark.parametrize("name", UNIT_INTERVAL)
+def test_a_later_partial_fit_call_with_bad_data_learns_nothing(rng, name):
+    model = UNIT_INTERVAL[name]().partial_fit(rng.random((40, 6)))
+    W, history = model.W_.copy(), list(model.history_)
+    with pytest.raises(ValueError, match=r"X must lie in \[0, 1\]"):
+        model.partial_fit(bad_data(rng, 2.0))
+    np.testing.assert_array_equal(model.W_, W)
+    assert model.history_ == history
+
+
+@pytest.mark.parametrize("name", UNIT_INTERVAL)
+@pytest.mark.parametrize("dtype, accepted", [(None, False), ("float32", True)])
+def test_values_are_compared_as_the_model_reads_them(rng, name, dtype, accepted):
+    X = rng.random((16, 3))
+    X[0] = [0.0, 1.0, 1.0 + 1e-12]  # 1 + 1e-12 is beyond 1 in float64, exactly 1 in float32
+    model = UNIT_INTERVAL[name](dtype=dtype)
+    if accepted:
+        assert not unfitted(model.fit(X))
+    else:
+        with pytest.raises(ValueError, match="X must lie in"):
+            model.fit(X)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ReLUAutoencoder(**SMALL),
+    lambda: ReLUAutoencoder(activation="sigmoid", **SMALL),  # sigmoid units, linear output
+    lambda: KLSparseAutoencoder(decoder="linear", center=True, **SMALL),
+])
+def test_a_linear_decoder_takes_data_of_any_range(rng, make):
+    X = rng.standard_normal((40, 6)) * 3
+    assert not unfitted(make().fit(X))
