@@ -4,7 +4,7 @@
 finds it locally (its ``data_dir`` argument, ``KSPARSE_DATA``, the user
 cache, ``/usr/share/datasets``) and never downloads. Without the files it
 returns glyph digits (:mod:`ksparse.classroom.digits`) in the same format,
-and says so in :attr:`Digits.note`, which every example prints: a gallery
+and says so in ``Digits.note`` (:class:`Digits`), which every example prints: a gallery
 built on a machine without MNIST must not pass its numbers off as MNIST's.
 """
 from dataclasses import dataclass

@@ -68,7 +68,7 @@ def topk_codes(z, k, multi_k=None, multi_k_weight=1.0 / 8, prefixes=None, prefix
     multi_k_weight : float
     prefixes : tuple of int or None
         Not together with a ``multi_k`` < k (those codes are not nested):
-        :func:`chain_of_codes` says which settings this function takes.
+        ``chain_of_codes`` (below) says which settings this function takes.
     prefix_weight : float
         Every prefix's loss weight.
 

@@ -18,7 +18,7 @@ have found an atom.
 * ``multi-topk``, ``multi-topk-schedule`` — TopK with the loss of the 4k
   code added, weight 1/8;
 * ``jumprelu`` — :class:`~ksparse.JumpReLUAutoencoder`, its thresholds and
-  L0 penalty set for the laboratory's scale (see :func:`_jumprelu`).
+  L0 penalty set for the laboratory's scale (see ``_jumprelu``).
 """
 __all__ = ["DEFAULT", "PRESETS", "PREFIX_SHARES", "make_model"]
 

@@ -13,7 +13,7 @@ back to x̂. This base owns what does not depend on the encoder's non-linearity:
   in chunks, ``fit_transform``;
 * input of every kind, read as needed (:mod:`ksparse.inputs.streaming`): dense,
   memory-mapped, SciPy sparse, CuPy, and dask arrays (:mod:`ksparse.inputs.dask_arrays`);
-* :meth:`encoder_layer`, the affine part of the encoder that a fine-tuned
+* :meth:`Autoencoder.encoder_layer`, the affine part of the encoder that a fine-tuned
   network (:mod:`ksparse.finetune`) starts from.
 
 A model adds its hyper-parameters, ``_init_parameters(X, rng, xp)``, ``_training_step``,
@@ -68,7 +68,7 @@ class Autoencoder(Estimator):
     (the length of the learning-rate and sparsity schedules; None means
     epochs × ceil(n_samples / batch_size) in ``fit``, and must be set for
     ``partial_fit`` when ``lr_end`` or ``k_start`` is), ``tied``,
-    ``init_std`` (read by :meth:`_init_parameters`) and ``input_dropout``.
+    ``init_std`` (read by ``_init_parameters``) and ``input_dropout``.
     A model without one of these options fixes it as a class attribute
     (``RBM.tied = True``). They join the training ones of
     :class:`ksparse.base.Estimator`.

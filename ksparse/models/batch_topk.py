@@ -69,7 +69,8 @@ def batch_topk_loss_and_grads(params, X, k, dead, aux_k, aux_weight, pre_bias=Tr
     params, X, k, dead, aux_k, aux_weight, pre_bias
         As for :func:`ksparse.models.topk.topk_recipe_loss_and_grads`.
     prefixes : tuple of int or None, default=None
-        Matryoshka: the batch code cut to each prefix (:func:`ksparse.models.topk.matryoshka_codes`).
+        Matryoshka: the batch code cut to each prefix
+        (:func:`ksparse.models.matryoshka.matryoshka_codes`).
     prefix_weight : float, default=1.0
         Every prefix's loss weight.
 

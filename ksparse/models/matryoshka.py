@@ -24,7 +24,8 @@ def matryoshka_codes(code, prefixes, n_hidden, weight=1.0):
     Parameters
     ----------
     code : callable
-        ``code(z)`` returns ``(h, passes)`` (see :func:`recipe_loss_and_grads`).
+        ``code(z)`` returns ``(h, passes)``
+        (see :func:`ksparse.models.topk.recipe_loss_and_grads`).
     prefixes : tuple of int or None
         m₁ < m₂ < … ≤ n_hidden; None or () gives none. A prefix m = n_hidden
         is the full code, whose loss is always there, so it is left out.
@@ -35,7 +36,7 @@ def matryoshka_codes(code, prefixes, n_hidden, weight=1.0):
     Returns
     -------
     extra : tuple of (callable, float)
-        For ``extra=`` of :func:`recipe_loss_and_grads`: (h ⊙ 1[j < m],
+        For ``extra=`` of :func:`ksparse.models.topk.recipe_loss_and_grads`: (h ⊙ 1[j < m],
         passes ⊙ 1[j < m]) with weight β, one per prefix m < n_hidden.
 
     Notes

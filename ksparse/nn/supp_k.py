@@ -37,7 +37,7 @@ def kth_largest(z, k):
     """The k-th largest value of each row, shape (n_samples, 1).
 
     One introselect per row; on the CPU, rows much wider than k take
-    :func:`_kth_largest_among_candidates` (the same values, two to three times
+    ``_kth_largest_among_candidates`` (the same values, two to three times
     faster at 1000 units and k = 25).
     """
     if _wide(z, k) and not waits_for_device(get_array_module(z)):
@@ -197,7 +197,7 @@ def _kth_largest_of_nonnegative(a, k):
     against 2 ms for a batch of 256 × 1000). The k-th largest is the same
     value: among the positive entries when there are k of them, else 0.
     When a tenth or more of the entries are positive, fewer still are the
-    candidates of :func:`_kth_largest_among_candidates` (with fewer, most group
+    candidates of ``_kth_largest_among_candidates`` (with fewer, most group
     maxima would be zeros, and their introselect would crawl).
     """
     xp = get_array_module(a)
@@ -218,7 +218,7 @@ def topk_indices(z, k):
     """The first half of :func:`topk_support`: Γ as column indices, shape (n_samples, k).
 
     On the CPU, rows much wider than k with no tie at the k-th largest value
-    are read off their candidates (see :func:`_kth_largest_among_candidates`)
+    are read off their candidates (see ``_kth_largest_among_candidates``)
     without a pass over the whole of z; the units come in increasing order.
     """
     xp = get_array_module(z)

@@ -99,7 +99,7 @@ class Context:
         A saved model is reused only when it is of the same class and has the
         same settings (``verbose`` aside); otherwise it is trained again,
         resuming the checkpoint of an interrupted run with these very
-        settings and data shape (see :meth:`_checkpoint`).
+        settings and data shape (see ``_checkpoint``).
 
         Returns
         -------

@@ -54,7 +54,8 @@ class TrainState:
     epoch_rng_state : dict or None
         The generator's state before ``epoch`` drew its minibatch order.
     step_seed : int
-        Seed of the per-step noise generators (:func:`ksparse.training.step_generator`).
+        Seed of the per-step noise generators
+        (:func:`ksparse.training.random_streams.step_generator`).
     """
 
     epoch: int = 0

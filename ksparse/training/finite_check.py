@@ -3,7 +3,7 @@
 A step whose loss or gradient holds a NaN or an infinity must never leave its
 mark on the parameters. The plain way, the reference, reads the loss and the
 sum of the gradients on the host before every update
-(:func:`ksparse.training.loop._check_finite`). On a GPU that host transfer waits
+(``_check_finite`` in :mod:`ksparse.training.loop`). On a GPU that host transfer waits
 for every kernel of the step, once per step, and a step of a 784 → 1000
 model is short enough for the wait to dominate.
 

@@ -35,7 +35,7 @@ def thread_setting():
     """``KSPARSE_NUM_THREADS`` read and checked: a fixed thread count, or None for ``auto``.
 
     Every ``fit`` and ``partial_fit`` calls this before any work (through
-    :meth:`ksparse.base.Estimator._validate_for_training`), so that a bad
+    ``Estimator._validate_for_training``), so that a bad
     value leaves the model untouched.
 
     Returns
