@@ -10,7 +10,9 @@ raises fails the build. The MNIST examples read MNIST where
 ``KSPARSE_DATA`` points (``.ci/run`` points it at CI's copy) and say so when
 they fall back to glyph digits. The API reference documents every public
 module of ksparse; ``api.rst`` must list each one once (the build warns
-about any missing or repeated). For every example that holds exercises the
+about any missing or repeated). A reference to a ksparse object links to its
+one description by any name the object can be imported by
+(``resolve_ksparse_aliases``). For every example that holds exercises the
 build also writes its student version (``student_<name>.ipynb`` and ``.py``,
 solutions cut out) and offers it on the example's page. Nothing is fetched
 from the network, at build time or when a page is read: MathJax is served
@@ -202,6 +204,69 @@ def check_data_is_described(app):
                     location="api")
 
 
+def _object_at(dotted):
+    """(object, module name, attribute names) that the ksparse name ``dotted`` denotes, or None."""
+    parts = dotted.split(".")
+    if parts[0] != "ksparse" or "__main__" in parts:  # importing it would run the command line
+        return None
+    for depth in range(len(parts), 0, -1):
+        module_name = ".".join(parts[:depth])
+        try:
+            obj = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for part in parts[depth:]:
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj, module_name, parts[depth:]
+    return None
+
+
+def _documented_as(dotted):
+    """The name under which the object ``dotted`` names is documented (see ``_home``), or None."""
+    found = _object_at(dotted)
+    if found is None or not found[2]:
+        return None  # not a ksparse object, or a module (documented under its own name)
+    _, module_name, attributes = found
+    top = getattr(importlib.import_module(module_name), attributes[0])
+    return ".".join([_home(module_name, attributes[0], top), *attributes])
+
+
+def resolve_ksparse_aliases(app, env, node, contnode):
+    """Link a reference to a ksparse object by any name it can be imported by.
+
+    Each object is documented once, under the deepest package that exports it
+    (``ksparse.models.KSparseAutoencoder``, ``ksparse.nn.topk_mask``), but
+    docstrings and pages name it as users import it (``ksparse.KSparseAutoencoder``),
+    by the module that defines it (``ksparse.nn.supp_k.topk_mask``) or, in a
+    module's own docstring, by its short name. Sphinx would leave those as
+    plain text without a warning; here the name is followed to the object,
+    and the reference to where that object is documented.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"].lstrip(".~")
+    candidates = [target]
+    if not target.startswith("ksparse."):
+        # A short name is relative to where the reference is rendered, or, in a
+        # docstring, to the class and module that define the documented object.
+        module, cls = node.get("py:module"), node.get("py:class")
+        scopes = [f"{module}.{cls}" if cls else None, module]
+        source = re.search(r"docstring of (ksparse[\w.]*)", node.source or "")
+        if source:
+            parts = source.group(1).split(".")
+            scopes += [".".join(parts[:depth]) for depth in range(len(parts), 0, -1)]
+        candidates = [f"{scope}.{target}" for scope in scopes if scope]
+    domain = env.get_domain("py")
+    for candidate in candidates:
+        documented = _documented_as(candidate)
+        if documented and documented != target and documented in domain.objects:
+            return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"],
+                                       documented, node, contnode)
+    return None
+
+
 _BACKLINK = re.compile(r'(<a class="viewcode-back" href=")([^"#]+)#([^"]+)(")')
 
 
@@ -327,6 +392,7 @@ def setup(app):
     app.connect("builder-inited", write_student_versions, priority=900)  # after the gallery
     app.connect("source-read", offer_student_versions)
     app.connect("build-finished", fix_viewcode_backlinks)
+    app.connect("missing-reference", resolve_ksparse_aliases)
 
 
 # -- Gallery: examples/plot_*.py, executed, with notebooks to download -------
