@@ -10,7 +10,9 @@ argument, the folders in the ``KSPARSE_DATA`` environment variable, the user
 cache ``~/.cache/ksparse/<name>`` (honouring ``XDG_CACHE_HOME``) and
 ``/usr/share/datasets/<name>``. Only when nothing is found, and
 ``download=True``, are they fetched from the official mirrors and checked
-against the published checksums.
+against the published checksums. Fashion-MNIST, whose files have MNIST's
+names, is looked for only in a ``fashion-mnist`` subfolder of ``data_dir``
+and of the ``KSPARSE_DATA`` folders, never in those folders themselves.
 """
 from ksparse.datasets._fetch import (
     ChecksumMismatchError,

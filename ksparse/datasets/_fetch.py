@@ -9,6 +9,11 @@ looked for, in this order, in
 3. the user cache ``$XDG_CACHE_HOME/ksparse/name`` (``~/.cache/ksparse/name``);
 4. the system folder ``/usr/share/datasets/name``.
 
+Fashion-MNIST, whose files have MNIST's names and sizes, is looked for only
+in ``data_dir/name`` and ``folder/name``, never in ``data_dir`` or ``folder``
+itself, and is downloaded into ``data_dir/name``: otherwise a folder of MNIST
+files would load as Fashion-MNIST.
+
 Local files are accepted by their format and size (the readers check both);
 they are never rejected by checksum, since a re-compressed copy of the same
 data differs in bytes. Only when nothing is found locally, and ``download`` is
@@ -46,6 +51,11 @@ ENV_VAR = "KSPARSE_DATA"
 _BLOCK = 1 << 20  # bytes read from the network at a time
 _CHECKSUM = re.compile(r"^(md5|sha1|sha256):([0-9a-fA-F]+)$")
 _DIGEST_LEN = {"md5": 32, "sha1": 40, "sha256": 64}
+
+# Datasets looked for only in a subfolder named after them, never in a data folder
+# itself, each with the dataset whose file names and sizes it shares: the files alone
+# cannot say which of the two a folder holds.
+_OWN_FOLDER_ONLY = {"fashion-mnist": "mnist"}
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -91,12 +101,15 @@ def candidate_dirs(name, data_dir=None):
     Returns
     -------
     dirs : list of pathlib.Path
+        ``data_dir`` and each ``KSPARSE_DATA`` folder, each followed by its
+        subfolder ``name`` (only the subfolder for ``'fashion-mnist'``, whose
+        files have MNIST's names), then the user cache and the system folder.
     """
     roots = [] if data_dir is None else [Path(data_dir)]
     roots += [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
     dirs = []
     for root in roots:
-        dirs += [root, root / name]
+        dirs += [root / name] if name in _OWN_FOLDER_ONLY else [root, root / name]
     dirs += [user_cache_dir(name), SYSTEM_DATA_DIR / name]
     unique = []
     for d in dirs:
@@ -140,17 +153,28 @@ def not_found_error(name, files, data_dir, reason):
     """A :class:`DataNotFoundError` that lists the folders searched and the fix."""
     searched = "\n".join(f"  {d}" for d in candidate_dirs(name, data_dir))
     wanted = ", ".join(names[0] for names in files.values())
+    where = (f"Put the files ({wanted}; .gz versions are accepted too) in one of these "
+             f"folders, pass data_dir=... (--data-dir DIR on the command line), or set "
+             f"{ENV_VAR}=/path/to/folder.")
+    if name in _OWN_FOLDER_ONLY:
+        where = (f"Put the files ({wanted}; .gz versions are accepted too) in one of these "
+                 f"folders; with data_dir=DIR (--data-dir DIR on the command line) or "
+                 f"{ENV_VAR}=DIR that is DIR/{name}, never DIR itself, since "
+                 f"{_OWN_FOLDER_ONLY[name]}'s files have the same names.")
     return DataNotFoundError(
-        f"Dataset {name!r} was not found ({reason}). Searched, in order:\n{searched}\n"
-        f"Put the files ({wanted}; .gz versions are accepted too) in one of these "
-        f"folders, pass data_dir=... (--data-dir DIR on the command line), or set "
-        f"{ENV_VAR}=/path/to/folder."
+        f"Dataset {name!r} was not found ({reason}). Searched, in order:\n{searched}\n{where}"
     )
 
 
 def download_target(name, data_dir=None):
-    """Folder downloads go to: ``data_dir`` when given, else the user cache."""
-    return Path(data_dir) if data_dir is not None else user_cache_dir(name)
+    """Folder downloads go to: ``data_dir`` when given, else the user cache.
+
+    For ``'fashion-mnist'`` it is ``data_dir/fashion-mnist``, the only folder
+    under ``data_dir`` where its files are looked for.
+    """
+    if data_dir is None:
+        return user_cache_dir(name)
+    return Path(data_dir) / name if name in _OWN_FOLDER_ONLY else Path(data_dir)
 
 
 def fetch_files(name, files, urls, data_dir=None, download=True, progress=True):

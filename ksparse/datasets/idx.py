@@ -310,9 +310,12 @@ def load_fashion_mnist(data_dir=None, download=True, *, n_train=50000, urls=None
                        progress=True):
     """Load Fashion-MNIST, split like :func:`load_mnist` (same files and format).
 
-    Parameters and return value are those of :func:`load_mnist`; the dataset
-    folder name is ``fashion-mnist`` and the default URLs
-    :data:`FASHION_MNIST_URLS`.
+    Parameters and return value are those of :func:`load_mnist`, except that
+    the files are looked for only in a subfolder ``fashion-mnist`` (of
+    ``data_dir``, of each ``KSPARSE_DATA`` folder), never in ``data_dir``
+    itself: they have MNIST's names and sizes, so a folder of MNIST files
+    would pass for Fashion-MNIST. A download goes to ``data_dir/fashion-mnist``
+    (or the user cache). The default URLs are :data:`FASHION_MNIST_URLS`.
     """
     return _load_idx_dataset("fashion-mnist", urls or FASHION_MNIST_URLS, data_dir, download,
                              n_train, progress)

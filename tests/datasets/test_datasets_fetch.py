@@ -17,6 +17,7 @@ from ksparse.datasets import (
     DownloadError,
     candidate_dirs,
     download_file,
+    load_fashion_mnist,
     load_mnist,
 )
 from ksparse.datasets import _fetch
@@ -161,6 +162,33 @@ def test_search_order(places):
         places["env"] / "mnist", cache, places["system"] / "mnist"]
 
 
+def _fashion_label(**kwargs):
+    return int(load_fashion_mnist(download=False, n_train=4, progress=False, **kwargs).train[1][0])
+
+
+@pytest.mark.parametrize("given", ["data_dir", "KSPARSE_DATA"])
+def test_fashion_mnist_is_never_read_from_a_folder_of_mnist_files(places, given):
+    # The two datasets' files have the same names: a data folder itself holds MNIST only.
+    root = places["explicit"] if given == "data_dir" else places["env"]
+    kwargs = {"data_dir": root} if given == "data_dir" else {}
+    _write_mnist(root, seed=1)
+    assert _label(**kwargs) == 1
+    with pytest.raises(DataNotFoundError, match="never DIR itself") as error:
+        _fashion_label(**kwargs)
+    assert f"  {root / 'fashion-mnist'}\n" in str(error.value)
+    assert f"  {root}\n" not in str(error.value)
+    _write_mnist(root / "fashion-mnist", seed=6)
+    assert _fashion_label(**kwargs) == 6
+    assert _label(**kwargs) == 1
+
+
+def test_fashion_mnist_search_order_skips_the_folders_themselves(places):
+    cache = places["xdg"] / "ksparse" / "fashion-mnist"
+    assert candidate_dirs("fashion-mnist", places["explicit"]) == [
+        places["explicit"] / "fashion-mnist", places["env"] / "fashion-mnist", cache,
+        places["system"] / "fashion-mnist"]
+
+
 def test_incomplete_folder_is_skipped(places):
     _write_mnist(places["env"], seed=2)
     (places["env"] / "t10k-labels-idx1-ubyte.gz").unlink()
@@ -203,6 +231,21 @@ def test_load_mnist_bad_download_raises_and_cleans_up(places, server):
     cache = places["xdg"] / "ksparse" / "mnist"
     assert not any(p.name.endswith(".part") or p.name.startswith("t10k-images")
                    for p in cache.iterdir())
+
+
+def test_fashion_mnist_downloads_into_its_own_folder_beside_mnist(places, server):
+    base, routes = server
+    _write_mnist(places["explicit"], seed=1)  # MNIST already downloaded into data_dir
+    urls = {}
+    for key, blob in _fake_mnist_blobs(seed=7).items():
+        routes[f"/{key}.gz"] = (blob, None)
+        urls[key] = (f"{base}/{key}.gz", sha256(blob))
+    data = load_fashion_mnist(places["explicit"], n_train=4, urls=urls, progress=False)
+    assert data.train[1].tolist() == [7] * 4
+    assert len(list((places["explicit"] / "fashion-mnist").iterdir())) == 4
+    routes.clear()
+    assert _fashion_label(data_dir=places["explicit"]) == 7
+    assert _label(data_dir=places["explicit"]) == 1
 
 
 def test_missing_checksum_refuses_download(places):
