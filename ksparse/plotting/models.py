@@ -59,12 +59,17 @@ def model_reconstructions(model, X):
 def plot_model_reconstructions(model, X, shape, n=8):
     """The first ``n`` rows of X (top row) above the model's reconstructions (bottom row).
 
+    Each original and its reconstruction share one intensity scale (see
+    :func:`ksparse.plotting.plot_reconstructions`), so a poor, nearly flat
+    reconstruction looks flat.
+
     Parameters
     ----------
     model : object with ``reconstruct`` (or ``transform`` and ``inverse_transform``)
     X : array, shape (n_samples, n_features)
     shape : tuple of int
-        (height, width) of one example, or (height, width, 3).
+        (height, width) or (height, width, 1) of one grey example, or
+        (height, width, 3) for colour, channels last.
     n : int, default 8
 
     Returns

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ksparse.plotting import (
     filter_mosaic,
@@ -67,3 +68,106 @@ def test_error_curves_draw_one_line_per_run():
     assert [line.get_label() for line in ax.lines] == ["a", "b"]
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), [3.0, 2.0, 1.5])
     assert ax.get_ylabel() == "validation error (%)"
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (2, 2, 1)])
+def test_an_original_and_its_reconstruction_share_one_grey_scale(rng, shape):
+    X = rng.random((3, 4))
+    X_hat = 0.5 + 0.01 * X  # nearly flat: must not be stretched to look like X
+    fig = plot_reconstructions(X, X_hat, shape)
+    for j in range(3):
+        top, bottom = fig.axes[j].images[0], fig.axes[3 + j].images[0]
+        pair = np.concatenate([X[j], X_hat[j]])
+        for image in (top, bottom):
+            assert image.get_array().shape == (2, 2)  # one channel is grey
+            assert image.get_cmap().name == "gray"
+            np.testing.assert_allclose(image.get_clim(), (pair.min(), pair.max()))
+    spread = np.ptp(fig.axes[3].images[0].norm(fig.axes[3].images[0].get_array()))
+    assert spread < 0.05  # the flat reconstruction spans a sliver of the grey scale
+
+
+def test_a_flat_pair_gets_a_scale_of_nonzero_width():
+    X = np.full((1, 4), 0.25)
+    fig = plot_reconstructions(X, X, (2, 2))
+    for ax in fig.axes:
+        np.testing.assert_allclose(ax.images[0].get_clim(), (-0.25, 0.75))
+
+
+def test_colour_pairs_are_mapped_to_the_unit_interval_by_one_scale(rng, caplog):
+    X = 3 * rng.standard_normal((2, 12))  # far outside [0, 1]
+    X_hat = 0.5 * X
+    fig = plot_reconstructions(X, X_hat, (2, 2, 3))
+    for j in range(2):
+        low, high = min(X[j].min(), X_hat[j].min()), max(X[j].max(), X_hat[j].max())
+        for ax, x in ((fig.axes[j], X[j]), (fig.axes[2 + j], X_hat[j])):
+            np.testing.assert_allclose(ax.images[0].get_array(),
+                                       ((x - low) / (high - low)).reshape(2, 2, 3))
+    FigureCanvasAgg(fig).draw()  # matplotlib logs a warning per image it has to clip
+    assert "Clipping" not in caplog.text
+
+
+@pytest.mark.parametrize("draw", [
+    lambda shape: plot_filters(np.ones((2, 16)), shape),
+    lambda shape: plot_reconstructions(np.ones((2, 16)), np.ones((2, 16)), shape),
+])
+def test_four_channels_are_refused(draw):
+    with pytest.raises(ValueError, match=r"channels last, got \(2, 2, 4\)"):
+        draw((2, 2, 4))
+
+
+def test_single_channel_filters_are_grey_on_the_signed_scale():
+    filters = np.array([[1.0, -2.0, 0.5, 0.0]])
+    image = plot_filters(filters, (2, 2, 1)).axes[0].images[0]
+    np.testing.assert_allclose(image.get_array(), [[0.5, -1.0], [0.25, 0.0]])
+    assert image.get_cmap().name == "gray" and image.get_clim() == (-1, 1)
+
+
+def test_reconstructions_of_the_wrong_size_are_refused():
+    with pytest.raises(ValueError, match=r"X and X_hat must both have shape \(n_samples, 4\)"):
+        plot_reconstructions(np.ones((2, 4)), np.ones((2, 5)), (2, 2))
+
+
+def _counts(fig):
+    """{label: (bin centres, counts)} read back from a histogram figure."""
+    return {line.get_label(): (line.get_xdata(), np.round(10 ** line.get_ydata() - 1))
+            for line in fig.axes[0].lines}
+
+
+@pytest.mark.parametrize("sign", [1, -1, 0])
+def test_the_default_histogram_range_counts_every_nonzero_activity(rng, sign):
+    acts = {"a": rng.standard_normal((50, 4)), "b": 2 + rng.random(30)}
+    if sign:  # all positive, or all negative (the bins once had to start at 0)
+        acts = {label: sign * np.abs(a) for label, a in acts.items()}
+    curves = _counts(plot_activation_histograms(acts, bins=10))
+    for label, a in acts.items():
+        assert curves[label][1].sum() == a.size
+    centres = curves["a"][0]
+    half = (centres[1] - centres[0]) / 2
+    values = np.concatenate([a.ravel() for a in acts.values()])
+    np.testing.assert_allclose([centres[0] - half, centres[-1] + half],
+                               [min(0, values.min()), max(0, values.max())], atol=1e-12)
+
+
+def test_a_histogram_of_zeros_only_has_the_unit_range():
+    centres, counts = _counts(plot_activation_histograms({"z": np.zeros(5)}, bins=2))["z"]
+    np.testing.assert_allclose(centres, [0.25, 0.75])
+    assert counts.sum() == 0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"activations": {"a": np.array([1.0, np.nan])}}, r"activations\['a'\] holds NaN"),
+    ({"activations": {"a": np.ones(2)}, "value_range": (1.0, 1.0)}, r"low < high"),
+])
+def test_bad_histogram_input_is_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plot_activation_histograms(**kwargs)
+
+
+def test_training_curves_say_the_training_loss_includes_penalties():
+    history = [{"epoch": e, "loss": 2.0 / (e + 1), "val_loss": 1.0 / (e + 1)} for e in range(3)]
+    ax = plot_training_curves(history).axes[0]
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["training loss (as optimised, penalties included)",
+                      "validation loss (held-out reconstruction error)"]
+    assert ax.get_ylabel() == "loss per example"
+    assert plot_training_curves(history, ylabel="nats").axes[0].get_ylabel() == "nats"
