@@ -215,7 +215,9 @@ class ZCAWhitener:
         Symmetric matrix :math:`P`; whitened patches are
         :math:`(x - \\mu) P`.
     dewhitening_ : ndarray of float64, shape (n_features, n_features)
-        Inverse of ``whitening_``, to map whitened data back.
+        Inverse of ``whitening_``. ``filters @ dewhitening_`` maps filters
+        learned on whitened patches to pixels; :meth:`inverse_transform`
+        maps whitened patches back, adding ``mean_``.
     eigenvalues_ : ndarray of float64, shape (n_features,)
         Eigenvalues of the training covariance, ascending.
 
@@ -302,7 +304,12 @@ class ZCAWhitener:
         return self.fit(patches).transform(patches)
 
     def inverse_transform(self, whitened):
-        """Map whitened patches (or filters) back to the input space.
+        """Map whitened patches back to the input space: ``whitened @ dewhitening_ + mean_``.
+
+        Only for patches (data points), since it adds back the mean. Filters
+        learned on whitened patches are directions, not data points: map them
+        with ``filters @ whitener.dewhitening_`` alone, which gives the pixel
+        pattern each one adds to a reconstruction.
 
         Parameters
         ----------
@@ -354,7 +361,8 @@ def load_photo_patches(patch_size=8, n_patches=20000, random_state=None):
     patches : ndarray of float32, shape (n_patches, patch_size**2)
         Whitened patches.
     whitener : ZCAWhitener
-        Fitted whitener; its ``inverse_transform`` maps filters back to pixels.
+        Fitted whitener: ``inverse_transform`` maps whitened patches back to
+        pixels, ``filters @ whitener.dewhitening_`` maps filters.
     """
     patch_size = _check_int(patch_size, "patch_size", 2)
     n_patches = _check_int(n_patches, "n_patches", 2)

@@ -152,6 +152,23 @@ def test_zca_matches_direct_eigendecomposition():
                                atol=1e-9)
 
 
+def test_zca_inverse_adds_the_mean_to_patches_but_a_filter_maps_through_dewhitening():
+    # What the docstrings promise: a filter f added to a whitened patch adds f @ dewhitening_
+    # to the pixels (no mean), while inverse_transform of a patch adds the mean back.
+    x = _correlated(300, 5, 4) + 3.0
+    whitener = ZCAWhitener(eps=0.2).fit(x)
+    lam, v = np.linalg.eigh(np.cov(x.T))
+    dewhiten = v @ np.diag(np.sqrt(lam + 0.2)) @ v.T  # written from the definition
+    np.testing.assert_allclose(whitener.dewhitening_, dewhiten, atol=1e-10)
+    np.testing.assert_allclose(whitener.inverse_transform(np.zeros((1, 5))),
+                               x.mean(0)[None], atol=1e-10)
+    white = whitener.transform(x[:4])
+    filters = np.random.default_rng(5).standard_normal((4, 5))
+    np.testing.assert_allclose(
+        whitener.inverse_transform(white + filters) - whitener.inverse_transform(white),
+        filters @ dewhiten, atol=1e-9)
+
+
 def test_zca_keeps_float32_and_sklearn_style():
     x = _correlated(200, 4, 3).astype(np.float32)
     whitener = ZCAWhitener(eps=0.5)
