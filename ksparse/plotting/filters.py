@@ -130,12 +130,11 @@ def plot_filters(filters, shape, n_cols=None, title=None, ax=None):
 def plot_training_curves(history, ylabel="loss per example", ax=None):
     """Training (and validation) loss per epoch, with dead units on a second axis.
 
-    The two curves need not measure the same thing: ``loss`` is the
-    objective as optimised on the training minibatches, so for a model with
-    a penalty or auxiliary terms (the KL penalty, AuxK, ...) or input noise
-    it includes them, while ``val_loss`` is the model's held-out measure,
-    the plain squared reconstruction error per example for the
-    autoencoders. The legend says so.
+    The two curves need not measure the same thing. ``loss`` is recorded on
+    the training minibatches as the model trains: for a model with a penalty
+    or auxiliary terms (the KL penalty, AuxK, Multi-TopK) it includes them,
+    and with dropout it is measured with the dropped units. ``val_loss`` is the held-out squared reconstruction error per
+    example alone. The legend says so.
 
     Parameters
     ----------
@@ -151,10 +150,10 @@ def plot_training_curves(history, ylabel="loss per example", ax=None):
     fig, ax = _new_axes(ax, figsize=(6, 4))
     epochs = [h["epoch"] + 1 for h in history]
     ax.plot(epochs, [h["loss"] for h in history],
-            label="training loss (as optimised, penalties included)")
+            label="training loss (any penalty included)")
     if history and "val_loss" in history[0]:
         ax.plot(epochs, [h["val_loss"] for h in history],
-                label="validation loss (held-out reconstruction error)")
+                label="validation loss (reconstruction error only)")
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left")

@@ -167,7 +167,7 @@ def test_training_curves_say_the_training_loss_includes_penalties():
     history = [{"epoch": e, "loss": 2.0 / (e + 1), "val_loss": 1.0 / (e + 1)} for e in range(3)]
     ax = plot_training_curves(history).axes[0]
     labels = [line.get_label() for line in ax.lines]
-    assert labels == ["training loss (as optimised, penalties included)",
-                      "validation loss (held-out reconstruction error)"]
+    assert labels == ["training loss (any penalty included)",
+                      "validation loss (reconstruction error only)"]
     assert ax.get_ylabel() == "loss per example"
     assert plot_training_curves(history, ylabel="nats").axes[0].get_ylabel() == "nats"
