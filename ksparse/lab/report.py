@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 
 from ..backend import to_numpy
+from ..validation import check_real
 from . import matching
 from . import metrics as M
 from .encoders import ENCODERS, DictionaryEncoder
@@ -103,8 +104,9 @@ def evaluate(model, truth, *, threshold=matching.THRESHOLD, encoder="model", k=N
         ``W_`` (or ``components_``).
     truth : GroundTruth
         The rows to evaluate on (``truth.X``) and what made them.
-    threshold : float, default 0.99
-        ``|cos|`` at which a true atom counts as recovered.
+    threshold : float in (0, 1], default 0.99
+        ``|cos|`` at which a true atom counts as recovered (``|cos|`` lies in
+        [0, 1]; at 0 every atom would count).
     encoder : {'model', 'mp', 'omp'}, default 'model'
         How the codes are found: the model's own ``transform``, or matching
         pursuit / OMP on its dictionary (:class:`~ksparse.lab.encoders.DictionaryEncoder`,
@@ -112,14 +114,19 @@ def evaluate(model, truth, *, threshold=matching.THRESHOLD, encoder="model", k=N
         the firing measures do.
     k : int, optional
         Atoms per row of 'mp' and 'omp'; default the model's ``k`` (give it
-        for a model without one, such as JumpReLU).
+        for a model without one, such as JumpReLU). Not allowed with
+        ``encoder='model'``, whose codes are the model's own.
 
     Returns
     -------
     report : LabReport
     """
+    threshold = check_real(threshold, "threshold", low=0.0, high=1.0, low_open=True)
     if encoder not in ENCODERS:
         raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}; got {encoder!r}.")
+    if encoder == "model" and k is not None:
+        raise ValueError(f"k={k!r} is only for encoder='mp' or 'omp'; with encoder='model' "
+                         "the codes are the model's own transform.")
     if encoder != "model":
         model = DictionaryEncoder(model, encoder=encoder, k=k)
     D_hat = model_dictionary(model)  # (n_features, n_latents)
@@ -141,7 +148,7 @@ def evaluate(model, truth, *, threshold=matching.THRESHOLD, encoder="model", k=N
         shrinkage=M.shrinkage(H, truth.codes, truth.dictionary, D_hat, atoms, latents,
                               threshold),
         fvu=M.fvu(X_hat, truth.X), l0=M.l0(H), dead_fraction=M.dead_fraction(H),
-        threshold=float(threshold), best_cosine=cos.max(axis=1))
+        threshold=threshold, best_cosine=cos.max(axis=1))
 
 
 def _mean(values):

@@ -95,6 +95,41 @@ def test_a_model_without_a_dictionary_is_refused():
         evaluate(object(), truth)
 
 
+class Untouchable(Oracle):
+    """An oracle that fails the test if evaluate starts any work on it."""
+
+    def transform(self, X):
+        raise AssertionError("evaluate encoded the rows before checking its arguments")
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"threshold": 99}, ValueError, r"threshold must be in \(0.0, 1.0\], got 99"),
+    ({"threshold": -1}, ValueError, r"threshold must be in \(0.0, 1.0\]"),
+    ({"threshold": 0}, ValueError, r"threshold must be in \(0.0, 1.0\]"),
+    ({"threshold": float("nan")}, ValueError, "threshold must be finite"),
+    ({"threshold": float("inf")}, ValueError, "threshold must be finite"),
+    ({"threshold": "0.9"}, TypeError, "threshold must be a real number"),
+    ({"threshold": True}, TypeError, "threshold must be a real number"),
+    ({"k": 2}, ValueError, "k=2 is only for encoder='mp' or 'omp'"),
+    ({"k": 2, "encoder": "model"}, ValueError, "k=2 is only for encoder='mp' or 'omp'"),
+])
+def test_evaluate_refuses_bad_arguments_before_any_work(kwargs, error, match):
+    truth = make_sparse_data(50, 4, 6, active=1, random_state=0)
+    model = Untouchable(truth, np.arange(6), np.ones(6)).fit(truth.X)
+    with pytest.raises(error, match=match):
+        evaluate(model, truth, **kwargs)
+
+
+@pytest.mark.parametrize("threshold", [1e-9, 0.5, 1.0])
+def test_evaluate_takes_a_threshold_in_the_half_open_unit_interval(threshold):
+    truth = make_sparse_data(50, 4, 6, active=1, random_state=0)
+    model = Oracle(truth, np.arange(6), np.ones(6)).fit(truth.X)
+    report = evaluate(model, truth, threshold=threshold)
+    assert report.threshold == threshold
+    assert report.features_recovered == np.mean(report.best_cosine >= threshold)
+    assert report.best_cosine == pytest.approx(np.ones(6))  # the oracle's atoms are the true ones
+
+
 def test_the_report_of_a_trained_model_is_the_metrics_applied_to_it():
     truth = make_hierarchical_data(800, 12, n_parents=3, n_children=2, random_state=1)
     model = KSparseAutoencoder(n_hidden=9, k=2, epochs=2, random_state=0).fit(truth.X)
