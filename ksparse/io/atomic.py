@@ -62,8 +62,17 @@ def _create_temporary(path, suffix):
     raise FileExistsError(f"no free temporary name next to {os.fspath(path)!r}")
 
 
+# Metadata that would make two identical figures differ: the date of writing.
+_NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
+
+
 def save_figure(fig, path, **savefig_kwargs):
     """``fig.savefig(path, ...)`` through :func:`write_atomically`; the format from the suffix.
+
+    PNG, PDF and SVG files are reproducible: the same figure gives the same
+    bytes on every run (PDF and SVG get no creation date; SVG's element ids
+    a fixed salt unless rcParams['svg.hashsalt'] names one). Other formats
+    may carry the date of writing.
 
     Parameters
     ----------
@@ -71,7 +80,14 @@ def save_figure(fig, path, **savefig_kwargs):
     path : str or os.PathLike
         Ending in an image suffix Matplotlib knows (``.png``, ``.pdf``, ``.svg``, ...).
     **savefig_kwargs
-        Passed on, e.g. ``dpi``.
+        Passed on, e.g. ``dpi``; a ``metadata`` dict given here is kept, with
+        the date left out unless it names one.
     """
+    from matplotlib import rc_context, rcParams
+
     fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
-    write_atomically(path, lambda fh: fig.savefig(fh, format=fmt, **savefig_kwargs))
+    if fmt in _NO_DATE:
+        savefig_kwargs["metadata"] = {**_NO_DATE[fmt], **(savefig_kwargs.get("metadata") or {})}
+    salt = rcParams["svg.hashsalt"] or "ksparse"  # without a salt SVG ids are random per run
+    with rc_context({"svg.hashsalt": salt}):
+        write_atomically(path, lambda fh: fig.savefig(fh, format=fmt, **savefig_kwargs))

@@ -43,3 +43,28 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         atomic.write_atomically(tmp_path / "f", fail)
     assert (tmp_path / "f").read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["f"]
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2))
+    fig.add_subplot().plot([0, 1, 3], label="a line")  # svg ids depend on the salt
+    fig.axes[0].legend()
+    return fig
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".svg", ".png"])
+def test_the_same_figure_is_saved_as_the_same_bytes(tmp_path, monkeypatch, suffix):
+    first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    # Matplotlib dates a file by SOURCE_DATE_EPOCH when set: two runs a day apart.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    atomic.save_figure(_figure(), first)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700086400")
+    atomic.save_figure(_figure(), second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_metadata_given_is_kept(tmp_path):
+    atomic.save_figure(_figure(), tmp_path / "f.pdf", metadata={"Title": "filters 42"})
+    assert b"filters 42" in (tmp_path / "f.pdf").read_bytes()
