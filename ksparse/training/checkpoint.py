@@ -30,6 +30,7 @@ from ..io.model_files import (
     _read_archive,
     check_format,
 )
+from .interrupts import held_interrupts
 
 FORMAT_NAME = "ksparse-checkpoint"
 FORMAT_VERSION = 2  # 2: the per-step noise seed and a model's extra state
@@ -96,7 +97,8 @@ def save_checkpoint(path, model, params, optimizer, state, history, n_samples):
         "history": history,
     }
     arrays["__header__"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
-    _atomic_savez(os.fspath(path), arrays)
+    with held_interrupts():  # a second Ctrl-C waits for the file: the run's stop is in it
+        _atomic_savez(os.fspath(path), arrays)
 
 
 def load_checkpoint(path, model, params, optimizer, n_samples):
@@ -138,16 +140,17 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     if n_samples is None and getattr(model, "mean_", None) is not None:
         centre = _expect(arrays, "centre", model.mean_, path)
     xp = get_array_module(next(iter(params.values())))
-    try:
-        optimizer.set_state({k: to_device(v, xp) for k, v in moments.items()})
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"{path} holds an invalid optimizer state: {exc}") from exc
-    for name, p in params.items():
-        p[...] = to_device(restored[name], xp)
-    if extra:
-        model._set_extra_state({k: to_device(v, xp) for k, v in extra.items()})
-    if centre is not None:
-        model.mean_ = to_device(centre, xp)
+    with held_interrupts():  # restored whole: a Ctrl-C waits for the last array
+        try:
+            optimizer.set_state({k: to_device(v, xp) for k, v in moments.items()})
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"{path} holds an invalid optimizer state: {exc}") from exc
+        for name, p in params.items():
+            p[...] = to_device(restored[name], xp)
+        if extra:
+            model._set_extra_state({k: to_device(v, xp) for k, v in extra.items()})
+        if centre is not None:
+            model.mean_ = to_device(centre, xp)
     state = TrainState(**header["state"])
     state.alive = None if alive is None else to_device(alive, xp)
     return state, header["history"]

@@ -12,10 +12,13 @@
             after-step hook                              model._after_step
         end of epoch: logs, history, checkpoint, callbacks
 
-Ctrl-C stops at the next step boundary (and saves a checkpoint). The
-non-finite check reads every step before its update, or every
-``check_every`` steps with a rollback and replay when one of them was not
-finite (:mod:`ksparse.training.finite_check`). The same minibatch update
+Ctrl-C stops at the next step (or epoch) boundary and saves a checkpoint; a
+second one interrupts at once, but an update, the epoch's bookkeeping and a
+checkpoint write finish first (:mod:`ksparse.training.interrupts`), so a
+checkpoint holds only states the run passed through. The non-finite check
+reads every step before its update, or every ``check_every`` steps with a
+rollback and replay when one of them was not finite
+(:mod:`ksparse.training.finite_check`). The same minibatch update
 also runs as *passes* of a :class:`Run` that lives on between calls
 (:func:`start_run`, :func:`begin_pass`, :func:`pass_steps`,
 :func:`end_pass`): that is ``partial_fit`` (:mod:`ksparse.inputs.incremental`).
@@ -75,7 +78,7 @@ from ..backend import get_array_module, to_device, to_numpy
 from ..nn.schedules import learning_rate_at
 from .checkpoint import TrainState, load_checkpoint, save_checkpoint
 from .finite_check import FiniteCheck, check_every_for
-from .interrupts import deferred_interrupts
+from .interrupts import deferred_interrupts, held_interrupts, interruption
 from .progress import progress_bar, progress_postfix
 from .random_streams import generator_state, step_generator, step_seed
 from .threads import limited_blas_threads
@@ -143,17 +146,19 @@ def _minibatch_update(model, run, arrays, idx, total_steps, deferred=False):
             run.params, *batch, step=state.step, total_steps=total_steps, rng=rng
         )
         values = _step_values(loss, grads)  # (2,)
-        if deferred:
-            run.check.record(run, model, values, n_rows, (arrays, idx))
-        else:
-            state.loss_sum += _check_finite(values, state.epoch, state.step) * n_rows
-        eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
-        run.optimizer.step(grads, eta)
-        model._after_step(run.params, aux)  # the estimator's default does nothing
-    if "active" in aux:
-        state.alive = aux["active"] if state.alive is None else state.alive | aux["active"]
-    state.step += 1
-    state.position += 1
+        # From the check to the counters, all or nothing: a Ctrl-C waits for the end.
+        with held_interrupts():
+            if deferred:
+                run.check.record(run, model, values, n_rows, (arrays, idx))
+            else:
+                state.loss_sum += _check_finite(values, state.epoch, state.step) * n_rows
+            eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
+            run.optimizer.step(grads, eta)
+            model._after_step(run.params, aux)  # the estimator's default does nothing
+            if "active" in aux:
+                state.alive = aux["active"] if state.alive is None else state.alive | aux["active"]
+            state.step += 1
+            state.position += 1
 
 
 def _settle(model, run, total_steps):
@@ -162,7 +167,9 @@ def _settle(model, run, total_steps):
     The replay raises :class:`NonFiniteLossError` at the first non-finite
     step, before its update (see :mod:`ksparse.training.finite_check`).
     """
-    for arrays, idx in run.check.settle(run, model):
+    with held_interrupts():  # the losses counted, or the window rolled back, whole
+        replay = run.check.settle(run, model)
+    for arrays, idx in replay:
         _minibatch_update(model, run, arrays, idx, total_steps)
 
 
@@ -267,7 +274,9 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
         Draws the minibatch order of every epoch (on the host).
     checkpoint : str or os.PathLike, optional
         File that receives the full training state every ``checkpoint_every``
-        epochs, at the end, and when training is interrupted (Ctrl-C).
+        epochs, at the end, and when training is interrupted (Ctrl-C) —
+        unless code raised KeyboardInterrupt inside an update, whose half
+        state is never saved: the last checkpoint then stands.
     checkpoint_every : int
         Epochs between checkpoints.
     resume : bool
@@ -294,7 +303,7 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
     model.history_ = run.history
     state, xp = run.state, _index_module(arrays[0])
     bar = progress_bar(model, state.epoch)
-    with deferred_interrupts() as interrupted, limited_blas_threads(model.batch_size, params):
+    with deferred_interrupts() as interrupts, limited_blas_threads(model.batch_size, params):
         try:
             while state.epoch < model.epochs:
                 # This epoch's reshuffle, from the generator as it was at the epoch's start.
@@ -304,34 +313,39 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
                 for begin in range(first, n_samples, model.batch_size):
                     idx = order[begin : begin + model.batch_size]  # (batch,)
                     _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred)
-                    if run.check.due or interrupted["set"]:  # read the deferred checks
+                    if run.check.due or interrupts.requested:  # read the deferred checks
                         _settle(model, run, total_steps)
-                    if interrupted["set"]:  # Ctrl-C: stop at this step boundary
+                    if interrupts.requested:  # Ctrl-C: stop at this step boundary
                         raise KeyboardInterrupt
                 _settle(model, run, total_steps)  # every step of the epoch checked
                 logs = _epoch_logs(model, run.params, state, n_samples, validation, total_steps)
-                run.history.append(logs)
-                _next_epoch(state, rng)
+                with held_interrupts():  # the history and the position move on together
+                    run.history.append(logs)
+                    _next_epoch(state, rng)
                 if state.epoch % checkpoint_every == 0 or state.epoch == model.epochs:
                     _save(checkpoint, model, run, total_steps, n_samples)
                 bar.update(1)
                 bar.set_postfix(progress_postfix(logs), refresh=False)
                 for callback in callbacks or ():
                     callback(model, logs["epoch"], logs)
+                if interrupts.requested:  # Ctrl-C in the epoch's end: stop at its boundary
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
-            _save(checkpoint, model, run, total_steps, n_samples)
-            saved = f"; checkpoint saved to {os.fspath(checkpoint)}" if checkpoint else ""
-            raise _interruption(f"at epoch {state.epoch}, step {state.step}", saved) from None
+            raise _interrupted(model, run, interrupts, checkpoint, n_samples) from None
     bar.close()
     return run.history
 
 
-def _interruption(where, note):
-    """The KeyboardInterrupt raised after Ctrl-C: where training stopped, what the model holds."""
-    return KeyboardInterrupt(
-        f"training interrupted {where}: the model keeps the parameters of its last completed "
-        f"step{note}"
-    )
+def _interrupted(model, run, interrupts, checkpoint, n_samples):
+    """Save the run after Ctrl-C, unless code cut an update short; the error to raise."""
+    where = f"at epoch {run.state.epoch}, step {run.state.step}"
+    if interrupts.torn:  # raised inside an update: its half state is never saved
+        kept = f"; {os.fspath(checkpoint)} keeps its last checkpoint" if checkpoint else ""
+        return KeyboardInterrupt(f"training interrupted {where} inside an update: the model's "
+                                 f"parameters may be partly updated, and were not saved{kept}")
+    _save(checkpoint, model, run, run.total_steps, n_samples)
+    return interruption(where, f"; checkpoint saved to {os.fspath(checkpoint)}" if checkpoint
+                        else "")
 
 
 # ------------------------------------------------------------- passes (partial_fit)
@@ -349,19 +363,21 @@ def pass_steps(model, run, arrays, total_steps, order=None):
     n_samples = arrays[0].shape[0]
     order = np.arange(n_samples) if order is None else order  # (n_samples,)
     order = to_device(order, _index_module(arrays[0]))
-    with deferred_interrupts() as interrupted, limited_blas_threads(model.batch_size, run.params):
+    with deferred_interrupts() as interrupts, limited_blas_threads(model.batch_size, run.params):
         try:
             for begin in range(0, n_samples, model.batch_size):
                 idx = order[begin : begin + model.batch_size]  # (batch,)
                 _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred)
-                if run.check.due or interrupted["set"]:  # read the deferred checks
+                if run.check.due or interrupts.requested:  # read the deferred checks
                     _settle(model, run, total_steps)
-                if interrupted["set"]:  # Ctrl-C: stop at this step boundary
+                if interrupts.requested:  # Ctrl-C: stop at this step boundary
                     raise KeyboardInterrupt
             _settle(model, run, total_steps)  # every step of the pass checked
+            if interrupts.requested:  # Ctrl-C while the last steps were read
+                raise KeyboardInterrupt
         except KeyboardInterrupt:
             note = "; a checkpoint keeps the state from before this pass"
-            raise _interruption(f"at step {run.state.step}", note) from None
+            raise interruption(f"at step {run.state.step}", note) from None
 
 
 def end_pass(model, run, n_samples, total_steps, *, validation=None, callbacks=None,
@@ -373,10 +389,11 @@ def end_pass(model, run, n_samples, total_steps, *, validation=None, callbacks=N
     logs : dict
     """
     logs = _epoch_logs(model, run.params, run.state, n_samples, validation, total_steps)
-    run.history.append(logs)
-    model.history_ = run.history
-    run.state.epoch += 1
-    begin_pass(run)
+    with held_interrupts():  # the history and the pass count move on together
+        run.history.append(logs)
+        model.history_ = run.history
+        run.state.epoch += 1
+        begin_pass(run)
     _save(checkpoint, model, run, total_steps, None)
     for callback in callbacks or ():
         callback(model, logs["epoch"], logs)
