@@ -220,6 +220,29 @@ class Estimator(ParamsMixin):
         for name, array in arrays.items():
             current[name][...] = array
 
+    def _checkpoint_rules(self, step):
+        """The values a checkpoint of this model can hold, beyond shapes and finiteness (none here).
+
+        A checkpoint's arrays already have the shapes and dtypes of the
+        model's own (:mod:`ksparse.training.checkpoint`); these rules refuse
+        values that no run writes (a negative threshold, a counter beyond
+        the steps taken), which would otherwise resume a run that never was.
+
+        Parameters
+        ----------
+        step : int
+            The steps the checkpoint's run has taken.
+
+        Returns
+        -------
+        rules : dict
+            ``{name: (test, values)}`` by the checkpoint's array names
+            (``"param/theta"``, ``"extra/steps_idle"``): ``test(array)`` is
+            true where a value is one a run writes, and ``values`` says
+            which those are, for the error message.
+        """
+        return {}
+
     def _set_backend(self, xp):
         self.backend_ = "numpy" if xp.__name__ == "numpy" else "cupy"
 

@@ -28,6 +28,8 @@ __all__ = [
     "update_threshold",
 ]
 
+import numpy as np
+
 from ..backend import get_array_module
 from ..fast import topk_step
 from ..fast.topk_codes import batch_topk_codes
@@ -191,6 +193,13 @@ class BatchTopKAutoencoder(TopKAutoencoder):
     def _set_extra_state(self, arrays):
         super()._set_extra_state({"steps_idle": arrays["steps_idle"]})
         self.threshold_ = arrays["threshold"].astype(self.W_.dtype).reshape(())
+
+    def _checkpoint_rules(self, step):
+        # θ moves towards kept activities, which are positive; NaN until the first one.
+        rules = super()._checkpoint_rules(step)
+        rules["extra/threshold"] = (lambda theta: np.isnan(theta) | (theta >= 0),
+                                    "a threshold >= 0 (NaN before any batch kept an activity)")
+        return rules
 
     def _at_k(self, k):
         if k is not None:

@@ -34,6 +34,8 @@ __all__ = [
     "jumprelu_loss_and_grads",
 ]
 
+import numpy as np
+
 from ..backend import get_array_module
 from ..hyperparameters import OneOf, Real
 from ..io.model_files import register_model
@@ -223,6 +225,14 @@ class JumpReLUAutoencoder(TopKAutoencoder):
         xp = get_array_module(params["theta"])
         floor = xp.finfo(params["theta"].dtype).eps
         xp.maximum(params["theta"], floor, out=params["theta"])  # θ stays positive, in place
+
+    def _checkpoint_rules(self, step):
+        # θ starts at threshold_init > 0; every step leaves it at least eps (_after_step).
+        rules = super()._checkpoint_rules(step)
+        floor = 0.0 if step == 0 else float(np.finfo(self.theta_.dtype).eps)
+        rules["param/theta"] = (lambda theta: theta >= floor,
+                                f"thresholds >= {floor} after {step} steps")
+        return rules
 
     def _validation_metrics(self, params, X_val, *, step, total_steps):
         code = self._encode(X_val)  # (n_samples, n_hidden)

@@ -154,6 +154,11 @@ class RBM(UnitIntervalData, Autoencoder):
     def _extra_state(self):
         return {} if getattr(self, "chain_", None) is None else {"chain": self.chain_}
 
+    def _checkpoint_rules(self, step):
+        # The chain is a sample of binary visible units, drawn or started at random.
+        return {"extra/chain": (lambda chain: (chain == 0) | (chain == 1),
+                                "binary visible states (0 or 1)")}
+
     def _training_step(self, params, V, *, step, total_steps, rng):
         start = V if self.chain_ is None else self.chain_
         grads, chain, H_data = cd_gradients(params, V, start, self.cd_steps, rng)

@@ -329,6 +329,11 @@ class TopKAutoencoder(Autoencoder):
     def _set_extra_state(self, arrays):
         self.steps_idle_ = to_numpy(arrays["steps_idle"]).astype(np.int64)
 
+    def _checkpoint_rules(self, step):
+        # A counter starts at 0 with the run and grows by at most one a step.
+        return {"extra/steps_idle": (lambda idle: (idle >= 0) & (idle <= step),
+                                     f"idle-step counts from 0 to the run's {step} steps")}
+
     def _epoch_logs(self, step, total_steps):
         logs = {"dead_fraction": float((self.steps_idle_ >= self.dead_steps).mean())}
         if self.k_start is not None:  # the schedule's k, as the k-sparse model logs it

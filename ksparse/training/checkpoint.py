@@ -6,7 +6,10 @@ position in the run (epoch, global step, step inside the epoch, the running
 loss and live-unit mask of a half-finished epoch), the random generator
 state from before the current epoch's shuffle, and the history so far. The
 model's class and hyper-parameters are stored too, so a checkpoint is never
-resumed by a different model.
+resumed by a different model. Every array is checked before anything is
+restored: its shape and dtype against the model's own, its values against
+what a run can write (finite; the model's own ``_checkpoint_rules``, such as
+TopK's idle counters never above the steps taken).
 
 A checkpoint written by ``partial_fit`` (a stream: no fixed number of
 samples, a pass per call) also holds the centre ``mean_`` that its first
@@ -136,6 +139,9 @@ def load_checkpoint(path, model, params, optimizer, n_samples):
     _refuse_negative({**{k: v for k, v in moments.items() if k.startswith("adam_v/")},
                       **{f"extra/{k}": v for k, v in extra.items() if v.dtype.kind in "iu"}},
                      path)  # means of squares; counters (steps idle, ...)
+    _check_values({**{f"param/{k}": v for k, v in restored.items()},
+                   **{f"extra/{k}": v for k, v in extra.items()}},
+                  model, header["state"]["step"], path)
     centre = None
     if n_samples is None and getattr(model, "mean_", None) is not None:
         centre = _expect(arrays, "centre", model.mean_, path)
@@ -313,8 +319,11 @@ def _expect(arrays, name, like, path, nan_when_unset=False):
     resume one in float64) and be finite, or NaN where ``nan_when_unset``.
     """
     array = arrays.get(name)
-    if array is None or array.shape != tuple(like.shape):
+    if array is None:
         raise ValueError(f"{path} lacks array {name!r} of shape {tuple(like.shape)}.")
+    if array.shape != tuple(like.shape):
+        raise ValueError(f"{path}: array {name!r} has shape {array.shape}, but this run's "
+                         f"has shape {tuple(like.shape)}.")
     kinds = {"f": "f", "b": "b"}.get(like.dtype.kind, "iu")
     if array.dtype.kind not in kinds:
         raise ValueError(f"{path}: array {name!r} has the wrong dtype {array.dtype}.")
@@ -328,10 +337,34 @@ def _expect(arrays, name, like, path, nan_when_unset=False):
 
 
 def _expect_extra(arrays, model, path):
-    """The model's extra training state (:meth:`_extra_state`), each array checked."""
+    """The model's extra training state (``_extra_state``), each array checked.
+
+    Each must have the shape and kind of the model's own array of that name
+    (e.g. TopK's ``steps_idle``, one counter per latent); an ``extra/``
+    array that the model does not keep is refused.
+    """
+    kept = extra_state(model)
+    unknown = sorted(name for name in arrays
+                     if name.startswith("extra/") and name[len("extra/"):] not in kept)
+    if unknown:
+        raise ValueError(f"{path} holds extra state {unknown[0]!r} that "
+                         f"{type(model).__name__} does not keep: it belongs to a different run.")
     unset = getattr(model, "_nan_when_unset", ())  # e.g. BatchTopK's threshold_ before a batch
     return {k: _expect(arrays, f"extra/{k}", v, path, f"{k}_" in unset)
-            for k, v in extra_state(model).items()}
+            for k, v in kept.items()}
+
+
+def _check_values(arrays, model, step, path):
+    """Refuse arrays, by name, that hold a value no run of ``model`` writes (its own rules).
+
+    The rules are the model's ``_checkpoint_rules(step)``: ``{name: (test,
+    values)}``, ``test(array)`` true where a value is possible after
+    ``step`` steps of a run, ``values`` saying which values those are.
+    """
+    rules = getattr(model, "_checkpoint_rules", None)
+    for name, (test, values) in ({} if rules is None else rules(step)).items():
+        if name in arrays and not bool(np.all(test(arrays[name]))):
+            raise ValueError(f"{path}: array {name!r} must hold {values}.")
 
 
 def _refuse_negative(arrays, path):
