@@ -7,6 +7,8 @@ returns glyph digits (:mod:`ksparse.classroom.digits`) in the same format,
 and says so in ``Digits.note`` (:class:`Digits`), which every example prints: a gallery
 built on a machine without MNIST must not pass its numbers off as MNIST's.
 """
+import numbers
+import os
 from dataclasses import dataclass
 
 from ..datasets import DataNotFoundError, load_mnist
@@ -45,9 +47,21 @@ class Digits:
 
 
 def _check_count(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return value
+    return int(value)
+
+
+def _check_data_dir(data_dir):
+    # A mistyped folder must not pass for "no MNIST on this machine" and glyph digits.
+    if data_dir is None:
+        return
+    if not isinstance(data_dir, (str, os.PathLike)):
+        raise TypeError(f"data_dir must be a path to a folder, got {data_dir!r}.")
+    if not os.path.isdir(data_dir):
+        if os.path.exists(data_dir):
+            raise NotADirectoryError(f"data_dir {os.fspath(data_dir)!r} is not a folder.")
+        raise FileNotFoundError(f"data_dir {os.fspath(data_dir)!r} does not exist.")
 
 
 def load_digits(n_train, n_test, *, data_dir=None, random_state=0):
@@ -61,7 +75,9 @@ def load_digits(n_train, n_test, *, data_dir=None, random_state=0):
     n_test : int
         At most 10,000.
     data_dir : str or os.PathLike, optional
-        Passed to :func:`ksparse.datasets.load_mnist`.
+        Passed to :func:`ksparse.datasets.load_mnist`; when given, it must be
+        an existing folder (a missing one raises instead of falling back to
+        glyph digits).
     random_state : int
         Seeds the substitute (MNIST itself is read in file order).
 
@@ -71,6 +87,7 @@ def load_digits(n_train, n_test, *, data_dir=None, random_state=0):
     """
     n_train = min(_check_count(n_train, "n_train"), 50_000)
     n_test = min(_check_count(n_test, "n_test"), 10_000)
+    _check_data_dir(data_dir)
     try:
         splits = load_mnist(data_dir, download=False, progress=False)
     except DataNotFoundError:

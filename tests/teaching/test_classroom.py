@@ -101,7 +101,42 @@ def test_load_digits_uses_mnist_when_present(monkeypatch):
     assert "MNIST" in digits.note
 
 
-@pytest.mark.parametrize("n_train, n_test", [(0, 10), (10, -1), (1.5, 10), (True, 10)])
-def test_load_digits_rejects_bad_counts(n_train, n_test):
-    with pytest.raises(ValueError, match="n_train|n_test"):
+@pytest.mark.parametrize("n_train, n_test, match", [
+    (0, 10, "n_train"), (10, -1, "n_test"), (1.5, 10, "n_train"), (True, 10, "n_train"),
+    (np.int64(0), 10, "n_train"), (10, np.float64(5.0), "n_test"), (10, np.bool_(True), "n_test"),
+])
+def test_load_digits_rejects_bad_counts(n_train, n_test, match):
+    with pytest.raises(ValueError, match=f"{match} must be a positive integer"):
         load_digits(n_train, n_test)
+
+
+@pytest.mark.parametrize("n_train, n_test", [(np.int64(25), np.int32(10)), (np.uint8(25), 10)])
+def test_load_digits_takes_numpy_integers(monkeypatch, n_train, n_test):
+    rng = np.random.default_rng(0)
+    fake = DatasetSplits(train=(rng.random((40, 784), dtype=np.float32), np.arange(40) % 10),
+                         val=None,
+                         test=(rng.random((30, 784), dtype=np.float32), np.arange(30) % 10))
+    monkeypatch.setattr(classroom_data, "load_mnist", lambda *a, **k: fake)
+    digits = load_digits(n_train, n_test)
+    assert digits.train[0].shape == (25, 784) and digits.test[0].shape == (10, 784)
+    assert "the first 25 training and 10 test images" in digits.note
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda tmp: tmp / "no-such-folder", FileNotFoundError,
+     "data_dir '.*no-such-folder' does not exist"),
+    (lambda tmp: str(tmp / "no-such-folder"), FileNotFoundError, "data_dir '.*' does not exist"),
+    (lambda tmp: (tmp / "file.txt").write_text("x") and tmp / "file.txt", NotADirectoryError,
+     "data_dir '.*file.txt' is not a folder"),
+    (lambda tmp: 3, TypeError, "data_dir must be a path"),
+], ids=["missing-path", "missing-str", "a-file", "not-a-path"])
+def test_load_digits_refuses_a_data_dir_that_is_not_a_folder(monkeypatch, tmp_path, make,
+                                                              error, match):
+    def missing(*args, **kwargs):
+        raise DataNotFoundError("no MNIST here")
+
+    monkeypatch.setattr(classroom_data, "load_mnist", missing)
+    with pytest.raises(error, match=match):
+        load_digits(10, 5, data_dir=make(tmp_path))
+    # An existing folder without MNIST still falls back to the substitute, and says so.
+    assert load_digits(10, 5, data_dir=tmp_path).substitute
