@@ -11,6 +11,7 @@ __all__ = ["Comparison", "compare", "TABLE_COLUMNS"]
 import dataclasses
 import time
 
+from ..validation import check_real
 from .report import evaluate
 
 #: The columns of the printed table: (report measure, heading, format).
@@ -85,7 +86,7 @@ def compare(models, truth, *, holdout=0.2, threshold=0.99):
     holdout : float in [0, 1), default 0.2
         Share of the rows (the last ones) kept out of training and used for
         the reports; 0 evaluates on the training rows.
-    threshold : float, default 0.99
+    threshold : float in (0, 1], default 0.99
         ``|cos|`` at which a true atom counts as recovered.
 
     Returns
@@ -94,6 +95,7 @@ def compare(models, truth, *, holdout=0.2, threshold=0.99):
         ``print(comparison)`` shows the table; ``comparison.plot()`` draws it.
     """
     named = _named(models)
+    threshold = check_real(threshold, "threshold", low=0.0, high=1.0, low_open=True)  # before any fit
     train, held_out = truth.split(holdout)
     reports, seconds = [], []
     for model in named.values():

@@ -89,6 +89,15 @@ def test_compare_names_a_list_by_class():
         compare([], truth)
 
 
+@pytest.mark.parametrize("threshold", [0.0, 1.5, float("nan")])
+def test_compare_refuses_a_bad_threshold_before_any_fit(threshold):
+    truth = make_sparse_data(50, 4, 6, active=1, random_state=0)
+    oracle = Oracle(truth, np.arange(6), np.ones(6))
+    with pytest.raises(ValueError, match="threshold"):
+        compare({"oracle": oracle}, truth, threshold=threshold)
+    assert not hasattr(oracle, "fit_rows")  # refused before the first fit
+
+
 def test_a_model_without_a_dictionary_is_refused():
     truth = make_sparse_data(50, 4, 6, active=1, random_state=0)
     with pytest.raises(TypeError, match="neither W_ nor components_"):
