@@ -34,7 +34,17 @@ def run_demo(out="ksparse-demo", n_patches=40000, n_hidden=256, k=10, epochs=30,
     -------
     paths : dict
         ``figure`` and ``model``: where the outputs went; ``seconds``: training time.
+
+    Raises
+    ------
+    ValueError
+        Before any work, when ``out/filters.png`` or ``out/model.npz`` is a folder.
     """
+    figure_path = os.path.join(out, "filters.png")
+    model_path = os.path.join(out, "model.npz")
+    for path in (figure_path, model_path):  # found now, not after the training
+        if os.path.isdir(path):
+            raise ValueError(f"out: {path} is a folder; run_demo writes a file there.")
     os.makedirs(out, exist_ok=True)
     X, _ = load_photo_patches(patch_size=8, n_patches=n_patches, random_state=random_state)
     model = KSparseAutoencoder(
@@ -45,8 +55,6 @@ def run_demo(out="ksparse-demo", n_patches=40000, n_hidden=256, k=10, epochs=30,
     model.fit(X)
     seconds = time.perf_counter() - start
     fig = plot_filters(model.components_, (8, 8), title=f"{n_hidden} filters, k = {k}")
-    figure_path = os.path.join(out, "filters.png")
-    model_path = os.path.join(out, "model.npz")
     save_figure(fig, figure_path, dpi=120)
     model.save(model_path)
     return {"figure": figure_path, "model": model_path, "seconds": seconds}

@@ -15,7 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._common import UserError, check_data_dir, positive_int, user_input
+from ._common import UserError, check_data_dir, nonnegative_int, positive_int, user_input
 
 DATASETS = ("mnist", "fashion-mnist", "patches")
 _SHAPES = {"mnist": (28, 28), "fashion-mnist": (28, 28)}
@@ -34,6 +34,8 @@ class Data:
         X of shape (n_samples, n_features); y of shape (n_samples,) or None.
     shape : tuple of int or None
         Image shape of one example, when known (for plots).
+    n_rows : int or None
+        Rows of a file before ``--limit`` (what its labels must match).
     """
 
     name: str
@@ -41,15 +43,22 @@ class Data:
     val: Optional[tuple] = None
     test: Optional[tuple] = None
     shape: Optional[tuple] = None
+    n_rows: Optional[int] = None
 
     @property
     def is_dataset(self):
         return self.name in DATASETS
 
     def split(self, which):
-        """(X, y) of split ``which``; a file has only its rows (any split name)."""
+        """(X, y) of split ``which``; a file has only its rows (any split name).
+
+        ``which=None`` is the test split, or the train split of a dataset
+        without one (``patches``).
+        """
         if not self.is_dataset:
             return self.train
+        if which is None:
+            which = "train" if self.test is None else "test"
         part = getattr(self, which)
         if part is None:
             have = [s for s in ("train", "val", "test") if getattr(self, s) is not None]
@@ -72,6 +81,10 @@ def add_data_options(parser, positional="data", nargs=None):
                         help="use only the first N examples of each split")
     parser.add_argument("--patches", type=positive_int, default=20000, metavar="N",
                         help="number of photo patches for DATA=patches (default: %(default)s)")
+    parser.add_argument("--patch-seed", type=nonnegative_int, default=0, metavar="S",
+                        help="seed of the draw of the photo patches for DATA=patches; the "
+                        "same default on every command, so train, encode, plot and evaluate "
+                        "see the same patches (default: %(default)s)")
 
 
 def add_model_inputs(parser, nargs=None):
@@ -88,7 +101,7 @@ def load_data(args, source=None):
         data = _load_dataset(source, args)
     elif str(source).lower().endswith(_SUFFIXES):
         X, shape = _load_matrix(source, "DATA")
-        data = Data(source, (X, None), shape=shape)
+        data = Data(source, (X, None), shape=shape, n_rows=X.shape[0])
     else:
         raise UserError(f"DATA must be one of {', '.join(DATASETS)} or a .npy/.npz file, "
                         f"got {source!r}.")
@@ -100,11 +113,11 @@ def _load_dataset(name, args):
 
     quiet = getattr(args, "quiet", False)
     if name == "patches":
-        # Seed 0 unless --seed: train, encode and plot then see the same patches.
-        seed = getattr(args, "seed", None) or 0
         if args.patches < 2:
             raise UserError(f"--patches must be at least 2, got {args.patches}.")
-        X, _ = load_photo_patches(8, n_patches=args.patches, random_state=seed)
+        # Its own seed, not --seed (of training, or of evaluate's split): every command
+        # draws the same patches unless told otherwise.
+        X, _ = load_photo_patches(8, n_patches=args.patches, random_state=args.patch_seed)
         return Data(name, (X, None), shape=(8, 8))
     loader = load_mnist if name == "mnist" else load_fashion_mnist
     with user_input(f"dataset {name}"):
@@ -117,7 +130,7 @@ def _limited(data, limit):
         return data
     cut = [None if part is None else tuple(None if a is None else a[:limit] for a in part)
            for part in (data.train, data.val, data.test)]
-    return Data(data.name, *cut, shape=data.shape)
+    return Data(data.name, *cut, shape=data.shape, n_rows=data.n_rows)
 
 
 def load_array(path, option, min_cols=1):
@@ -216,18 +229,31 @@ def _npz_member(archive, path, option):
     return archive[name]
 
 
-def load_labels(path, n_rows):
-    """Class labels, one per row of the data: a 1-D ``.npy`` array of ints or strings."""
+def load_labels(path, n_rows, limit=None):
+    """Class labels, one per row of the data: a 1-D ``.npy`` array of ints or strings.
+
+    Parameters
+    ----------
+    path : str
+    n_rows : int
+        Rows of the whole data file, before ``--limit``.
+    limit : int, optional
+        ``--limit``: keep the first ``limit`` labels, as the data keeps its first rows.
+
+    Returns
+    -------
+    y : ndarray, shape (min(n_rows, limit),)
+    """
     raw = _read_raw(path, "--labels")
     if raw.ndim != 1 or raw.shape[0] != n_rows:
         raise UserError(f"--labels {path}: expected a 1-D array of {n_rows} labels (one per "
-                        f"example), got shape {raw.shape}.")
+                        f"row of DATA), got shape {raw.shape}.")
     if raw.dtype.kind not in "biuU":
         if raw.dtype.kind != "f" or not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
             raise UserError(f"--labels {path}: labels must be integers or strings, got "
                             f"dtype {raw.dtype} with non-integer values.")
         raw = raw.astype(np.int64)
-    return raw
+    return raw[:limit]
 
 
 #: What encode, evaluate and plot read of a model: a k-sparse autoencoder's.

@@ -10,6 +10,9 @@ import shlex
 
 from ._common import UserError, check_data_dir, nonnegative_int, positive_int
 
+# What ``demo`` writes into its --out folder (see ksparse.classroom.demo.run_demo).
+_DEMO_FILES = ("filters.png", "model.npz")
+
 # Targets of ``reproduce`` that read MNIST (fig3 uses image patches).
 _MNIST_TARGETS = ("table1", "table3", "fig1", "fig4")
 
@@ -79,6 +82,20 @@ def _check_out_folder(out):
     parent = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(parent):
         raise UserError(f"--out {out}: the folder {parent} does not exist.")
+    if not os.access(out if os.path.isdir(out) else parent, os.W_OK):
+        where = out if os.path.isdir(out) else parent
+        raise UserError(f"--out {out}: the folder {where} is not writable.")
+
+
+def _check_demo_files(out):
+    """Refuse a folder where demo writes a file: it would fail only after training."""
+    import os
+
+    for name in _DEMO_FILES:
+        path = os.path.join(out, name)
+        if os.path.isdir(path):
+            raise UserError(f"--out {out}: {path} is a folder, where demo writes its {name}; "
+                            "remove it or choose another --out.")
 
 
 def _reproduce(args):
@@ -113,6 +130,7 @@ def _demo(args):
     if args.patches < 2:
         raise UserError(f"--patches must be at least 2, got {args.patches}.")
     _check_out_folder(args.out)
+    _check_demo_files(args.out)
     from ..classroom.demo import run_demo
 
     result = run_demo(

@@ -32,13 +32,23 @@ def add_parsers(sub):
 
 
 def set_alpha(model, alpha):
-    """Give ``model`` the transform width ``alpha`` (checked against its k and n_hidden)."""
+    """Give ``model`` the transform width ``alpha`` (checked against its k and n_hidden).
+
+    k and n_hidden come from the model file, so a message names only
+    ``--alpha`` as what the user can change.
+    """
     if alpha is None:
         return model
     from ._train import check_hyperparameters
 
     if not np.isfinite(alpha):
         raise UserError(f"--alpha must be finite, got {alpha}.")
+    k, n_hidden = int(model.k), int(model.n_hidden)
+    if alpha >= 1 and round(alpha * k) > n_hidden:
+        raise UserError(f"--alpha {alpha:g}: codes would keep round({alpha:g} * k) = "
+                        f"{round(alpha * k)} units, but the model (k = {k}, fixed by MODEL) "
+                        f"has only {n_hidden} hidden units; give --alpha at most "
+                        f"{n_hidden}/{k}.")
     model.set_params(alpha=alpha)
     check_hyperparameters(model)
     return model

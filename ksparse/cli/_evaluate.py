@@ -25,7 +25,8 @@ def add_parsers(sub):
                        "error of a softmax regression on the codes when labels are known.")
     add_model_inputs(p)
     p.add_argument("--labels", default=None, metavar="FILE.npy",
-                   help="labels of a DATA file (1-D, one per row) for the test error")
+                   help="labels of a DATA file (1-D, one per row of the whole file; --limit "
+                   "cuts them too) for the test error")
     p.add_argument("--test-fraction", type=fraction, default=0.2,
                    help="share of a labelled DATA file held out for testing (default 0.2)")
     p.add_argument("--alpha", type=float, default=None,
@@ -33,7 +34,8 @@ def add_parsers(sub):
     p.add_argument("--l2", type=positive_float, default=1e-4,
                    help="L2 penalty of the softmax regression (default 1e-4)")
     p.add_argument("--seed", type=nonnegative_int, default=0,
-                   help="seed of the train/test split of a DATA file (default 0)")
+                   help="seed of the train/test split of a DATA file (default 0); the photo "
+                   "patches of DATA=patches have their own, --patch-seed")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=run)
@@ -54,7 +56,7 @@ def _inputs(args):
     check_features(model, X, args.model, data.name)
     if args.labels is None:
         return model, data, X, None
-    labelled = _split(X, load_labels(args.labels, X.shape[0]), args)
+    labelled = _split(X, load_labels(args.labels, data.n_rows, args.limit), args)
     return model, data, X, _two_classes(labelled, f"--labels {args.labels}")
 
 

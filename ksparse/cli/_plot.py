@@ -25,21 +25,26 @@ def add_parsers(sub):
     add_model_inputs(p, nargs="?")
     p.add_argument("--what", choices=KINDS, default="filters", help="figure to draw "
                    "(default: %(default)s)")
-    p.add_argument("--split", choices=("train", "val", "test"), default="test",
-                   help="split of a named dataset to draw from (default: %(default)s)")
-    p.add_argument("--shape", default=None, metavar="H,W",
-                   help="image shape of one example (default: from DATA, or square)")
+    p.add_argument("--split", choices=("train", "val", "test"), default=None,
+                   help="split of a named dataset to draw from (default: test; train for "
+                   "patches, which has only a train split)")
+    p.add_argument("--shape", default=None, metavar="H,W[,C]",
+                   help="image shape of one example, channels last, C = 1 (grey) or 3 "
+                   "(colour) (default: from DATA, or square)")
     p.add_argument("--n", type=positive_int, default=None,
                    help="filters (default: all, at most 400) or reconstructions (default 10)")
     p.add_argument("--labels", default=None, metavar="FILE.npy",
-                   help="labels of a DATA file, to colour the scatter")
+                   help="labels of a DATA file, one per row of the whole file (--limit cuts "
+                   "them too), to colour the scatter")
     p.add_argument("--out", default=None, help="image file, .png/.pdf/.svg (default: WHAT.png)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(run=run)
 
 
-def _parse_shape(text, n_features, known):
+def _parse_shape(text, n_features, known, data_name):
     """(height, width[, channels]) from ``--shape``, the data, or a square guess."""
+    if known is not None and len(known) == 3 and known[0] == 1:
+        known = tuple(known[1:])  # one channel first or last: the same grey image
     if text is not None:
         try:
             shape = tuple(int(v) for v in text.split(","))
@@ -54,13 +59,24 @@ def _parse_shape(text, n_features, known):
         if side * side != n_features:
             raise UserError(f"{n_features} features are not a square image; give --shape H,W.")
         shape = (side, side)
-    if len(shape) == 3 and shape[2] not in (1, 3, 4):  # what an image can show
-        raise UserError(f"--shape {shape}: the channels (last) must be 1, 3 or 4, got "
-                        f"{shape[2]}; give --shape H,W,C (channels last).")
+    if known is not None and _channels_first(known) and shape in (known, known[1:] + known[:1]):
+        raise UserError(f"DATA {data_name} holds examples of shape {known}, which look channels "
+                        "first; plot needs channels last (H, W, C) and --shape cannot reorder "
+                        "the values: save np.moveaxis(X, 1, -1) and plot that file.")
+    source = "--shape" if text is not None else f"DATA {data_name}: the image shape"
+    if len(shape) == 3 and shape[2] not in (1, 3):  # what an image can show
+        raise UserError(f"{source} {shape} has {shape[2]} channels (last); plot draws 1 (grey) "
+                        "or 3 (colour) channels: for RGBA, drop the alpha channel first "
+                        "(X[..., :3]).")
     if math.prod(shape) != n_features:
-        raise UserError(f"--shape {shape} holds {math.prod(shape)} values, but an example "
+        raise UserError(f"{source} {shape} holds {math.prod(shape)} values, but an example "
                         f"has {n_features} features.")
     return shape
+
+
+def _channels_first(shape):
+    """Looks like (channels, height, width): 3 or 4 first, and a last axis plot cannot draw."""
+    return len(shape) == 3 and shape[0] in (3, 4) and shape[2] not in (1, 3)
 
 
 def _inputs(args):
@@ -78,7 +94,7 @@ def _inputs(args):
     if args.labels is not None:
         if data.is_dataset:
             raise UserError("--labels is for DATA files; a named dataset has its own labels.")
-        y = load_labels(args.labels, X.shape[0])
+        y = load_labels(args.labels, data.n_rows, args.limit)
     return model, X, y, data.shape
 
 
@@ -109,7 +125,7 @@ def run(args):
     model, X, y, known = _inputs(args)
     shape = None
     if args.what in ("filters", "reconstructions"):
-        shape = _parse_shape(args.shape, int(model.n_features_in_), known)
+        shape = _parse_shape(args.shape, int(model.n_features_in_), known, args.data)
     fig = _figure(args, model, X, y, shape)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

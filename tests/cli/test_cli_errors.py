@@ -85,7 +85,7 @@ ERROR_CASES = [
     (["encode", "model", "wide.npy"], "expects 16 features per example, but DATA"),
     (["encode", "missing.npz", "X"], "MODEL"),
     (["encode", "X", "X"], "not a ksparse model file"),
-    (["encode", "model", "X", "--alpha", "100"], "exceeds --hidden=8"),
+    (["encode", "model", "X", "--alpha", "100"], "give --alpha at most 8/2"),
     (["encode", "model", "X", "--out", "codes.txt"], "must end in .npz"),
     (["evaluate", "model", "nan.npy"], "NaN"),
     (["evaluate", "model", "X", "--labels", "labels.npy"], "expected a 1-D array of 60 labels"),
@@ -110,7 +110,7 @@ ERROR_CASES = [
     (["encode", "model", "X", "--out", "model"], "is also an input of this command"),
     (["train", "X", "--checkpoint", "model"], "exists and is not a ksparse checkpoint"),
     (["train", "X", "--hidden", "8", "--k", "2", "--alpha", "1e308"], "= inf exceeds --hidden=8"),
-    (["plot", "model", "--shape", "4,2,2"], "the channels (last) must be 1, 3 or 4, got 2"),
+    (["plot", "model", "--shape", "4,2,2"], "has 2 channels (last); plot draws 1 (grey) or 3"),
     (["plot", "one_unit.npz", "X", "--what", "scatter"], "needs a model of at least 2 hidden"),
     (["evaluate", "topk.npz", "X"], "holds a TopKAutoencoder, which has no alpha"),
     (["coherence", "folder.npz"], "MODEL_OR_MATRIX /"),  # named as the argument it is

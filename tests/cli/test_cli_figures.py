@@ -1,0 +1,160 @@
+"""plot, evaluate, encode and demo: image shapes, labels with --limit, the patches dataset, outputs.
+
+Run in-process through ``main([...])`` on tiny files made here; nothing touches the network.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+from _cli_helpers import K, N_HIDDEN, user_error
+from _cli_helpers import files, offline  # noqa: F401 (fixtures: tiny files; no network)
+
+import ksparse
+from ksparse.classroom.demo import run_demo
+from ksparse.cli import main
+
+
+@pytest.fixture(scope="module")
+def shaped(files, tmp_path_factory):
+    """The 16 features of x.npy as images: (n, 4, 2, 2) channels first, (n, 1, 4, 4) grey."""
+    folder = tmp_path_factory.mktemp("shaped")
+    X = np.load(files["X"])  # (60, 16)
+    paths = {"first": folder / "first.npy", "grey": folder / "grey.npy"}
+    np.save(paths["first"], X.reshape(-1, 4, 2, 2))
+    np.save(paths["grey"], X.reshape(-1, 1, 4, 4))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def patch_model(tmp_path_factory):
+    """A model of 8×8 = 64 features, as the patches dataset has."""
+    path = tmp_path_factory.mktemp("patches") / "m64.npz"
+    X = np.random.default_rng(0).standard_normal((40, 64)).astype(np.float32)
+    ksparse.KSparseAutoencoder(n_hidden=8, k=2, epochs=1, batch_size=20,
+                               random_state=0).fit(X).save(path)
+    return path
+
+
+def _figure_of(monkeypatch, tmp_path, argv):
+    """Run ``argv`` in ``tmp_path`` (exit 0) and return the figure it saved."""
+    monkeypatch.chdir(tmp_path)
+    saved = []
+    monkeypatch.setattr("ksparse.cli._plot.save_figure", lambda fig, *a, **kw: saved.append(fig))
+    assert main([str(a) for a in argv]) == 0
+    (fig,) = saved
+    return fig
+
+
+# ------------------------------------------------------------------ image shapes
+
+@pytest.mark.parametrize("extra, fragment", [
+    (["--shape", "2,2,4"], "--shape (2, 2, 4) has 4 channels (last); plot draws 1 (grey) or 3"),
+    (["--shape", "4,2,2"], "--shape (4, 2, 2) has 2 channels (last)"),
+])
+def test_plot_refuses_channels_it_cannot_draw(files, capsys, extra, fragment):
+    user_error(capsys, ["plot", files["model"], *extra], fragment)
+
+
+@pytest.mark.parametrize("extra", [[], ["--shape", "2,2,4"]])
+def test_a_channels_first_file_is_refused_with_advice_that_works(files, shaped, capsys, extra):
+    line = user_error(capsys, ["plot", files["model"], shaped["first"], "--what",
+                               "reconstructions", *extra], "which look channels first")
+    assert "np.moveaxis(X, 1, -1)" in line and "--shape H,W,C" not in line
+
+
+def test_one_channel_first_is_a_grey_image(files, shaped, monkeypatch, tmp_path):
+    fig = _figure_of(monkeypatch, tmp_path, ["plot", files["model"], shaped["grey"], "--what",
+                                   "reconstructions", "--n", "2", "--out", "r.png"])
+    image = fig.axes[0].images[0]
+    assert image.get_array().shape == (4, 4) and image.get_cmap().name == "gray"
+
+
+# ------------------------------------------------------------------ --labels and --limit
+
+def test_plot_labels_of_the_whole_file_are_cut_by_limit(files, monkeypatch, tmp_path):
+    fig = _figure_of(monkeypatch, tmp_path, ["plot", files["model"], files["X"], "--what", "scatter",
+                                   "--labels", files["y"], "--limit", "7", "--out", "s.png"])
+    y = np.load(files["y"])[:7]
+    points = {t.get_label(): len(c.get_offsets()) for t, c in
+              zip(fig.axes[0].get_legend().legend_handles, fig.axes[0].collections)}
+    assert points == {str(label): int(np.sum(y == label)) for label in np.unique(y)}
+
+
+def test_evaluate_with_limit_matches_the_cut_files(files, tmp_path, capsys):
+    X, y = np.load(files["X"]), np.load(files["y"])
+    np.save(tmp_path / "x30.npy", X[:30])
+    np.save(tmp_path / "y30.npy", y[:30])
+    results = []
+    for data, labels, extra in ((files["X"], files["y"], ["--limit", "30"]),
+                                (tmp_path / "x30.npy", tmp_path / "y30.npy", [])):
+        assert main(["evaluate", str(files["model"]), str(data), "--labels", str(labels),
+                     "--json", "--quiet", *extra]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    for key in ("n_examples", "n_train", "n_test", "test_error", "reconstruction_error"):
+        assert results[0][key] == results[1][key], key
+    assert results[0]["n_train"] + results[0]["n_test"] == 30
+
+
+def test_labels_must_match_the_whole_file_under_limit(files, tmp_path, capsys):
+    np.save(tmp_path / "y30.npy", np.load(files["y"])[:30])
+    user_error(capsys, ["evaluate", files["model"], files["X"], "--labels", tmp_path / "y30.npy",
+                        "--limit", "30"], "expected a 1-D array of 60 labels (one per row of DATA)")
+
+
+# ------------------------------------------------------------------ the patches dataset
+
+def test_plot_draws_patches_from_their_only_split(patch_model, monkeypatch, tmp_path):
+    fig = _figure_of(monkeypatch, tmp_path, ["plot", patch_model, "patches", "--patches", "50",
+                                   "--what", "reconstructions", "--n", "3", "--out", "p.png"])
+    assert len(fig.axes) == 6 and fig.axes[0].images[0].get_array().shape == (8, 8)
+
+
+def _patch_error(model, capsys, *extra):
+    assert main(["evaluate", str(model), "patches", "--patches", "60", "--json", "--quiet",
+                 *extra]) == 0
+    return json.loads(capsys.readouterr().out)["reconstruction_error"]
+
+
+def test_evaluate_seed_does_not_change_the_patches(patch_model, capsys):
+    error = _patch_error(patch_model, capsys)
+    assert _patch_error(patch_model, capsys, "--seed", "5") == error  # the split's seed only
+    assert _patch_error(patch_model, capsys, "--patch-seed", "0") == error
+    assert _patch_error(patch_model, capsys, "--patch-seed", "5") != error
+
+
+# ------------------------------------------------------------------ encode --alpha
+
+def test_encode_alpha_names_what_the_user_can_change(files, tmp_path, capsys):
+    line = user_error(capsys, ["encode", files["model"], files["X"], "--alpha", "100",
+                               "--out", tmp_path / "c.npz"],
+                      f"give --alpha at most {N_HIDDEN}/{K}")
+    assert f"round(100 * k) = {100 * K}" in line and f"only {N_HIDDEN} hidden" in line
+    assert "--hidden" not in line and "--k" not in line
+    assert not (tmp_path / "c.npz").exists()
+
+
+# ------------------------------------------------------------------ demo outputs
+
+@pytest.mark.parametrize("name", ["model.npz", "filters.png"])
+def test_demo_refuses_a_folder_in_place_of_an_output_before_training(tmp_path, capsys,
+                                                                     monkeypatch, name):
+    (tmp_path / "d" / name).mkdir(parents=True)
+    monkeypatch.setattr("ksparse.classroom.demo.load_photo_patches",
+                        lambda *a, **kw: pytest.fail("the demo started its work"))
+    user_error(capsys, ["demo", "--out", tmp_path / "d", "--patches", "100", "--hidden", "8",
+                        "--k", "2", "--epochs", "1"], f"{tmp_path / 'd' / name} is a folder")
+    with pytest.raises(ValueError, match=f"out: .*{name} is a folder"):
+        run_demo(out=tmp_path / "d", n_patches=100, n_hidden=8, k=2)
+    assert os.listdir(tmp_path / "d") == [name]
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_demo_refuses_a_folder_it_cannot_write(tmp_path, capsys, monkeypatch, exists):
+    out = tmp_path / "d"
+    if exists:
+        out.mkdir()
+    where = out if exists else tmp_path
+    # Simulated, since a test run as root may write anywhere.
+    monkeypatch.setattr("os.access", lambda path, mode: os.fspath(path) != str(where))
+    user_error(capsys, ["demo", "--out", out], f"the folder {where} is not writable")
