@@ -73,7 +73,8 @@ def add_data_options(parser, positional="data", nargs=None):
                         help=f"dataset name ({', '.join(DATASETS)}) or a .npy/.npz file "
                         "with one example per row (.npz: array 'X' or its only array)")
     parser.add_argument("--data-dir", default=None,
-                        help="folder with the dataset files (default: KSPARSE_DATA, the cache, "
+                        help="folder with the dataset files, Fashion-MNIST's in its subfolder "
+                        "fashion-mnist (default: KSPARSE_DATA, the cache, "
                         "/usr/share/datasets, then a download)")
     parser.add_argument("--no-download", action="store_true",
                         help="fail instead of downloading a dataset that is not found locally")
