@@ -201,6 +201,9 @@ class BatchTopKAutoencoder(TopKAutoencoder):
                                     "a threshold >= 0 (NaN before any batch kept an activity)")
         return rules
 
+    def _trained_reader(self, step, total_steps):
+        return self  # θ follows the smallest kept activity, so the schedule's k already
+
     def _at_k(self, k):
         if k is not None:
             raise ValueError("BatchTopKAutoencoder reads at its threshold_, not at a k.")

@@ -341,9 +341,14 @@ class TopKAutoencoder(Autoencoder):
         return logs
 
     def _validation_metrics(self, params, X_val, *, step, total_steps):
-        X_hat = self._reconstruct(X_val)
+        X_hat = self._trained_reader(step, total_steps)._reconstruct(X_val)
         return {"val_loss": float(squared_error(X_hat, X_val)),
                 "val_fvu": float(fraction_of_variance_unexplained(X_hat, X_val))}
+
+    def _trained_reader(self, step, total_steps):
+        """Read at the k trained with at ``step`` (§4.2.1), as the k-sparse model validates."""
+        k = sparsity_level(step, total_steps, self.k, self.k_start)
+        return self if self.k_start is None else self._at_k(k)
 
     def _at_k(self, k):
         """This model read at k′ = ``k`` (a shallow copy sharing the arrays); itself for None."""

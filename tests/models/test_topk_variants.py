@@ -301,3 +301,24 @@ def test_partial_fit_continues_fit_like_a_longer_fit():
     assert float(shorter.threshold_) != theta_after_fit
     for name in ("W_", "P_", "b_", "b_prime_", "steps_idle_", "threshold_"):
         np.testing.assert_array_equal(getattr(shorter, name), getattr(longer, name), err_msg=name)
+
+
+@pytest.mark.parametrize("model", [
+    TopKAutoencoder(n_hidden=12, k=2, k_start=8, epochs=4, batch_size=16, random_state=0),
+    TopKAutoencoder(n_hidden=12, k=2, k_start=8, multi_k=4, epochs=4, batch_size=16,
+                    random_state=0),
+])
+def test_validation_under_the_schedule_reads_the_k_being_trained(rng, model):
+    # As the k-sparse model measures it: val_loss at the schedule's k of that epoch
+    # (logged as "k"), so that it compares with the training loss.
+    X, X_val = rng.standard_normal((64, 6)), rng.standard_normal((20, 6))
+    seen = []
+
+    def record(m, epoch, logs):
+        x_hat = m.reconstruct(X_val, k=logs["k"])
+        seen.append((logs["k"], logs["val_loss"], float(((x_hat - X_val) ** 2).sum(axis=1).mean())))
+
+    model.fit(X, X_val=X_val, callbacks=[record])
+    assert seen[0][0] > seen[-1][0] == 2  # the first epoch ends with k still above its final 2
+    for _, logged, expected in seen:
+        assert logged == pytest.approx(expected, rel=1e-12)
