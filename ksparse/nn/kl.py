@@ -8,8 +8,8 @@ average, where the k-sparse autoencoder enforces it exactly per example.
 The divergence is defined for ρ̂ in (0, 1), where sigmoid units stay. ReLU
 units can leave it, so the penalty is extended outside (see
 :func:`kl_penalty`): below ε = :data:`RHO_EPS` ρ̂ is clipped, and above
-u = 1 − δ(1 − ρ), δ = :data:`RHO_DELTA`, the divergence continues as its
-tangent line at u, whose slope is bounded.
+u = min(1 − δ(1 − ρ), 1 − ε), δ = :data:`RHO_DELTA`, the divergence
+continues as its tangent line at u, whose slope is bounded.
 """
 __all__ = ["kl_penalty", "kl_penalty_backward", "RHO_DELTA", "RHO_EPS"]
 
@@ -17,7 +17,8 @@ from ..backend import get_array_module
 
 #: ρ̂ below ε is taken as ε, so that log ρ̂ stays finite.
 RHO_EPS = 1e-6
-#: Above u = 1 − δ(1 − ρ) the penalty is linear in ρ̂, with slope at most λ/δ.
+#: Above u = min(1 − δ(1 − ρ), 1 − ε) the penalty is linear in ρ̂ (slope at most λ/δ
+#: when ρ ≤ 1 − ε/δ).
 RHO_DELTA = 0.01
 
 
@@ -25,7 +26,9 @@ def _mean_activity(H, rho):
     """ρ̂ of every unit held in [ε, u], and how far beyond u the batch mean lies (else 0)."""
     xp = get_array_module(H)
     mean = H.mean(axis=0)  # (n_hidden,)
-    upper = 1.0 - RHO_DELTA * (1.0 - rho)  # u: between ρ and 1, so the slope there is > 0
+    # u: between ρ and 1, so the slope there is > 0; at most 1 − ε, so that 1 − u
+    # stays nonzero in float32 when ρ is within 1e-4 of 1
+    upper = min(1.0 - RHO_DELTA * (1.0 - rho), 1.0 - RHO_EPS)
     return xp.clip(mean, RHO_EPS, upper), xp.maximum(mean - upper, 0.0)  # (n_hidden,) twice
 
 
@@ -63,7 +66,9 @@ def kl_penalty(H, rho, weight):
 
     Below ε = 1e-6 it is KL(ρ ‖ ε). Above u it is the tangent line
     KL(ρ ‖ u) + KL′(u) (ρ̂_j − u), with KL′(u) = (1 − ρ)/(1 − u) − ρ/u =
-    1/δ − ρ/u, 0 < KL′(u) < 1/δ (δ = 0.01): an over-active unit is pushed
+    1/δ − ρ/u, 0 < KL′(u) < 1/δ (δ = 0.01; u = 1 − ε only for a target ρ
+    within 1e-4 of 1, where 1 − δ(1 − ρ) would round to 1 in float32 and
+    make the slope infinite): an over-active unit is pushed
     down by at most λ/δ, where the divergence's own slope grows without
     bound as ρ̂ → 1 (one step of momentum SGD could then drive a ReLU
     unit's bias so low that it never fires again). The penalty is smooth

@@ -60,3 +60,14 @@ def test_penalty_gradient_matches_finite_differences_inside_and_beyond_u(rng, rh
     H = columns_with_means([0.02, 0.4, 0.9, 1.2, 5.0], 6, rng)
     numeric = numerical_gradient(lambda: kl_penalty(H, rho, 0.1), H)
     np.testing.assert_allclose(kl_penalty_backward(H, rho, 0.1), numeric, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_target_next_to_1_keeps_the_penalty_finite(dtype):
+    # ρ = 0.999999: 1 − δ(1 − ρ) = 1 − 1e-8 rounds to 1 in float32, where 1 − u = 0
+    # made the penalty and its gradient infinite; u is kept at most 1 − ε.
+    H = np.full((4, 3), 1.5, dtype=dtype)  # every unit beyond u
+    with np.errstate(all="raise"):
+        value = kl_penalty(H, 0.999999, 0.1)
+        grad = kl_penalty_backward(H, 0.999999, 0.1)
+    assert np.isfinite(value) and np.isfinite(grad).all()
