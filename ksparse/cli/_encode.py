@@ -44,9 +44,11 @@ def set_alpha(model, alpha):
     if not np.isfinite(alpha):
         raise UserError(f"--alpha must be finite, got {alpha}.")
     k, n_hidden = int(model.k), int(model.n_hidden)
-    if alpha >= 1 and round(alpha * k) > n_hidden:
+    kept = alpha * k  # inf for 1e308 * k, which round() cannot take
+    kept = round(kept) if np.isfinite(kept) else kept
+    if alpha >= 1 and kept > n_hidden:
         raise UserError(f"--alpha {alpha:g}: codes would keep round({alpha:g} * k) = "
-                        f"{round(alpha * k)} units, but the model (k = {k}, fixed by MODEL) "
+                        f"{kept} units, but the model (k = {k}, fixed by MODEL) "
                         f"has only {n_hidden} hidden units; give --alpha at most "
                         f"{n_hidden}/{k}.")
     model.set_params(alpha=alpha)

@@ -86,6 +86,8 @@ ERROR_CASES = [
     (["encode", "missing.npz", "X"], "MODEL"),
     (["encode", "X", "X"], "not a ksparse model file"),
     (["encode", "model", "X", "--alpha", "100"], "give --alpha at most 8/2"),
+    (["encode", "model", "X", "--alpha", "1e308"], "= inf units"),
+    (["evaluate", "model", "X", "--alpha", "1e308"], "= inf units"),
     (["encode", "model", "X", "--out", "codes.txt"], "must end in .npz"),
     (["evaluate", "model", "nan.npy"], "NaN"),
     (["evaluate", "model", "X", "--labels", "labels.npy"], "expected a 1-D array of 60 labels"),
