@@ -127,7 +127,7 @@ def plot_filters(filters, shape, n_cols=None, title=None, ax=None):
     return fig
 
 
-def plot_training_curves(history, ylabel="loss per example", ax=None):
+def plot_training_curves(history, ax=None, *, ylabel="loss per example"):
     """Training (and validation) loss per epoch, with dead units on a second axis.
 
     The two curves need not measure the same thing. ``loss`` is recorded on
@@ -140,8 +140,8 @@ def plot_training_curves(history, ylabel="loss per example", ax=None):
     ----------
     history : list of dict
         ``model.history_``.
-    ylabel : str, default "loss per example"
     ax : matplotlib Axes, optional
+    ylabel : str, default "loss per example"
 
     Returns
     -------

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ksparse.plotting import (
@@ -171,3 +172,6 @@ def test_training_curves_say_the_training_loss_includes_penalties():
                       "validation loss (reconstruction error only)"]
     assert ax.get_ylabel() == "loss per example"
     assert plot_training_curves(history, ylabel="nats").axes[0].get_ylabel() == "nats"
+    given = Figure().add_subplot()
+    assert plot_training_curves(history, given) is given.figure  # ax stays the second argument
+    assert len(given.lines) == 2 and given.get_ylabel() == "loss per example"
