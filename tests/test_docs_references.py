@@ -2,20 +2,17 @@
 
 Sphinx renders a reference it cannot resolve as plain code, without a
 warning (the docs build is not nitpicky), so a function that moved or a
-misspelt name goes unnoticed. ``docs/conf.py`` links a reference by any name
-its object can be imported by (``resolve_ksparse_aliases``); this test checks
-that the name exists, and that no reference points at a private helper,
-which has no page. Only what the API pages show is read: the docstrings of
-public modules, classes, functions and methods, and ``docs/*.rst`` (not the
-changelog, whose entries may name what has since been removed).
+misspelt name goes unnoticed. The docs link a reference by any name its
+object can be imported by (``resolve_ksparse_aliases`` in
+``docs/ksparse_refs.py``); this test checks that the name exists, and that no
+reference points at a private helper, which has no page. Only what the API
+pages show is read: the docstrings of public modules, classes, functions and
+methods, and ``docs/*.rst`` (not the changelog, whose entries may name what
+has since been removed).
 """
 import ast
-import importlib
 import importlib.util
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,27 +21,22 @@ ROOT = Path(__file__).resolve().parent.parent
 ROLE = re.compile(r":(?:py:)?(func|class|meth|attr|data|exc|obj):`([^`]+)`")
 
 
+def _docs_module(name):
+    """The module ``docs/<name>.py`` (docs/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REFS = _docs_module("ksparse_refs")  # the resolver docs/conf.py connects
+
+
 def target_of(content):
     """The target of a role's content: ``name``, ``~name``, ``.name`` or ``title <name>``."""
     if content.endswith(">") and "<" in content:
         content = content[content.rindex("<") + 1:-1]
     return content.lstrip("~.").removesuffix("()")
-
-
-def object_at(dotted):
-    """The object that the ksparse name ``dotted`` denotes, or None."""
-    parts = dotted.split(".")
-    for depth in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:depth]))
-        except ImportError:
-            continue
-        for part in parts[depth:]:
-            obj = getattr(obj, part, None)
-            if obj is None:
-                return None
-        return obj
-    return None
 
 
 def public_docstrings(path):
@@ -65,7 +57,7 @@ def public_docstrings(path):
 def problem(target, scopes):
     """Why the reference ``target`` (read in ``scopes``) is dead, or None.
 
-    A short name is looked up, as docs/conf.py does, in the scopes (the
+    A short name is looked up, as docs/ksparse_refs.py does, in the scopes (the
     class, the module) and then in every package above the module.
     """
     top = target.split(".")[0]
@@ -78,7 +70,7 @@ def problem(target, scopes):
         parts = scopes[-1].split(".")
         above = [".".join(parts[:depth]) for depth in range(len(parts) - 1, 0, -1)]
         names = [f"{scope}.{target}" for scope in scopes + above]
-    if all(object_at(name) is None for name in names):
+    if all(REFS.object_at(name) is None for name in names):
         return f"no such object ({' or '.join(names)})"
     return None
 
@@ -124,7 +116,7 @@ def test_the_check_tells_dead_references_from_live_ones(content, scopes, expecte
     assert (why is None) if expected is None else (expected in why), why
 
 
-# Names a docstring may use, and where docs/conf.py's resolver sends them:
+# Names a docstring may use, and where the docs' resolver (docs/ksparse_refs.py) sends them:
 # the object's page under the deepest package that exports it.
 ALIASES = {
     "ksparse.KSparseAutoencoder": "ksparse.models.KSparseAutoencoder",
@@ -139,17 +131,6 @@ ALIASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def documented_as():
-    """docs/conf.py's answers for ALIASES, from a child process (conf.py sets environment variables)."""
-    code = ("import json, runpy, sys; ns = runpy.run_path(sys.argv[1]); "
-            "print(json.dumps({n: ns['_documented_as'](n) for n in sys.argv[2:]}))")
-    proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "docs" / "conf.py"), *ALIASES],
-                          cwd=ROOT / "docs", capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.splitlines()[-1])
-
-
 @pytest.mark.parametrize("name", ALIASES)
-def test_the_docs_resolver_sends_a_name_to_where_its_object_is_documented(name, documented_as):
-    assert documented_as[name] == ALIASES[name]
+def test_the_docs_resolver_sends_a_name_to_where_its_object_is_documented(name):
+    assert REFS.documented_as(name) == ALIASES[name]
