@@ -294,9 +294,8 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
         ``model.history_`` before the first epoch, so it survives an error.
     """
     n_samples = arrays[0].shape[0]
-    total_steps = planned_steps(model, n_samples)
     run = start_run(model, params, rng) if run is None else run
-    run.total_steps = total_steps
+    run.total_steps = total_steps = planned_steps(model, n_samples)
     if resume and checkpoint is not None and os.path.exists(checkpoint):
         run.state, run.history = load_checkpoint(checkpoint, model, params, run.optimizer,
                                                  n_samples)
