@@ -40,11 +40,7 @@ def run_demo(out="ksparse-demo", n_patches=40000, n_hidden=256, k=10, epochs=30,
     ValueError
         Before any work, when ``out/filters.png`` or ``out/model.npz`` is a folder.
     """
-    figure_path = os.path.join(out, "filters.png")
-    model_path = os.path.join(out, "model.npz")
-    for path in (figure_path, model_path):  # found now, not after the training
-        if os.path.isdir(path):
-            raise ValueError(f"out: {path} is a folder; run_demo writes a file there.")
+    figure_path, model_path = _output_paths(out)  # refused now, not after the training
     os.makedirs(out, exist_ok=True)
     X, _ = load_photo_patches(patch_size=8, n_patches=n_patches, random_state=random_state)
     model = KSparseAutoencoder(
@@ -58,3 +54,16 @@ def run_demo(out="ksparse-demo", n_patches=40000, n_hidden=256, k=10, epochs=30,
     save_figure(fig, figure_path, dpi=120)
     model.save(model_path)
     return {"figure": figure_path, "model": model_path, "seconds": seconds}
+
+
+def _output_paths(out):
+    """The paths of ``filters.png`` and ``model.npz`` in ``out``.
+
+    The command line's ``demo`` checks its ``--out`` with this too. Raises
+    ValueError when one of them is a folder, where the file cannot be written.
+    """
+    paths = (os.path.join(out, "filters.png"), os.path.join(out, "model.npz"))
+    for path in paths:
+        if os.path.isdir(path):
+            raise ValueError(f"out: {path} is a folder, where the demo writes a file.")
+    return paths

@@ -10,9 +10,6 @@ import shlex
 
 from ._common import UserError, check_data_dir, nonnegative_int, positive_int
 
-# What ``demo`` writes into its --out folder (see ksparse.classroom.demo.run_demo).
-_DEMO_FILES = ("filters.png", "model.npz")
-
 # Targets of ``reproduce`` that read MNIST (fig3 uses image patches).
 _MNIST_TARGETS = ("table1", "table3", "fig1", "fig4")
 
@@ -87,17 +84,6 @@ def _check_out_folder(out):
         raise UserError(f"--out {out}: the folder {where} is not writable.")
 
 
-def _check_demo_files(out):
-    """Refuse a folder where demo writes a file: it would fail only after training."""
-    import os
-
-    for name in _DEMO_FILES:
-        path = os.path.join(out, name)
-        if os.path.isdir(path):
-            raise UserError(f"--out {out}: {path} is a folder, where demo writes its {name}; "
-                            "remove it or choose another --out.")
-
-
 def _reproduce(args):
     from ..reproduce import TARGETS, run
     from ..reproduce.machine import check_threads
@@ -130,8 +116,12 @@ def _demo(args):
     if args.patches < 2:
         raise UserError(f"--patches must be at least 2, got {args.patches}.")
     _check_out_folder(args.out)
-    _check_demo_files(args.out)
-    from ..classroom.demo import run_demo
+    from ..classroom.demo import _output_paths, run_demo
+
+    try:  # a folder where the demo writes a file would fail only after the training
+        _output_paths(args.out)
+    except ValueError as exc:
+        raise UserError(f"--{exc} Remove it or choose another --out.") from exc
 
     result = run_demo(
         out=args.out, n_patches=args.patches, n_hidden=args.hidden, k=args.k,

@@ -143,7 +143,8 @@ def test_demo_refuses_a_folder_in_place_of_an_output_before_training(tmp_path, c
     monkeypatch.setattr("ksparse.classroom.demo.load_photo_patches",
                         lambda *a, **kw: pytest.fail("the demo started its work"))
     user_error(capsys, ["demo", "--out", tmp_path / "d", "--patches", "100", "--hidden", "8",
-                        "--k", "2", "--epochs", "1"], f"{tmp_path / 'd' / name} is a folder")
+                        "--k", "2", "--epochs", "1"],
+               f"--out: {tmp_path / 'd' / name} is a folder")
     with pytest.raises(ValueError, match=f"out: .*{name} is a folder"):
         run_demo(out=tmp_path / "d", n_patches=100, n_hidden=8, k=2)
     assert os.listdir(tmp_path / "d") == [name]
