@@ -153,14 +153,14 @@ def not_found_error(name, files, data_dir, reason):
     """A :class:`DataNotFoundError` that lists the folders searched and the fix."""
     searched = "\n".join(f"  {d}" for d in candidate_dirs(name, data_dir))
     wanted = ", ".join(names[0] for names in files.values())
-    where = (f"Put the files ({wanted}; .gz versions are accepted too) in one of these "
-             f"folders, pass data_dir=... (--data-dir DIR on the command line), or set "
-             f"{ENV_VAR}=/path/to/folder.")
+    where = f"Put the files ({wanted}; .gz versions are accepted too) in one of these folders"
     if name in _OWN_FOLDER_ONLY:
-        where = (f"Put the files ({wanted}; .gz versions are accepted too) in one of these "
-                 f"folders; with data_dir=DIR (--data-dir DIR on the command line) or "
-                 f"{ENV_VAR}=DIR that is DIR/{name}, never DIR itself, since "
-                 f"{_OWN_FOLDER_ONLY[name]}'s files have the same names.")
+        where += (f"; with data_dir=DIR (--data-dir DIR on the command line) or "
+                  f"{ENV_VAR}=DIR that is DIR/{name}, never DIR itself, since "
+                  f"{_OWN_FOLDER_ONLY[name]}'s files have the same names.")
+    else:
+        where += (f", pass data_dir=... (--data-dir DIR on the command line), or set "
+                  f"{ENV_VAR}=/path/to/folder.")
     return DataNotFoundError(
         f"Dataset {name!r} was not found ({reason}). Searched, in order:\n{searched}\n{where}"
     )

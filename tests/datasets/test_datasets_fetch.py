@@ -189,6 +189,22 @@ def test_fashion_mnist_search_order_skips_the_folders_themselves(places):
         places["system"] / "fashion-mnist"]
 
 
+@pytest.mark.parametrize("name, fix", [
+    ("mnist", ", pass data_dir=... (--data-dir DIR on the command line), or set "
+              "KSPARSE_DATA=/path/to/folder."),
+    ("fashion-mnist", "; with data_dir=DIR (--data-dir DIR on the command line) or "
+                      "KSPARSE_DATA=DIR that is DIR/fashion-mnist, never DIR itself, since "
+                      "mnist's files have the same names."),
+])
+def test_the_not_found_message_ends_with_where_to_put_the_files(places, name, fix):
+    files = {"images": ("a-images", "a-images.gz"), "labels": ("b-labels",)}
+    error = _fetch.not_found_error(name, files, None, "not here")
+    assert isinstance(error, DataNotFoundError)
+    assert str(error).startswith(f"Dataset {name!r} was not found (not here). Searched")
+    assert str(error).endswith("\nPut the files (a-images, b-labels; .gz versions are accepted "
+                               "too) in one of these folders" + fix)
+
+
 def test_incomplete_folder_is_skipped(places):
     _write_mnist(places["env"], seed=2)
     (places["env"] / "t10k-labels-idx1-ubyte.gz").unlink()
