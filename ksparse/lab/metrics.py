@@ -15,7 +15,10 @@ variance unexplained, around the data's mean), :func:`l0` (active latents per
 row) and :func:`dead_fraction` (latents that never fire).
 
 Codes are (n_samples, n_latents) for the model and (n_samples, n_atoms) for
-the truth, NumPy or SciPy sparse.
+the truth, NumPy or SciPy sparse. Every measure refuses arrays that are not
+2-D, that have no rows, or whose rows do not correspond (NumPy would
+broadcast a single row against all of them and return a plausible, wrong
+number).
 """
 __all__ = ["firing_scores", "absorption", "shrinkage", "fvu", "l0", "dead_fraction"]
 
@@ -29,6 +32,28 @@ from ..validation import is_sparse
 def _dense(M):
     """A NumPy float array from NumPy, CuPy or SciPy sparse input."""
     return np.asarray(M.toarray() if is_sparse(M) else to_numpy(M), dtype=float)
+
+
+def _check_shapes(arrays, same_shape=False):
+    """Raise unless the named arrays are 2-D with rows, and have equal rows (or shapes).
+
+    Parameters
+    ----------
+    arrays : dict of str to array
+        The arguments by name; each is 2-D with at least one row.
+    same_shape : bool, default False
+        Compare whole shapes rather than numbers of rows.
+    """
+    shapes = {name: np.shape(A) for name, A in arrays.items()}
+    for name, shape in shapes.items():
+        if len(shape) != 2 or shape[0] == 0:
+            raise ValueError(f"{name} must be 2-D with at least one row, got shape {shape}.")
+    (first, shape), *others = shapes.items()
+    for name, other in others:
+        if (other != shape) if same_shape else (other[0] != shape[0]):
+            what = "shape" if same_shape else "number of rows"
+            raise ValueError(f"{first} and {name} must have the same {what}, got shapes "
+                             f"{shape} and {other}.")
 
 
 def _columns(M, index):
@@ -54,6 +79,7 @@ def firing_scores(H, C, atoms, latents):
         fires); recall = fired and active / active (NaN for a feature never
         active); F1 = 2 · fired and active / (fired + active).
     """
+    _check_shapes({"H": H, "C": C})
     fired = _columns(H, latents) != 0  # (n_samples, n_pairs)
     active = _columns(C, atoms) != 0  # (n_samples, n_pairs)
     both = (fired & active).sum(axis=0).astype(float)  # (n_pairs,)
@@ -85,6 +111,7 @@ def absorption(H, C, parents, atoms, latents):
         over Σ [child active]; 0 when the parent's latent always fires with
         its children, 1 when it never does; NaN when no child is ever active.
     """
+    _check_shapes({"H": H, "C": C})
     latent_of = dict(zip(np.asarray(atoms).tolist(), np.asarray(latents).tolist()))
     children = [c for c in np.flatnonzero(np.asarray(parents) >= 0) if parents[c] in latent_of]
     if not children:
@@ -122,6 +149,8 @@ def shrinkage(H, C, D_true, D_learned, atoms, latents, threshold=0.99):
         pairs and the rows where both codes are non-zero: 1 without
         shrinkage; NaN when nothing is counted.
     """
+    _check_shapes({"H": H, "C": C})
+    _check_shapes({"D_true": D_true, "D_learned": D_learned})
     D_true, D_learned = _dense(D_true), _dense(D_learned)
     atoms, latents = np.asarray(atoms, dtype=int), np.asarray(latents, dtype=int)
     norms = np.linalg.norm(D_learned[:, latents], axis=0)  # (n_pairs,)
@@ -151,6 +180,7 @@ def fvu(X_hat, X):
         Measured around zero instead, a model that only learned the mean
         would look good on data far from the origin.
     """
+    _check_shapes({"X_hat": X_hat, "X": X}, same_shape=True)
     return float(fraction_of_variance_unexplained(_dense(X_hat), _dense(X)))
 
 
@@ -164,7 +194,13 @@ def l0(H):
     Returns
     -------
     l0 : float
+
+    Raises
+    ------
+    ValueError
+        When H is not 2-D or has no rows (a mean over no rows).
     """
+    _check_shapes({"H": H})
     return float((_dense(H) != 0).sum(axis=1).mean())
 
 
@@ -179,6 +215,13 @@ def dead_fraction(H):
     -------
     dead : float
         In [0, 1]; measured on these rows, so it depends on the data given.
+
+    Raises
+    ------
+    ValueError
+        When H is not 2-D or has no rows (on no rows every latent would
+        count as dead).
     """
+    _check_shapes({"H": H})
     fires = (_dense(H) != 0).any(axis=0)  # (n_latents,)
     return float((~fires).mean())

@@ -80,3 +80,28 @@ def test_l0_and_dead_fraction(sparse):
     H = scipy.sparse.csr_matrix(H) if sparse else H
     assert l0(H) == 1.5
     assert dead_fraction(H) == pytest.approx(1 / 3)
+
+
+_H, _C = np.ones((4, 3)), np.ones((4, 2))  # 4 rows of codes: 3 latents, 2 true atoms
+_PAIR = (np.array([0, 1]), np.array([0, 1]))  # atoms, latents
+
+
+@pytest.mark.parametrize("measure, match", [
+    # One row of codes (or of reconstruction) would broadcast against all four.
+    (lambda: firing_scores(_H[:1], _C, *_PAIR), r"H and C must have the same number of rows"),
+    (lambda: firing_scores(_H, _C[:3], *_PAIR), r"got shapes \(4, 3\) and \(3, 2\)"),
+    (lambda: absorption(_H[:1], _C, np.array([-1, 0]), *_PAIR), "H and C must have the same"),
+    (lambda: shrinkage(_H[:1], _C, np.eye(2), np.eye(2, 3), *_PAIR), "H and C must have the same"),
+    (lambda: shrinkage(_H, _C, np.eye(2), np.eye(3), *_PAIR), "D_true and D_learned must have"),
+    (lambda: fvu(_H[:1], _H), r"X_hat and X must have the same shape"),
+    (lambda: fvu(_H[:, :1], _H), r"got shapes \(4, 1\) and \(4, 3\)"),
+    (lambda: firing_scores(_H[0], _C, *_PAIR), r"H must be 2-D with at least one row"),
+    (lambda: l0(np.zeros((0, 5))), r"H must be 2-D with at least one row, got shape \(0, 5\)"),
+    (lambda: dead_fraction(np.zeros((0, 5))), "H must be 2-D with at least one row"),
+    (lambda: dead_fraction(scipy.sparse.csr_matrix((0, 5))), "H must be 2-D with at least one"),
+], ids=["firing-1-row", "firing-3-rows", "absorption", "shrinkage-rows", "shrinkage-features",
+        "fvu-1-row", "fvu-1-column", "firing-1-D", "l0-no-rows", "dead-no-rows",
+        "dead-sparse-no-rows"])
+def test_arrays_not_2d_with_corresponding_rows_are_refused_by_name(measure, match):
+    with pytest.raises(ValueError, match=match):
+        measure()
