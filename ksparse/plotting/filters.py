@@ -133,8 +133,9 @@ def plot_training_curves(history, ax=None, *, ylabel="loss per example"):
     The two curves need not measure the same thing. ``loss`` is recorded on
     the training minibatches as the model trains: for a model with a penalty
     or auxiliary terms (the KL penalty, AuxK, Multi-TopK) it includes them,
-    and with dropout it is measured with the dropped units. ``val_loss`` is the held-out squared reconstruction error per
-    example alone. The legend says so.
+    and with dropout it is measured with the dropped units. ``val_loss`` is
+    the held-out squared reconstruction error per example alone. The legend
+    says so.
 
     Parameters
     ----------

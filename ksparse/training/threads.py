@@ -10,8 +10,9 @@ gain from every core. So the loop runs on one BLAS thread below
 choice above it. The environment variable ``KSPARSE_NUM_THREADS`` overrides
 the rule: a positive integer fixes the count, ``auto`` (the default) applies
 the rule; any other value is refused when ``fit`` or ``partial_fit`` starts
-(:func:`thread_setting`), before the model changes. Only NumPy's BLAS is limited (CuPy runs on the GPU), and only while
-the loop runs: the caller's setting comes back afterwards.
+(:func:`thread_setting`), before the model changes. Only NumPy's BLAS is
+limited (CuPy runs on the GPU), and only while the loop runs: the caller's
+setting comes back afterwards.
 """
 __all__ = ["ENV_VAR", "ONE_THREAD_BELOW", "blas_threads", "limited_blas_threads",
            "thread_setting"]
