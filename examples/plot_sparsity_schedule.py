@@ -34,7 +34,8 @@ digits = load_digits(n_train=pick(small=2000, classroom=10000, paper=50000),
 # The last training images are a validation split, on which α is chosen
 # below; the test images are used once, for the chosen α.
 n_val = pick(small=500, classroom=2000, paper=10000)
-X_train, X_val, y_train, y_val = X_train[:-n_val], X_train[-n_val:], y_train[:-n_val], y_train[-n_val:]
+X_train, X_val = X_train[:-n_val], X_train[-n_val:]
+y_train, y_val = y_train[:-n_val], y_train[-n_val:]
 print(f"size: {example_size()}; backend: {ksparse.get_backend()}")
 print(digits.note)
 
