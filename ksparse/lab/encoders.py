@@ -60,8 +60,9 @@ class DictionaryEncoder:
         self.k = check_int(model.k if k is None else k, "k", low=1, high=model.W_.shape[1])
         self.W_ = np.asarray(to_numpy(model.W_), dtype=float)  # (n_features, n_latents)
         norms = np.linalg.norm(self.W_, axis=0)  # (n_latents,)
+        self._zero = norms == 0  # (n_latents,): a dead latent's atom
         # a dead latent's zero atom stays zero instead of dividing by zero
-        self._norms = np.where(norms > 0, norms, 1.0)
+        self._norms = np.where(self._zero, 1.0, norms)
         offset = np.zeros(self.W_.shape[0])
         for name in ("b_prime_", "mean_"):
             if getattr(model, name, None) is not None:
@@ -73,7 +74,12 @@ class DictionaryEncoder:
         X = np.asarray(to_numpy(X), dtype=float) - self.offset_  # (n_samples, n_features)
         pursue = matching_pursuit if self.encoder == "mp" else omp
         codes = pursue(X, self.W_ / self._norms, self.k, signed=self.signed).codes
-        return codes / self._norms  # (n_samples, n_latents)
+        codes = codes / self._norms  # (n_samples, n_latents)
+        # OMP may pick a zero atom once nothing better is left, and its least-squares
+        # refit then gives it a round-off code (~1e-17) that changes no reconstruction
+        # but would count the dead latent as firing in l0 and dead_fraction.
+        codes[:, self._zero] = 0.0
+        return codes
 
     def inverse_transform(self, H):
         """W h + offset, (n_samples, n_features)."""

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ksparse import JumpReLUAutoencoder, KSparseAutoencoder
-from ksparse.lab import DictionaryEncoder, evaluate, make_sparse_data
+from ksparse.lab import DictionaryEncoder, dead_fraction, evaluate, make_sparse_data
 from ksparse.theory.pursuit import matching_pursuit
 
 
@@ -51,6 +51,20 @@ def test_unsigned_selection_keeps_mp_codes_non_negative_and_refits_omp_freely():
     unit = W / np.linalg.norm(W, axis=0)
     first = np.argmax(X @ unit, axis=1)  # the first atom chosen: the largest correlation's value
     assert (omp[np.arange(500), first] != 0).all()
+
+
+@pytest.mark.parametrize("name", ["mp", "omp"])
+@pytest.mark.parametrize("signed", [False, True])
+def test_the_zero_atoms_of_dead_latents_get_codes_of_exactly_zero(name, signed):
+    # k = 4 exceeds the 3 live atoms: with unsigned selection, OMP then picks a
+    # zero atom on some rows (with this seed, 6, 7, 10 ...) and refits it a code of ~1e-17.
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((3, 5))
+    W[:, :2] = 0.0  # latents 0 and 1 are dead
+    X = rng.standard_normal((20, 3))
+    H = DictionaryEncoder(Stored(W, np.zeros(3), k=4), encoder=name, signed=signed).transform(X)
+    assert (H[:, :2] == 0).all()
+    assert ((H != 0).sum(axis=1) <= 3).all() and dead_fraction(H) >= 2 / 5
 
 
 def test_the_true_dictionary_reconstructs_its_noiseless_rows(truth):
