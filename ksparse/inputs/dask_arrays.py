@@ -9,16 +9,18 @@ For data larger than one machine's memory, or spread over a cluster:
   With ``sparse_output=True`` the codes are SciPy CSR blocks. NaN and
   infinity are checked block by block when the graph runs.
 * ``score`` computes the mean squared error over the blocks.
-* ``fit`` streams the blocks through the steps ``partial_fit`` takes: a
-  first pass checks the values (on the cluster, dense and sparse blocks,
-  each value as the model's dtype reads it, with the messages of
-  in-memory input) and, with ``center``, computes the centre on this
-  machine block after block (bitwise ``X.compute().mean(axis=0)``: row
-  after row, or pairwise down a single column, as NumPy adds them); the
-  first block initialises the parameters; each epoch then visits the
-  blocks in a random order and each block's rows in a random order, one
-  block in memory at a time. The history gets one entry per epoch. A
-  single-block array gives bitwise the model of ``fit(X.compute())``.
+* ``fit`` streams the blocks through the steps ``partial_fit`` takes: once
+  the arguments are checked, a first pass checks the values (on the
+  cluster, dense and sparse blocks, each value as the model's dtype reads
+  it, with the messages of in-memory input: NaN and infinity, then the
+  range a model such as the RBM needs) and, with ``center``, computes
+  the centre on this machine block after block (bitwise
+  ``X.compute().mean(axis=0)``: row after row, or pairwise down a single
+  column, as NumPy adds them); the first block initialises the
+  parameters; each epoch then visits the blocks in a random order and each
+  block's rows in a random order, one block in memory at a time. The
+  history gets one entry per epoch. A single-block array gives bitwise
+  the model of ``fit(X.compute())``.
 * ``partial_fit`` is one pass over the blocks in order (one history entry).
 
 Minibatches never span two blocks; blocks of no rows are skipped. ksparse
@@ -56,6 +58,7 @@ from .streaming import (
     divide_by_count,
     is_dask_array,
     running_sum,
+    value_extremes,
     values_as_read,
 )
 
@@ -83,31 +86,44 @@ def _row_blocks(X, sizes):
     return [X.blocks[i, 0] for i, size in enumerate(sizes) if size > 0]
 
 
-def _non_finite_flags(block, dtype):
-    """Whether a block holds NaN, and anything else non-finite, as read in ``dtype``: (1, 2)."""
-    values = values_as_read(block, dtype)
-    if values.dtype.kind != "f":
-        return np.zeros((1, 2), dtype=bool)
-    xp = get_array_module(values)
-    nan, finite = bool(xp.isnan(values).any()), bool(xp.isfinite(values).all())
-    return np.array([[nan, not (nan or finite)]])
+def _block_summary(block, dtype, extremes):
+    """A block's values as read in ``dtype``: [[NaN?, other non-finite?, min, max]].
 
-
-def _check_finite(X, dtype, name="X"):
-    """NaN and infinity looked for on the cluster, before any training.
-
-    One pass over every block, dense or sparse, with each value as the model
-    reads it (:func:`ksparse.inputs.streaming.values_as_read`); the messages
-    are those of in-memory input.
+    The extremes are read only when asked for and the values are finite;
+    otherwise they are (inf, −inf), as for a block of no values.
     """
-    if X.dtype.kind != "f":
-        return  # integers convert to finite floats
-    flags = X.map_blocks(_non_finite_flags, dtype, dtype=bool,
-                         chunks=((1,) * X.numblocks[0], (2,)), meta=np.empty((0, 0), bool))
-    nan, other = (bool(v) for v in flags.any(axis=0).compute())
+    values = values_as_read(block, dtype)
+    nan = other = False
+    if values.dtype.kind == "f":
+        xp = get_array_module(values)
+        nan, finite = bool(xp.isnan(values).any()), bool(xp.isfinite(values).all())
+        other = not (nan or finite)
+    low, high = value_extremes(values, dtype) if extremes and not (nan or other) else (
+        np.inf, -np.inf)
+    return np.array([[nan, other, low, high]])  # (1, 4)
+
+
+def _check_values(model, X, dtype, name="X"):
+    """NaN, infinity, then what the model refuses, in one pass over every block on the cluster.
+
+    Each value is read as the model reads it
+    (:func:`ksparse.inputs.streaming.values_as_read`), dense or sparse;
+    the messages are those of in-memory input, in the same order. The
+    extremes of all blocks go to ``model._check_extremes`` when the model
+    restricts its data (``model._unit_interval()``); integers, always
+    finite, are read only then.
+    """
+    extremes = model._unit_interval() is not None
+    if X.dtype.kind != "f" and not extremes:
+        return
+    summary = X.map_blocks(_block_summary, dtype, extremes, dtype=float,
+                           chunks=((1,) * X.numblocks[0], (4,)), meta=np.empty((0, 0))).compute()
+    nan, other = summary[:, :2].any(axis=0)
     if nan or other:
         what = "NaN" if nan else "infinity or a value too large"
         raise ValueError(f"Input {name} contains {what}.")
+    if extremes:
+        model._check_extremes(name, float(summary[:, 2].min()), float(summary[:, 3].max()))
 
 
 def _apply_block(block, model, method, kwargs):
@@ -189,7 +205,7 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
     X = _checked(X)
     sizes = _block_sizes(X)
     dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"])
-    _check_finite(X, dtype)
+    _check_values(model, X, dtype)
     blocks = _row_blocks(X, sizes)
     first, val_rows = model._check_training_data(blocks[0].compute(), _computed(X_val), dtype)
     xp, n_samples = get_xp(), int(sum(sizes))
@@ -230,7 +246,7 @@ def partial_fit_blocks(model, X, *, mean=None, X_val=None, callbacks=None, check
     fitted = getattr(model, "W_", None)
     dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"]
                             if fitted is None else fitted.dtype)
-    _check_finite(X, dtype)
+    _check_values(model, X, dtype)
     blocks = _row_blocks(X, sizes)
     first, val_rows = model._check_training_data(blocks[0].compute(), _computed(X_val), dtype)
     if fitted is None and model.center and mean is None:  # the centre of all of this X

@@ -199,6 +199,19 @@ class Autoencoder(Estimator):
         val.check_finite()
         return rows, val
 
+    def _unit_interval(self):
+        """Why the training data must lie in [0, 1] (a phrase for messages), or None (here)."""
+        return None
+
+    def _check_extremes(self, name, low, high):
+        """Refuse training data whose smallest and largest values the model cannot learn (no-op).
+
+        Called, when :meth:`_unit_interval` gives a reason, with the extremes
+        (finite, read in the model's dtype) of a dask X's blocks, found on
+        the cluster in the pass that looks for NaN, after the arguments are
+        checked and before any training (:mod:`ksparse.inputs.dask_arrays`).
+        """
+
     def _sparse_rows(self):
         """Whether sparse rows can reach the model undensified."""
         return self._accepts_sparse_rows and not (self.pre_bias or self.center)

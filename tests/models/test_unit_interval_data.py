@@ -2,16 +2,26 @@
 
 The RBM's visible units are probabilities, and a sigmoid decoder's x̂ = σ(a)
 lies in (0, 1): data outside [0, 1] are refused by ``fit`` and
-``partial_fit``, chunk by chunk, whatever their kind, before the first step.
-A sigmoid decoder cannot fit centred data, nor data shifted by b′: it
-refuses ``center`` and ``pre_bias`` as the RBM does.
+``partial_fit``, chunk by chunk, whatever their kind, before the first step,
+after the arguments and after the NaN check (a dask array's blocks: in the
+same pass). A sigmoid decoder cannot fit centred data, nor data shifted by
+b′: it refuses ``center`` and ``pre_bias`` as the RBM does.
 """
+import inspect
+
 import numpy as np
 import pytest
 import scipy.sparse
 
 import ksparse.inputs.streaming
-from ksparse.models import RBM, KLSparseAutoencoder, ReLUAutoencoder
+from ksparse.models import (
+    RBM,
+    DenoisingAutoencoder,
+    DropoutAutoencoder,
+    KLSparseAutoencoder,
+    ReLUAutoencoder,
+)
+from ksparse.models.autoencoder import Autoencoder
 
 SMALL = dict(n_hidden=4, epochs=1, batch_size=8, random_state=0)
 UNIT_INTERVAL = {
@@ -112,3 +122,86 @@ def test_values_are_compared_as_the_model_reads_them(rng, name, dtype, accepted)
 def test_a_linear_decoder_takes_data_of_any_range(rng, make):
     X = rng.standard_normal((40, 6)) * 3
     assert not unfitted(make().fit(X))
+
+
+@pytest.mark.parametrize("cls", [RBM, ReLUAutoencoder, DenoisingAutoencoder, DropoutAutoencoder,
+                                 KLSparseAutoencoder])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_fit_keeps_the_docstring_and_signature_of_autoencoder(cls, method):
+    ours, base = getattr(cls, method), getattr(Autoencoder, method)
+    assert inspect.getdoc(ours) == inspect.getdoc(base) and inspect.getdoc(base)
+    assert inspect.signature(ours) == inspect.signature(base)
+
+
+def dask_rows(X, computed=None):
+    """X as a dask array of four blocks; ``computed`` counts the blocks computed."""
+    da = pytest.importorskip("dask.array")
+    blocks = da.from_array(X, chunks=(10, X.shape[1]))
+    if computed is None:
+        return blocks
+
+    def count(block):
+        computed.append(block.shape)
+        return block
+
+    return blocks.map_blocks(count, meta=np.empty((0, 0), X.dtype))  # meta: never called empty
+
+
+@pytest.mark.parametrize("name", UNIT_INTERVAL)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("value, dtype", [(np.nan, None), (np.inf, None), (-np.inf, None),
+                                          (1e308, "float32")])
+def test_dask_data_get_the_in_memory_message_for_nan_and_infinity(rng, name, method, value,
+                                                                   dtype):
+    X = bad_data(rng, value)
+    X[3, 0] = -0.5  # outside [0, 1] too, in an earlier block
+    with pytest.raises(ValueError) as in_memory:
+        getattr(UNIT_INTERVAL[name](dtype=dtype), method)(X)
+    assert str(in_memory.value).startswith("Input X contains")
+    model = UNIT_INTERVAL[name](dtype=dtype)
+    with pytest.raises(ValueError) as dask:
+        getattr(model, method)(dask_rows(X))
+    assert str(dask.value) == str(in_memory.value)
+    assert unfitted(model)
+
+
+@pytest.mark.parametrize("name", UNIT_INTERVAL)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("problem, message", [
+    ("threads", r"^KSPARSE_NUM_THREADS must be 'auto' or a positive integer, got 'many'"),
+    ("checkpoint", r"^checkpoint .*run\.ckpt: the folder .*absent does not exist\.$"),
+])
+def test_dask_arguments_are_checked_before_any_block_is_read(
+        rng, monkeypatch, tmp_path, name, method, problem, message):
+    X, computed, kwargs = rng.random((40, 6)), [], {}
+    if problem == "checkpoint":
+        kwargs["checkpoint"] = tmp_path / "absent" / "run.ckpt"
+    else:
+        monkeypatch.setenv("KSPARSE_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match=message):
+        getattr(UNIT_INTERVAL[name](), method)(dask_rows(X, computed), **kwargs)
+    assert computed == []
+    monkeypatch.delenv("KSPARSE_NUM_THREADS", raising=False)
+    assert not unfitted(getattr(UNIT_INTERVAL[name](), method)(dask_rows(X, computed)))
+    assert computed  # the counter sees the blocks read
+
+
+class Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("name", UNIT_INTERVAL)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_dask_values_are_checked_in_one_pass_over_the_blocks(rng, monkeypatch, name, method):
+    X, computed = rng.random((40, 6)), []
+    model = UNIT_INTERVAL[name]()
+
+    def stop(*args, **kwargs):  # where training would begin, after every check
+        raise Stop
+
+    monkeypatch.setattr(model, "_initialise", stop)
+    with pytest.raises(Stop):
+        getattr(model, method)(dask_rows(X, computed))
+    # Each of the four blocks once (NaN, infinity and [0, 1] together), then the first one
+    # again, which initialises the model.
+    assert sorted(computed) == [(10, 6)] * 5
