@@ -102,15 +102,18 @@ def test_a_later_partial_fit_call_with_bad_data_learns_nothing(rng, name):
 
 
 @pytest.mark.parametrize("name", UNIT_INTERVAL)
+@pytest.mark.parametrize("kind", ["array", "sparse", "dask"])
 @pytest.mark.parametrize("dtype, accepted", [(None, False), ("float32", True)])
-def test_values_are_compared_as_the_model_reads_them(rng, name, dtype, accepted):
-    X = rng.random((16, 3))
-    X[0] = [0.0, 1.0, 1.0 + 1e-12]  # 1 + 1e-12 is beyond 1 in float64, exactly 1 in float32
+def test_values_are_compared_as_the_model_reads_them(rng, name, kind, dtype, accepted):
+    X = rng.random((40, 3))
+    X[37] = [0.0, 1.0, 1.0 + 1e-12]  # 1 + 1e-12 is beyond 1 in float64, exactly 1 in float32
+    if kind != "array":
+        X = scipy.sparse.csr_matrix(X) if kind == "sparse" else dask_rows(X)
     model = UNIT_INTERVAL[name](dtype=dtype)
     if accepted:
         assert not unfitted(model.fit(X))
     else:
-        with pytest.raises(ValueError, match="X must lie in"):
+        with pytest.raises(ValueError, match=r"^X must lie in .*; it holds 1\.$"):
             model.fit(X)
 
 
