@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse
 import scipy.special
 
+from ..theory._checks import check_bool
 from ..validation import check_int, check_real
 from ._stream import lab_stream
 
@@ -45,16 +46,44 @@ def power_law_frequencies(n_atoms, mean_active, exponent=1.0):
     p : ndarray, shape (n_atoms,)
         Non-increasing, each in (0, 1]; probabilities the power law would put
         above 1 are capped at 1 and the rest scaled up to keep the sum.
+
+    Raises
+    ------
+    ValueError
+        When the law is too steep for float64: the last atom's probability
+        (or the scale's bound, ``n_atoms / n_atoms^(−exponent)``) underflows
+        to 0 (overflows), e.g. an exponent of 200 for 1000 atoms.
     """
     n_atoms = check_int(n_atoms, "n_atoms", 1)
     mean_active = check_real(mean_active, "mean_active", 0.0, n_atoms, low_open=True)
     exponent = check_real(exponent, "exponent", 0.0)
-    w = np.arange(1, n_atoms + 1, dtype=float) ** -exponent  # (n_atoms,)
-    low, high = 0.0, n_atoms / w[-1]  # the scale c of p = min(1, c w) lies in between
-    for _ in range(200):  # bisection on the scale: Σ min(1, c w) grows with c
+    with np.errstate(divide="ignore", over="ignore"):  # too steep a law: refused below, by name
+        w = np.arange(1, n_atoms + 1, dtype=float) ** -exponent  # (n_atoms,)
+        high = n_atoms / w[-1]
+    if np.isfinite(high):
+        p = np.minimum(1.0, _scale(w, mean_active, high) * w)
+        if p[-1] > 0:
+            return p
+    raise ValueError(f"exponent={exponent} is too steep for {n_atoms} atoms and mean_active="
+                     f"{mean_active}: the last atom's probability underflows to 0 in float64; "
+                     "use a smaller exponent.")
+
+
+def _scale(w, mean_active, high):
+    """The scale c in (0, high] of Σ min(1, c w) = mean_active, by bisection to the last bit.
+
+    Σ min(1, c w) grows with c: it stays below mean_active at ``low`` and
+    reaches it at ``high``. Halving stops when the midpoint rounds to an end,
+    after which halving would change nothing: a fixed count of halvings is
+    too few when ``high`` is huge (a steep law), and then the sum misses.
+    """
+    low = 0.0
+    while True:
         scale = 0.5 * (low + high)
-        low, high = (scale, high) if np.minimum(1.0, scale * w).sum() < mean_active else (low, scale)
-    return np.minimum(1.0, high * w)
+        if scale in (low, high):
+            return high
+        low, high = (scale, high) if np.minimum(1.0, scale * w).sum() < mean_active \
+            else (low, scale)
 
 
 def make_codes(n_samples, n_atoms, *, active=None, frequencies=None, coefficients=(0.5, 1.5),
@@ -82,34 +111,71 @@ def make_codes(n_samples, n_atoms, *, active=None, frequencies=None, coefficient
     -------
     C : scipy.sparse.csr_matrix, shape (n_samples, n_atoms)
     """
-    n_samples = check_int(n_samples, "n_samples", 1)
-    n_atoms = check_int(n_atoms, "n_atoms", 1)
-    pick = _choice_rule(n_atoms, active, frequencies)
-    low, high = _check_coefficients(coefficients)
-    rho = check_real(correlation, "correlation", 0.0, 1.0, high_open=True)
-    group_size = check_int(group_size, "group_size", 1)
+    s = code_settings(n_samples, n_atoms, active=active, frequencies=frequencies,
+                      coefficients=coefficients, correlation=correlation, group_size=group_size,
+                      signed=signed)
+    pick = _choice_rule(s["active"], s["frequencies"])
+    low, high = s["coefficients"]
     rng = lab_stream(random_state)
     blocks = []
-    for start in range(0, n_samples, _CHUNK):
-        rows = min(_CHUNK, n_samples - start)
-        on = pick(_scores(rng, rows, n_atoms, rho, group_size))  # (rows, n_atoms), bool
+    for start in range(0, s["n_samples"], _CHUNK):
+        rows = min(_CHUNK, s["n_samples"] - start)
+        on = pick(_scores(rng, rows, s["n_atoms"], s["correlation"], s["group_size"]))  # bool
         values = rng.uniform(low, high, size=on.shape)  # (rows, n_atoms)
-        if signed:
+        if s["signed"]:
             values *= rng.choice(np.array([-1.0, 1.0]), size=on.shape)
         blocks.append(scipy.sparse.csr_matrix(np.where(on, values, 0.0)))
     return scipy.sparse.vstack(blocks, format="csr")
 
 
-def _choice_rule(n_atoms, active, frequencies):
-    """The function from scores (rows, n_atoms) to the active mask (rows, n_atoms)."""
+def code_settings(n_samples, n_atoms, *, active=None, frequencies=None, coefficients=(0.5, 1.5),
+                  correlation=0.0, group_size=4, signed=False):
+    """The arguments of :func:`make_codes`, checked by name before anything is drawn.
+
+    The generators of :mod:`ksparse.lab.data` and :mod:`ksparse.lab.hierarchy`
+    call it first, so that a bad argument is refused before the dictionary
+    is made.
+
+    Returns
+    -------
+    settings : dict
+        The arguments as plain Python values, by name: ``active`` an int or
+        None, ``frequencies`` None or an ndarray of shape (n_atoms,),
+        ``coefficients`` a pair of floats, ``signed`` a bool.
+    """
+    n_samples = check_int(n_samples, "n_samples", 1)
+    n_atoms = check_int(n_atoms, "n_atoms", 1)
     if (active is None) == (frequencies is None):
         raise ValueError("give exactly one of active (atoms per row) and frequencies.")
-    if active is not None:
-        s = check_int(active, "active", 1, n_atoms)
-        return lambda g: g >= -np.partition(-g, s - 1, axis=1)[:, s - 1:s]
-    p = np.broadcast_to(np.asarray(frequencies, dtype=float), (n_atoms,))
+    return dict(n_samples=n_samples, n_atoms=n_atoms,
+                active=None if active is None else check_int(active, "active", 1, n_atoms),
+                frequencies=None if frequencies is None else _check_frequencies(frequencies,
+                                                                                n_atoms),
+                coefficients=_check_coefficients(coefficients),
+                correlation=check_real(correlation, "correlation", 0.0, 1.0, high_open=True),
+                group_size=check_int(group_size, "group_size", 1),
+                signed=check_bool(signed, "signed"))
+
+
+def _check_frequencies(frequencies, n_atoms):
+    """``frequencies`` as an array (n_atoms,) of probabilities in (0, 1]."""
+    try:
+        p = np.asarray(frequencies, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"frequencies must be a number or an array of numbers, got "
+                         f"{frequencies!r}.") from None
+    if p.ndim != 0 and p.shape != (n_atoms,):
+        raise ValueError(f"frequencies must be a number or an array of shape ({n_atoms},) "
+                         f"(one per atom), got shape {p.shape}.")
     if not ((p > 0) & (p <= 1)).all():
-        raise ValueError("every frequency must lie in (0, 1].")
+        raise ValueError("every entry of frequencies must lie in (0, 1].")
+    return np.broadcast_to(p, (n_atoms,))
+
+
+def _choice_rule(active, p):
+    """The function from scores (rows, n_atoms) to the active mask (rows, n_atoms)."""
+    if active is not None:
+        return lambda g: g >= -np.partition(-g, active - 1, axis=1)[:, active - 1:active]
     cut = scipy.special.ndtri(1.0 - p)  # (n_atoms,): P(g_j > cut_j) = p_j, -inf for p_j = 1
     return lambda g: g > cut
 

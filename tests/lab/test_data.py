@@ -70,6 +70,34 @@ def test_codes_need_one_rule():
         make_codes(5, 4, active=1, coefficients=(1.0, 0.5))
 
 
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(frequencies=[0.5, 0.5]), ValueError,
+     r"frequencies must be a number or an array of shape \(4,\) .*, got shape \(2,\)"),
+    (dict(frequencies=np.full((4, 1), 0.5)), ValueError, r"got shape \(4, 1\)"),
+    (dict(frequencies=[0.5, 0.0, 0.5, 0.5]), ValueError, r"every entry of frequencies .* \(0, 1\]"),
+    (dict(active=1, signed="no"), TypeError, "signed must be True or False, got 'no'"),
+    (dict(active=1, signed=1), TypeError, "signed must be True or False, got 1"),
+])
+def test_the_codes_arguments_are_checked_by_name(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        make_codes(5, 4, **kwargs)
+
+
+@pytest.mark.parametrize("n_atoms, exponent", [
+    (1000, 200.0),  # the last atom's weight 1000^-200 underflows to 0
+    (1000, 102.0),  # 1000^-102 does not, but 1000 / 1000^-102 overflows
+])
+def test_a_power_law_too_steep_for_float64_is_refused(n_atoms, exponent):
+    with pytest.raises(ValueError, match=f"exponent={exponent} is too steep for {n_atoms} atoms"):
+        power_law_frequencies(n_atoms, 3.0, exponent)
+
+
+def test_a_steep_power_law_that_float64_can_hold_is_kept():
+    p = power_law_frequencies(10, 2.0, exponent=200.0)
+    # 2 atoms nearly always on, the rest nearly never: 200 halvings of [0, 10^201] missed it (sum 5)
+    assert p[:2] == pytest.approx([1.0, 1.0]) and p.sum() == pytest.approx(2.0) and p[-1] > 0
+
+
 def test_sparse_data_is_codes_times_atoms_plus_noise_and_seeded():
     t = make_sparse_data(3000, 12, 24, active=4, noise=0.05, random_state=3)
     assert t.X.shape == (3000, 12) and t.dictionary.shape == (12, 24) and t.codes.shape == (3000, 24)
@@ -126,3 +154,4 @@ def test_data_seeded_like_a_model_does_not_hand_it_the_answer():
     truth = make_sparse_data(100, 16, 32, random_state=0)
     start = np.random.default_rng(0).standard_normal((16, 32))
     assert np.abs((truth.dictionary.T @ start) / np.linalg.norm(start, axis=0)).max() < 0.9
+
