@@ -10,18 +10,20 @@
   sparsity S and a value uniform in [0, 1], seen through a random projection,
   as in "Toy Models of Superposition" (Elhage et al., 2022).
 
-Both return a :class:`~ksparse.lab.truth.GroundTruth`. The random numbers are
-drawn in a fixed order from one generator: the dictionary, then the codes,
-then the noise.
+Both return a :class:`~ksparse.lab.truth.GroundTruth`. Every argument is
+checked before anything is drawn; the random numbers are then drawn in a
+fixed order from one generator: the dictionary, then the codes, then the
+noise.
 """
 __all__ = ["make_sparse_data", "make_superposition"]
 
 import numpy as np
 
+from ..theory.coherence import mutual_coherence
 from ..validation import check_real
 from ._stream import lab_stream
-from .codes import make_codes
-from .dictionary import make_dictionary
+from .codes import code_settings, make_codes
+from .dictionary import dictionary_settings, make_dictionary
 from .truth import GroundTruth
 
 
@@ -58,16 +60,23 @@ def make_sparse_data(n_samples=10000, n_features=32, n_atoms=64, *, active=5, fr
     -------
     truth : GroundTruth
         ``X`` (n_samples, n_features), ``dictionary`` (n_features, n_atoms),
-        ``codes`` (n_samples, n_atoms) CSR.
+        ``codes`` (n_samples, n_atoms) CSR; ``info`` records the settings,
+        ``frequencies`` as their smallest, largest and sum (the expected
+        active atoms per row).
     """
+    n_features, n_atoms, coherence = dictionary_settings(n_features, n_atoms, coherence)
+    s = code_settings(n_samples, n_atoms, active=None if frequencies is not None else active,
+                      frequencies=frequencies, coefficients=coefficients,
+                      correlation=correlation, group_size=group_size, signed=signed)
+    noise = check_real(noise, "noise", 0.0)
     rng = lab_stream(random_state)
     D = make_dictionary(n_features, n_atoms, coherence=coherence, random_state=rng)
-    C = make_codes(n_samples, n_atoms, active=None if frequencies is not None else active,
-                   frequencies=frequencies, coefficients=coefficients, correlation=correlation,
-                   group_size=group_size, signed=signed, random_state=rng)
-    info = dict(kind="sparse", n_samples=n_samples, n_features=n_features, n_atoms=n_atoms,
-                active=None if frequencies is not None else active,
-                coefficients=tuple(coefficients), correlation=correlation, coherence=coherence)
+    C = make_codes(**s, random_state=rng)
+    p = s["frequencies"]  # (n_atoms,) or None
+    info = {"kind": "sparse", "n_samples": s["n_samples"], "n_features": n_features, **s,
+            "coefficients": list(s["coefficients"]), "target_coherence": coherence,
+            "frequencies": None if p is None else dict(
+                min=float(p.min()), max=float(p.max()), sum=float(p.sum()))}
     return _with_noise(D, C, noise, rng, info)
 
 
@@ -93,23 +102,28 @@ def make_superposition(n_samples=10000, n_features=20, n_atoms=80, *, sparsity=0
         The projection's unit-norm columns are ``dictionary``; the feature
         values are ``codes``; on average (1 − S)·n_atoms are present per row.
     """
+    n_features, n_atoms, _ = dictionary_settings(n_features, n_atoms)
     sparsity = check_real(sparsity, "sparsity", 0.0, 1.0, high_open=True)
+    s = code_settings(n_samples, n_atoms, frequencies=1.0 - sparsity, coefficients=(0.0, 1.0))
+    noise = check_real(noise, "noise", 0.0)
     rng = lab_stream(random_state)
     D = make_dictionary(n_features, n_atoms, random_state=rng)
-    C = make_codes(n_samples, n_atoms, frequencies=1.0 - sparsity, coefficients=(0.0, 1.0),
-                   random_state=rng)
-    info = dict(kind="superposition", n_samples=n_samples, n_features=n_features,
+    C = make_codes(**s, random_state=rng)
+    info = dict(kind="superposition", n_samples=s["n_samples"], n_features=n_features,
                 n_atoms=n_atoms, sparsity=sparsity)
     return _with_noise(D, C, noise, rng, info)
 
 
 def _with_noise(D, C, noise, rng, info):
-    """The GroundTruth of X = C Dᵀ + noise (the noise drawn last)."""
-    noise = check_real(noise, "noise", 0.0)
+    """The GroundTruth of X = C Dᵀ + noise (the noise drawn last), a checked noise.
+
+    ``info`` gains ``coherence``, the achieved mutual coherence of D.
+    """
     X = C @ D.T  # (n_samples, n_features), dense: sparse @ dense
     if noise:
         with np.errstate(over="ignore"):  # reported below, by name
             X = X + noise * rng.standard_normal(X.shape)
         if not np.isfinite(X).all():
             raise ValueError(f"noise={noise} overflows the data; use a smaller noise.")
+    info = dict(info, coherence=float(mutual_coherence(D)))
     return GroundTruth(X=X, dictionary=D, codes=C, noise=noise, info=info)

@@ -63,20 +63,40 @@ def make_dictionary(n_features, n_atoms, *, coherence=None, max_iter=2000, rando
     D : ndarray, shape (n_features, n_atoms)
         Unit-norm columns; with ``coherence``, μ(D) within 0.001 of it.
     """
-    n_features = check_int(n_features, "n_features", 1)
-    n_atoms = check_int(n_atoms, "n_atoms", 2)
+    n_features, n_atoms, target = dictionary_settings(n_features, n_atoms, coherence)
+    max_iter = check_int(max_iter, "max_iter", 1)
     rng = lab_stream(random_state)
     D = np.asarray(gaussian_dictionary(n_features, n_atoms, random_state=rng, xp=np))
-    if coherence is None:
+    if target is None:
         return D
+    if mutual_coherence(D) < target:
+        D = _bend_closest_pair(D, target)
+    return _decorrelate(D, target, max_iter)
+
+
+def dictionary_settings(n_features, n_atoms, coherence=None):
+    """The arguments of :func:`make_dictionary`, checked by name before anything is drawn.
+
+    Returns
+    -------
+    n_features, n_atoms : int
+    coherence : float or None
+
+    Raises
+    ------
+    ValueError
+        Also for a coherence below the Welch bound, which no dictionary has.
+    """
+    n_features = check_int(n_features, "n_features", 1)
+    n_atoms = check_int(n_atoms, "n_atoms", 2)
+    if coherence is None:
+        return n_features, n_atoms, None
     target = check_real(coherence, "coherence", 0.0, 1.0, low_open=True, high_open=True)
     floor = welch_bound(n_features, n_atoms)
     if target < floor:
         raise ValueError(f"coherence={target} is below the Welch bound {floor:.4f} of "
                          f"{n_atoms} atoms in {n_features} dimensions; no dictionary has it.")
-    if mutual_coherence(D) < target:
-        D = _bend_closest_pair(D, target)
-    return _decorrelate(D, target, check_int(max_iter, "max_iter", 1))
+    return n_features, n_atoms, target
 
 
 def _bend_closest_pair(D, target):

@@ -19,9 +19,9 @@ import scipy.sparse
 
 from ..validation import check_int, check_real
 from ._stream import lab_stream
-from .codes import make_codes
+from .codes import code_settings, make_codes
 from .data import _with_noise
-from .dictionary import make_dictionary
+from .dictionary import dictionary_settings, make_dictionary
 
 
 def make_hierarchical_data(n_samples=10000, n_features=32, *, n_parents=8, n_children=2,
@@ -55,20 +55,23 @@ def make_hierarchical_data(n_samples=10000, n_features=32, *, n_parents=8, n_chi
     n_children = check_int(n_children, "n_children", 1)
     q = check_real(child_probability, "child_probability", 0.0, 1.0)
     n_atoms = n_parents * (1 + n_children)
+    n_features, n_atoms, coherence = dictionary_settings(n_features, n_atoms, coherence)
+    s = code_settings(n_samples, n_parents, active=active, coefficients=coefficients)
+    noise = check_real(noise, "noise", 0.0)
     rng = lab_stream(random_state)
     D = make_dictionary(n_features, n_atoms, coherence=coherence, random_state=rng)
-    P = make_codes(n_samples, n_parents, active=active, coefficients=coefficients,
-                   random_state=rng)  # (n_samples, n_parents)
+    P = make_codes(**s, random_state=rng)  # (n_samples, n_parents)
     parent_of = np.repeat(np.arange(n_parents), n_children)  # (n_parents * n_children,)
     on = P.toarray()[:, parent_of] != 0  # (n_samples, n_children_total): parent active
     on &= rng.random(on.shape) < q
-    low, high = (float(c) for c in coefficients)
+    low, high = s["coefficients"]
     values = rng.uniform(low, high, size=on.shape)  # (n_samples, n_children_total)
     children = scipy.sparse.csr_matrix(np.where(on, values, 0.0))
     C = scipy.sparse.hstack([P, children], format="csr")  # (n_samples, n_atoms)
-    info = dict(kind="hierarchical", n_samples=n_samples, n_features=n_features,
-                n_atoms=n_atoms, n_parents=n_parents, n_children=n_children, active=active,
-                child_probability=q, coefficients=(low, high), coherence=coherence)
+    info = dict(kind="hierarchical", n_samples=s["n_samples"], n_features=n_features,
+                n_atoms=n_atoms, n_parents=n_parents, n_children=n_children,
+                active=s["active"], child_probability=q, coefficients=[low, high],
+                target_coherence=coherence)
     truth = _with_noise(D, C, noise, rng, info)
     truth.parents = np.concatenate([np.full(n_parents, -1), parent_of])
     return truth

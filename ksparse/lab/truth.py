@@ -60,7 +60,10 @@ class GroundTruth:
     noise : float
         Standard deviation of the Gaussian noise added to every entry.
     info : dict
-        How the data were drawn (sizes, options, the achieved coherence).
+        How the data were drawn, as plain Python values that ``json.dumps``
+        writes: the generator's checked arguments (sizes, options),
+        ``target_coherence`` the coherence asked for (None: the atoms as
+        drawn) and ``coherence`` the mutual coherence the dictionary has.
     """
 
     X: np.ndarray

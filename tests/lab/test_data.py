@@ -1,4 +1,7 @@
 """The synthetic data: atoms, coherence, how many atoms are active, how often, together, and under whom."""
+import importlib
+import json
+
 import numpy as np
 import pytest
 
@@ -98,6 +101,41 @@ def test_a_steep_power_law_that_float64_can_hold_is_kept():
     assert p[:2] == pytest.approx([1.0, 1.0]) and p.sum() == pytest.approx(2.0) and p[-1] > 0
 
 
+def _nothing_drawn(*args, **kwargs):
+    raise AssertionError("a dictionary was drawn before every argument was checked")
+
+
+_SPARSE = dict(n_samples=20, n_features=8, n_atoms=12, random_state=0)
+_HIERARCHICAL = dict(n_samples=20, n_features=8, n_parents=3, random_state=0)
+
+
+@pytest.mark.parametrize("make, kwargs, error, match", [
+    (make_sparse_data, dict(_SPARSE, noise=-1.0), ValueError, "noise must be in"),
+    (make_sparse_data, dict(_SPARSE, n_samples=0), ValueError, r"n_samples must be in \[1, inf\]"),
+    (make_sparse_data, dict(_SPARSE, active=13), ValueError, r"active must be in \[1, 12\]"),
+    (make_sparse_data, dict(_SPARSE, coefficients=(1.0, 0.5)), ValueError, "coefficients must"),
+    (make_sparse_data, dict(_SPARSE, frequencies=[0.5, 0.5]), ValueError, r"shape \(12,\)"),
+    (make_sparse_data, dict(_SPARSE, correlation=1.0), ValueError, "correlation must be in"),
+    (make_sparse_data, dict(_SPARSE, group_size=0), ValueError, "group_size must be in"),
+    (make_sparse_data, dict(_SPARSE, signed="no"), TypeError, "signed must be True or False"),
+    (make_sparse_data, dict(_SPARSE, coherence=0.1), ValueError, "below the Welch bound"),
+    (make_superposition, dict(_SPARSE, n_samples=0), ValueError, "n_samples must be in"),
+    (make_superposition, dict(_SPARSE, noise=-1.0), ValueError, "noise must be in"),
+    (make_hierarchical_data, dict(_HIERARCHICAL, noise=-1.0), ValueError, "noise must be in"),
+    (make_hierarchical_data, dict(_HIERARCHICAL, n_samples=0), ValueError, "n_samples must be"),
+    (make_hierarchical_data, dict(_HIERARCHICAL, active=4), ValueError,
+     r"active must be in \[1, 3\]"),
+    (make_hierarchical_data, dict(_HIERARCHICAL, coefficients=(1.0, 0.5)), ValueError,
+     "coefficients must"),
+])
+def test_every_argument_is_checked_before_anything_is_drawn(monkeypatch, make, kwargs, error,
+                                                            match):
+    for module in ("ksparse.lab.data", "ksparse.lab.hierarchy"):
+        monkeypatch.setattr(importlib.import_module(module), "make_dictionary", _nothing_drawn)
+    with pytest.raises(error, match=match):
+        make(**kwargs)
+
+
 def test_sparse_data_is_codes_times_atoms_plus_noise_and_seeded():
     t = make_sparse_data(3000, 12, 24, active=4, noise=0.05, random_state=3)
     assert t.X.shape == (3000, 12) and t.dictionary.shape == (12, 24) and t.codes.shape == (3000, 24)
@@ -155,3 +193,28 @@ def test_data_seeded_like_a_model_does_not_hand_it_the_answer():
     start = np.random.default_rng(0).standard_normal((16, 32))
     assert np.abs((truth.dictionary.T @ start) / np.linalg.norm(start, axis=0)).max() < 0.9
 
+
+@pytest.mark.parametrize("coherence", [None, 0.5])
+def test_the_info_records_the_achieved_coherence_and_the_settings(coherence):
+    p = power_law_frequencies(24, 3.0)
+    t = make_sparse_data(100, 12, 24, frequencies=p, signed=True, group_size=3,
+                         coherence=coherence, random_state=0)
+    assert t.info["coherence"] == mutual_coherence(t.dictionary)
+    assert t.info["target_coherence"] == coherence
+    assert t.info["frequencies"] == dict(min=p.min(), max=p.max(), sum=p.sum())
+    assert t.info["active"] is None and t.info["signed"] is True and t.info["group_size"] == 3
+    assert make_sparse_data(100, 12, 24, active=3, random_state=0).info["active"] == 3
+
+
+@pytest.mark.parametrize("make, kwargs", [
+    (make_sparse_data, dict(n_features=np.int64(8), n_atoms=np.int64(12), active=np.int64(2),
+                            correlation=np.float32(0.5), coefficients=np.array([0.5, 1.5]))),
+    (make_superposition, dict(n_features=np.int64(8), n_atoms=np.int64(12),
+                              sparsity=np.float64(0.8))),
+    (make_hierarchical_data, dict(n_features=np.int64(8), n_parents=np.int64(3),
+                                  active=np.int64(2), child_probability=np.float32(0.5))),
+])
+def test_the_info_is_plain_python_that_json_writes(make, kwargs):
+    t = make(np.int64(30), **kwargs, random_state=0)
+    assert json.loads(json.dumps(t.info)) == t.info
+    assert t.info["coherence"] == mutual_coherence(t.dictionary)
