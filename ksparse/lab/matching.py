@@ -30,6 +30,12 @@ def _unit_columns(D, name):
     D = np.asarray(to_numpy(D), dtype=float)
     if D.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_features, n_atoms), got shape {D.shape}.")
+    bad = np.flatnonzero(~np.isfinite(D).all(axis=0))  # atoms holding NaN or inf
+    if bad.size:
+        # A NaN atom would turn its whole row or column of cosines to NaN, which
+        # the thresholds count as unmatched and the Hungarian method cannot take.
+        raise ValueError(f"{name} must be finite; atom(s) {bad[:5].tolist()} hold NaN or "
+                         "infinity.")
     norms = np.linalg.norm(D, axis=0)  # (n_atoms,)
     # A zero atom (a latent that never learned anything) has no direction: cosine 0.
     return D / np.where(norms > 0, norms, 1.0)
@@ -48,11 +54,25 @@ def cosine_matrix(D_true, D_learned):
     -------
     cos : ndarray, shape (n_atoms, n_latents)
         In [0, 1].
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: not 2-D, or an atom holding NaN or infinity
+        (a diverged model's); or the two differ in n_features.
     """
     A, B = _unit_columns(D_true, "D_true"), _unit_columns(D_learned, "D_learned")
     if A.shape[0] != B.shape[0]:
         raise ValueError(f"D_true has {A.shape[0]} features but D_learned has {B.shape[0]}.")
     return np.minimum(np.abs(A.T @ B), 1.0)  # (n_atoms, n_latents)
+
+
+def _check_cos(cos):
+    """Raise unless ``cos`` is a 2-D matrix with at least one true atom and one latent."""
+    shape = np.shape(cos)
+    if len(shape) != 2 or 0 in shape:
+        raise ValueError(f"cos must be a 2-D matrix (n_atoms, n_latents) with at least one of "
+                         f"each, got shape {shape}.")
 
 
 def features_recovered(cos, threshold=THRESHOLD):
@@ -70,6 +90,7 @@ def features_recovered(cos, threshold=THRESHOLD):
         In [0, 1]; several true atoms may share one learned atom here (see
         :func:`mean_matched_cosine` for the one-to-one version).
     """
+    _check_cos(cos)
     return float((cos.max(axis=1) >= threshold).mean())
 
 
@@ -86,6 +107,7 @@ def match(cos):
         True atom ``atoms[i]`` is matched with learned latent ``latents[i]``;
         ``atoms`` is increasing.
     """
+    _check_cos(cos)
     atoms, latents = scipy.optimize.linear_sum_assignment(cos, maximize=True)
     return atoms, latents
 
@@ -126,6 +148,7 @@ def uniqueness(cos, threshold=THRESHOLD):
         1 when no two latents learned the same atom, 0.5 when every learned
         atom is learned twice; NaN when no latent matches.
     """
+    _check_cos(cos)
     matches = cos.max(axis=0) >= threshold  # (n_latents,)
     if not matches.any():
         return float("nan")

@@ -1,5 +1,6 @@
 """Cosine matching against known answers: perfect, permuted and rescaled, random, brute force."""
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -100,3 +101,21 @@ def test_a_zero_atom_has_cosine_zero_and_shapes_are_checked():
     assert np.array_equal(cosine_matrix(D, learned), [[0, 0], [0, 0], [0, 1]])
     with pytest.raises(ValueError, match="D_true has 3 features but D_learned has 2"):
         cosine_matrix(D, np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("learned_is_bad", [True, False])
+def test_atoms_that_are_not_finite_are_refused_by_name(bad, learned_is_bad):
+    D, learned = np.eye(3), np.eye(3)
+    (learned if learned_is_bad else D)[1, 2] = bad
+    name = "D_learned" if learned_is_bad else "D_true"
+    with pytest.raises(ValueError, match=rf"{name} must be finite; atom\(s\) \[2\] hold NaN"):
+        cosine_matrix(D, learned)
+
+
+@pytest.mark.parametrize("measure", [features_recovered, match, mean_matched_cosine, uniqueness])
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (3,)])
+def test_a_cosine_matrix_without_atoms_or_latents_is_refused(measure, shape):
+    pattern = r"cos must be a 2-D matrix .* got shape " + re.escape(str(shape))
+    with pytest.raises(ValueError, match=pattern):
+        measure(np.zeros(shape))
