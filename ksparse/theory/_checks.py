@@ -6,6 +6,8 @@ that names the argument.
 """
 import numbers
 
+import numpy as np
+
 from ..backend import get_array_module
 
 __all__ = ["check_bool", "check_fraction", "check_iteration", "check_k", "check_matrix",
@@ -85,7 +87,7 @@ def check_vector(a, name, size, xp):
 
 def check_bool(flag, name):
     """Return ``flag`` when it is a bool (NumPy bools included)."""
-    if not isinstance(flag, bool) and type(flag).__name__ != "bool_":
+    if not isinstance(flag, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {flag!r}.")
     return bool(flag)
 

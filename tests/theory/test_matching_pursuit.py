@@ -114,3 +114,16 @@ def test_unsigned_steps_not_taken_are_not_recorded():
     np.testing.assert_array_equal(result.support, [[True, False], [False, False]])
     signed = matching_pursuit(np.array([[1.0, -1.0]]), np.eye(2), 3, return_history=True)
     np.testing.assert_array_equal(signed.n_iter, [3])
+
+
+@pytest.mark.parametrize("flag", [np.True_, np.False_, True])
+def test_numpy_bools_are_bools(flag):
+    # NumPy 2 names its bool scalar type "bool", not "bool_": a check by name refused it.
+    result = matching_pursuit(np.array([[1.0, -1.0]]), np.eye(2), 1, signed=flag)
+    assert result.codes[0, 0] == 1.0
+
+
+@pytest.mark.parametrize("flag", ["no", 1, None])
+def test_other_flags_are_refused(flag):
+    with pytest.raises(TypeError, match="signed must be True or False"):
+        matching_pursuit(np.array([[1.0, -1.0]]), np.eye(2), 1, signed=flag)
