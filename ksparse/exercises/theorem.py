@@ -18,11 +18,13 @@ _NAME = "largest k for Theorem 3.1"
 _TOL = 1e-9  # μ of the Hadamard unions is dyadic; round-off must not cost a k
 
 
-def _coherence(W, normalize=True, diagonal=False):
+def _coherence(W, normalize=True, diagonal=False, absolute=True):
     """μ from the full Gram matrix (the obvious way), optionally done wrong on purpose."""
     if normalize:
         W = W / np.linalg.norm(W, axis=0)  # (d, m)
-    gram = np.abs(W.T @ W)  # (m, m)
+    gram = W.T @ W  # (m, m)
+    if absolute:
+        gram = np.abs(gram)
     if not diagonal:
         np.fill_diagonal(gram, 0.0)
     return float(gram.max())
@@ -34,6 +36,18 @@ def _largest_k(mu, n_atoms):
     return min(n_atoms, int(math.floor(0.5 / mu + _TOL)))
 
 
+def _identity_and_negative_atom(n):
+    """I_n and one unit atom whose largest entries are negative.
+
+    Its most coherent pair has ⟨wᵢ, wⱼ⟩ = −1/2 while the largest positive
+    inner product is 1/4: μ computed without the absolute value gives a
+    larger k than the right one.
+    """
+    atom = np.zeros(n)  # (n,)
+    atom[:3], atom[3:7] = -0.5, 0.25  # 3/4 + 4/16: unit norm already
+    return np.hstack([np.eye(n), atom[:, None]])  # (n, n + 1)
+
+
 def theorem_dictionaries():
     """Named dictionaries with their answers: (name, W, k) triples (NumPy, float64)."""
     rng = np.random.default_rng(3)
@@ -42,6 +56,7 @@ def theorem_dictionaries():
         ("identity ∪ Hadamard, n = 16", two_ortho_dictionary(16, "hadamard", xp=np)),
         ("identity ∪ Hadamard, n = 64", two_ortho_dictionary(64, "hadamard", xp=np)),
         ("identity ∪ DCT, n = 32", two_ortho_dictionary(32, "dct", xp=np)),
+        ("identity ∪ one atom with negative entries, n = 16", _identity_and_negative_atom(16)),
         ("Gaussian 32 × 64", gaussian_dictionary(32, 64, random_state=1, xp=np)),
         ("Gaussian 128 × 256 with atoms of unequal norms", scaled),
     ]
@@ -52,6 +67,8 @@ def _diagnose(W, k, expected, mu):
     n_atoms = W.shape[1]
     if k == _largest_k(_coherence(W, normalize=False), n_atoms) and k != expected:
         return "normalize the atoms to unit norm before computing μ (Eq. 8)."
+    if k > expected and k == _largest_k(_coherence(W, absolute=False), n_atoms):
+        return "μ uses |⟨wᵢ, wⱼ⟩|: a negative inner product counts as much as a positive one."
     if k == 0 and _coherence(W, diagonal=True) >= 1.0 - _TOL and expected != 0:
         return "leave out ⟨wᵢ, wᵢ⟩ = 1: μ is over pairs of different atoms."
     if k > expected:

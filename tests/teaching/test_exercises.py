@@ -14,6 +14,7 @@ import ksparse
 from ksparse import exercises as ex
 from ksparse.exercises import _reference as ref
 from ksparse.exercises.gradients import gradient_cases
+from ksparse.exercises.theorem import theorem_dictionaries
 
 
 # ------------------------------------------------------------------ answers
@@ -92,6 +93,13 @@ def theorem_with_diagonal(W):
     return int(np.floor(0.5 / np.abs(W.T @ W).max() + 1e-9))
 
 
+def theorem_signed(W):  # μ without the absolute value: negative pairs are missed
+    W = W / np.linalg.norm(W, axis=0)
+    gram = W.T @ W
+    np.fill_diagonal(gram, 0)
+    return int(np.floor(0.5 / gram.max() + 1e-9))
+
+
 def stub(*args, **kwargs):
     raise NotImplementedError
 
@@ -116,6 +124,15 @@ def test_reference_topk_against_hand_case():
     assert ref.topk_support(z, 2).tolist() == [[2, 3]]
     assert ref.valid_topk(z, np.array([[False, False, True, True]]), 2)
     assert not ref.valid_topk(z, np.array([[True, False, True, False]]), 2)
+
+
+def test_a_theorem_dictionary_has_its_most_coherent_pair_negative():
+    # I_16 and a = (−1/2, −1/2, −1/2, 1/4, 1/4, 1/4, 1/4, 0, ...), ‖a‖ = 1: |⟨eᵢ, a⟩| is
+    # 1/2 at most (μ = 1/2, k = 1), the largest signed one 1/4 (k = 2 if the sign is kept).
+    name, W, k = next(c for c in theorem_dictionaries() if "negative" in c[0])
+    atom = np.r_[[-0.5] * 3, [0.25] * 4, [0.0] * 9]
+    np.testing.assert_array_equal(W, np.hstack([np.eye(16), atom[:, None]]))
+    assert k == 1 and theorem_signed(W) == 2
 
 
 # ------------------------------------------------------------------ checks
@@ -191,6 +208,7 @@ WRONG = [
     (ex.check_theorem_k, lambda W: 0.5 / np.abs(W.T @ W - np.eye(W.shape[1])).max(), "integer"),
     (ex.check_theorem_k, theorem_unnormalized, "normalize"),
     (ex.check_theorem_k, theorem_with_diagonal, "leave out"),
+    (ex.check_theorem_k, theorem_signed, "got k = 2, expected 1; μ uses \\|⟨wᵢ, wⱼ⟩\\|"),
     (ex.check_dead_units_cause, "a", "not \\(a\\)"),
     (ex.check_dead_units_cause, "d", "not \\(d\\)"),
     (ex.check_dead_units_cause, None, "one of"),
