@@ -67,16 +67,17 @@ def layerwise_finetune(model, X, y, *, stages=LAYERWISE_STAGES, epochs=None, **f
         refused, since ``stages='all'`` could mean every stage or the one
         stage 'all': pass ``['all']`` for one stage.
     epochs : int, sequence of int or None
-        Epochs of every stage, or one value per stage; None keeps
-        ``model.epochs``. Each must be an int >= 1, as ``epochs`` of the
-        estimators.
+        Epochs of every stage, or one value per stage; None uses
+        ``model.epochs`` as it was on entry (not the previous stage's
+        count). Each must be an int >= 1, as ``epochs`` of the estimators.
     **fit_params
         Passed to every ``fit`` (``X_val``, ``y_val``, ``callbacks``).
 
     Returns
     -------
     model : SparseMLPClassifier
-        The same object, fitted; ``warm_start`` is left True.
+        The same object, fitted; ``warm_start`` is left True, ``epochs``
+        as it was on entry (restored also when a stage raises).
     histories : list of (stage, history)
         The ``trainable`` value and the per-epoch history of each stage run.
 
@@ -88,15 +89,20 @@ def layerwise_finetune(model, X, y, *, stages=LAYERWISE_STAGES, epochs=None, **f
     """
     plan = _check_stages(stages, model._layer_sizes())
     stage_epochs = _stage_epochs(epochs, len(plan))
+    base_epochs = model.epochs
     model.set_params(warm_start=True)
     histories, previous = [], None
-    for (stage, n_trainable), n_epochs in zip(plan, stage_epochs):
-        model.set_params(trainable=stage)
-        if n_trainable == previous:
-            continue
-        if n_epochs is not None:
-            model.set_params(epochs=n_epochs)
-        model.fit(X, y, **fit_params)
-        histories.append((stage, model.history_))
-        previous = n_trainable
+    try:
+        for (stage, n_trainable), n_epochs in zip(plan, stage_epochs):
+            model.set_params(trainable=stage)
+            if n_trainable == previous:
+                continue
+            # Each stage sets epochs afresh: a None stage gets the caller's value, not the
+            # count of the stage before it.
+            model.set_params(epochs=base_epochs if n_epochs is None else n_epochs)
+            model.fit(X, y, **fit_params)
+            histories.append((stage, model.history_))
+            previous = n_trainable
+    finally:
+        model.set_params(epochs=base_epochs)
     return model, histories

@@ -412,3 +412,29 @@ def test_layerwise_finetune_runs_a_single_stage_given_as_a_list_of_one(rng):
     net, histories = layerwise_finetune(net, X, y, stages=["top"], epochs=2)
     assert [(stage, len(history)) for stage, history in histories] == [("top", 2)]
     np.testing.assert_array_equal(net.W1_, W1)  # 'top' leaves the first layer alone
+
+
+@pytest.mark.parametrize("epochs, expected", [([2, None, None], [2, 4, 4]),
+                                              ([None, 1, None], [4, 1, 4]),
+                                              ([None, 2, 3], [4, 2, 3])])
+def test_layerwise_finetune_gives_a_none_stage_the_models_epochs_and_restores_them(
+        rng, epochs, expected):
+    # A stage given None trains model.epochs (4 here), not the count of the stage before it.
+    net, X, y = untrained_deep_net(rng)
+    net.set_params(epochs=4)
+    net, histories = layerwise_finetune(net, X, y, epochs=epochs)
+    assert [len(history) for _, history in histories] == expected
+    assert net.epochs == 4  # the caller's setting is left as it was
+
+
+def test_layerwise_finetune_restores_epochs_when_a_stage_raises(rng):
+    net, X, y = untrained_deep_net(rng)
+    net.set_params(epochs=4)
+
+    def stop_in_the_second_stage(model, epoch, logs):
+        if model.trainable == "top":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        layerwise_finetune(net, X, y, epochs=[2, 1, 3], callbacks=[stop_in_the_second_stage])
+    assert net.trainable == "top" and net.epochs == 4
