@@ -7,8 +7,8 @@ z = Wᵀx + b, Γ = supp_k(z), x̂ = W z_Γ + b′, E = (1/n) Σᵢ ‖xᵢ − 
 """
 import numpy as np
 
-__all__ = ["alpha_k_codes", "b_prime_gradient", "loss", "sparsity_level", "topk_support",
-           "valid_topk"]
+__all__ = ["alpha_k_codes", "b_prime_gradient", "loss", "sparsity_level", "topk_mask",
+           "topk_support", "valid_topk"]
 
 
 def topk_support(z, k):
@@ -34,7 +34,8 @@ def valid_topk(z, mask, k):
     return bool((kept >= dropped).all())
 
 
-def _mask(z, k):
+def topk_mask(z, k):
+    """Boolean mask of :func:`topk_support`, shape of ``z``."""
     mask = np.zeros(z.shape, dtype=bool)  # (n, h)
     np.put_along_axis(mask, topk_support(z, k), True, axis=1)
     return mask
@@ -43,7 +44,7 @@ def _mask(z, k):
 def alpha_k_codes(X, W, b, k, alpha):
     """h = the round(α·k) largest entries of Wᵀx + b, the rest zero (§2.2)."""
     z = X @ W + b  # (n, h)
-    return z * _mask(z, int(round(alpha * k)))  # (n, h)
+    return z * topk_mask(z, int(round(alpha * k)))  # (n, h)
 
 
 def loss(X, W, b, b_prime, k, pre_bias=False):
@@ -51,7 +52,7 @@ def loss(X, W, b, b_prime, k, pre_bias=False):
     total = 0.0
     for x in X:
         z = W.T @ (x - b_prime if pre_bias else x) + b  # (h,)
-        keep = _mask(z[None, :], k)[0]  # (h,)
+        keep = topk_mask(z[None, :], k)[0]  # (h,)
         x_hat = W[:, keep] @ z[keep] + b_prime  # (d,)
         total += float(((x - x_hat) ** 2).sum())
     return total / X.shape[0]
@@ -70,7 +71,7 @@ def b_prime_gradient(X, W, b, b_prime, k, pre_bias=False):
     grad = np.zeros(W.shape[0])  # (d,)
     for x in X:
         z = W.T @ (x - b_prime if pre_bias else x) + b  # (h,)
-        keep = _mask(z[None, :], k)[0]  # (h,)
+        keep = topk_mask(z[None, :], k)[0]  # (h,)
         W_keep = W[:, keep]  # (d, k)
         residual = W_keep @ z[keep] + b_prime - x  # (d,), x̂ − x
         if pre_bias:

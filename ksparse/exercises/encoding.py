@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import _reference as ref
-from ._result import StudentError, as_host_array, attempt, failed, passed
+from ._result import StudentError, as_host_array, attempt, failed, is_close, passed, rounding_note
 
 __all__ = ["check_alpha_k_encoding", "check_sparsity_schedule", "check_topk_mask"]
 
@@ -87,7 +87,12 @@ def _alpha_problem(X, W, b, k, alpha, H):
     expected = ref.alpha_k_codes(X, W, b, k, alpha)  # (n, h)
     if H.shape != expected.shape:
         return f"H has shape {H.shape}, expected (n_samples, n_hidden) = {expected.shape}."
-    if np.allclose(H, expected, rtol=1e-6, atol=1e-9):
+    magnitude = float((np.abs(X) @ np.abs(W) + np.abs(b)).max())  # what z's round-off scales with
+
+    def close(other):
+        return is_close(H, other, magnitude)
+
+    if close(expected):
         return None
     setting = f"(k = {k}, α = {alpha:g}, so α·k = {alpha * k:g}, rounded {n_active})"
     kept = (H != 0).sum(axis=1)  # (n,)
@@ -95,18 +100,19 @@ def _alpha_problem(X, W, b, k, alpha, H):
     if (kept != n_active).all() and np.isin(kept, near).all():
         return (f"H keeps {kept.max()} units per row {setting}; round α·k to the nearest "
                 "integer (Python's round), do not truncate or round up.")
-    if np.allclose(H, ref.alpha_k_codes(X, W, b, k, 1.0), atol=1e-9) and n_active != k:
+    if close(ref.alpha_k_codes(X, W, b, k, 1.0)) and n_active != k:
         return f"H keeps k units per row {setting}; at test time keep round(α·k)."
-    if np.allclose(H, ref.alpha_k_codes(X, W, 0 * b, k, alpha), atol=1e-9):
+    if close(ref.alpha_k_codes(X, W, 0 * b, k, alpha)):
         return f"H matches codes without the bias b {setting}; z = Wᵀx + b."
     if np.array_equal(H != 0, expected != 0) and set(np.unique(H)) <= {0, 1, True, False}:
         return f"H is the mask {setting}; return the values z on the kept units."
-    if np.allclose(H, np.maximum(expected, 0), atol=1e-9):
+    if close(np.maximum(expected, 0)):
         return (f"H sets negative values to zero {setting}; the encoder is linear, keep "
                 "the α·k largest values as they are.")
     if (kept != n_active).any():
         return f"a row of H has {kept.max()} non-zeros, expected {n_active} {setting}."
-    return f"H differs from the reference by up to {np.abs(H - expected).max():.3g} {setting}."
+    return (f"H differs from the reference by up to {np.abs(H - expected).max():.3g}"
+            f"{rounding_note(H, expected, magnitude)} {setting}.")
 
 
 def check_alpha_k_encoding(func, random_state=0):

@@ -9,7 +9,7 @@ perturbations a finite-difference check of the same gradient would make.
 import numpy as np
 
 from . import _reference as ref
-from ._result import StudentError, as_host_array, attempt, failed, passed
+from ._result import StudentError, as_host_array, attempt, failed, is_close, passed, rounding_note
 
 __all__ = ["check_b_prime_gradient", "check_pre_bias_gradient", "gradient_cases"]
 
@@ -27,6 +27,9 @@ def _gap(X, W, b, b_prime, k, pre_bias):
 def gradient_cases(random_state=0, n_cases=_N_CASES, pre_bias=False):
     """Random float64 problems ``(X, W, b, b_prime, k)`` with a stable selection.
 
+    The batch size n and the number of features d are distinct and neither
+    is 2, so that an answer off by a factor n, d or 2 is off by one of them only.
+
     Returns
     -------
     cases : list of tuple
@@ -35,7 +38,9 @@ def gradient_cases(random_state=0, n_cases=_N_CASES, pre_bias=False):
     rng = np.random.default_rng(random_state)
     cases = []
     while len(cases) < n_cases:
-        n, d, h = int(rng.integers(2, 6)), int(rng.integers(2, 7)), int(rng.integers(3, 9))
+        n, d, h = int(rng.integers(3, 6)), int(rng.integers(3, 7)), int(rng.integers(3, 9))
+        if n == d:
+            continue
         k = int(rng.integers(1, h))
         case = (rng.standard_normal((n, d)), rng.standard_normal((d, h)) / np.sqrt(d),
                 0.1 * rng.standard_normal(h), rng.standard_normal(d), k)
@@ -44,42 +49,78 @@ def gradient_cases(random_state=0, n_cases=_N_CASES, pre_bias=False):
     return cases
 
 
-def _diagnose(got, expected, n, plain):
+def _magnitude(X, W, b, b_prime, k, pre_bias):
+    """2 max |x̂ − x| (with the encoder term) summed in absolute values: float32 round-off's scale."""
+    z = (X - b_prime if pre_bias else X) @ W + b  # (n, h)
+    keep, A = ref.topk_mask(z, k), np.abs(W)  # (n, h), (d, h)
+    r = (np.abs(z) * keep) @ A.T + np.abs(b_prime) + np.abs(X)  # (n, d)
+    if pre_bias:
+        r = r + ((r @ A) * keep) @ A.T  # (n, d), the encoder term's terms
+    return 2.0 * float(r.max())
+
+
+def _decoder_path_only(X, W, b, b_prime, k):
+    """The pre-bias gradient without its encoder term: 2 mean(x̂ − x), z from x − b′."""
+    z = (X - b_prime) @ W + b  # (n, h)
+    x_hat = (z * ref.topk_mask(z, k)) @ W.T + b_prime  # (n, d)
+    return 2.0 * (x_hat - X).mean(axis=0)  # (d,)
+
+
+def _diagnose(got, expected, case, pre_bias, magnitude):
     """A hint for a gradient that is off in a recognisable way, else None."""
     def close(a):
-        return np.allclose(got, a, rtol=1e-6, atol=1e-9)
+        return is_close(got, a, magnitude)
 
+    n, d = case[0].shape
     if close(-expected):
         return "the sign is flipped: E grows when x̂ moves away from x, so use x̂ − x."
+    # The cases have n ∉ {2, d} and d ≠ 2, so each factor names one cause.
     if close(expected / 2) or close(2 * expected):
         return "it is off by a factor 2: d‖r‖²/dr = 2r."
     if close(expected * n) or close(expected / n):
         return f"it is off by the batch size n = {n}: E is a mean over the batch."
-    if plain is not None and close(plain):
+    if close(expected / d):
+        return (f"it is off by the number of features d = {d}: E sums over features, "
+                "it does not average them.")
+    if pre_bias and close(_decoder_path_only(*case)):
         return ("it is the decoder's path only; with pre-bias b′ also enters the encoder, "
+                "z = Wᵀ(x − b′) + b, and moves z_Γ.")
+    if pre_bias and close(ref.b_prime_gradient(*case)):
+        return ("it is the gradient without pre-bias: the encoder must see x − b′, "
                 "z = Wᵀ(x − b′) + b.")
     return None
 
 
+def _problem(got, case, pre_bias):
+    """What is wrong with ``got`` as ∂E/∂b′ on ``case``, or None."""
+    expected = ref.b_prime_gradient(*case, pre_bias)  # (d,)
+    if got.shape != expected.shape:
+        return (f"the gradient has shape {got.shape}; ∂E/∂b′ has the shape of b′, "
+                f"{expected.shape} (sum the per-example terms over the batch).")
+    magnitude = _magnitude(*case, pre_bias)
+    if is_close(got, expected, magnitude):
+        return None
+    hint = _diagnose(got, expected, case, pre_bias, magnitude)
+    if hint is None:
+        hint = (f"it differs from the reference by up to {np.abs(got - expected).max():.3g}"
+                f"{rounding_note(got, expected, magnitude)}.")
+    return f"on a case with n = {case[0].shape[0]}, k = {case[4]}, {hint}"
+
+
 def _check(func, exercise, pre_bias, random_state):
+    precision = "float64"
     try:
-        for X, W, b, b_prime, k in gradient_cases(random_state, pre_bias=pre_bias):
-            args = (X.copy(), W.copy(), b.copy(), b_prime.copy(), k)
+        for case in gradient_cases(random_state, pre_bias=pre_bias):
+            args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in case)
             got = as_host_array(attempt(func, *args), "∂E/∂b′, an array of shape (n_features,)")
-            expected = ref.b_prime_gradient(X, W, b, b_prime, k, pre_bias)  # (d,)
-            if got.shape != expected.shape:
-                return failed(exercise, (
-                    f"the gradient has shape {got.shape}; ∂E/∂b′ has the shape of b′, "
-                    f"{expected.shape} (sum the per-example terms over the batch)."))
-            if not np.allclose(got, expected, rtol=1e-6, atol=1e-9):
-                plain = ref.b_prime_gradient(X, W, b, b_prime, k) if pre_bias else None
-                hint = _diagnose(got, expected, X.shape[0], plain)
-                detail = hint or f"it differs from the reference by up to " \
-                                 f"{np.abs(got - expected).max():.3g}."
-                return failed(exercise, f"on a case with n = {X.shape[0]}, k = {k}, {detail}")
+            problem = _problem(got, case, pre_bias)
+            if problem:
+                return failed(exercise, problem)
+            if got.dtype == np.float32:
+                precision = "to float32 round-off"
     except StudentError as exc:
         return failed(exercise, str(exc))
-    return passed(exercise, f"{_N_CASES} random cases agree with the reference (float64).")
+    return passed(exercise, f"{_N_CASES} random cases agree with the reference ({precision}).")
 
 
 def check_b_prime_gradient(func, random_state=0):
@@ -88,7 +129,8 @@ def check_b_prime_gradient(func, random_state=0):
     Parameters
     ----------
     func : callable
-        Returns an array of shape (n_features,).
+        Returns an array of shape (n_features,); a float32 one is compared
+        to float32 round-off, any other to a millionth.
     random_state : int
 
     Returns
@@ -105,7 +147,8 @@ def check_pre_bias_gradient(func, random_state=0):
     ----------
     func : callable
         Returns an array of shape (n_features,) for the model
-        z = Wᵀ(x − b′) + b, x̂ = W z_Γ + b′.
+        z = Wᵀ(x − b′) + b, x̂ = W z_Γ + b′; a float32 one is compared to
+        float32 round-off, any other to a millionth.
     random_state : int
 
     Returns

@@ -198,7 +198,7 @@ WRONG = [
     (ex.check_b_prime_gradient, lambda X, W, b, bp, k: 2 * ((X @ W + b) @ W.T + bp - X),
      "shape"),
     (ex.check_b_prime_gradient, lambda X, W, b, bp, k: 0 * bp + 1, "differs"),
-    (ex.check_pre_bias_gradient, grad_right, "decoder's path only"),
+    (ex.check_pre_bias_gradient, grad_right, "the encoder must see x − b′"),
     (ex.check_sparsity_schedule, lambda s, t, k, ks: k, "expected"),
     (ex.check_sparsity_schedule, lambda s, t, k, ks: float(k), "must be an int"),
     (ex.check_sparsity_schedule,
