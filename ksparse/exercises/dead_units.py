@@ -98,12 +98,13 @@ def _describe_model(model):
 
 
 def check_dead_units_fix(make_model, random_state=0):
-    """Train ``make_model(n_hidden=100, k=20)`` briefly and count its dead units.
+    """Train ``make_model(100, 20)`` (n_hidden, k) briefly and count its dead units.
 
     Parameters
     ----------
     make_model : callable
-        ``make_model(n_hidden, k)`` returns an unfitted
+        ``make_model(n_hidden, k)``, called with the two positionally
+        (any parameter names do), returns an unfitted
         :class:`ksparse.KSparseAutoencoder` with those two settings; the check
         sets ``epochs=3``, ``random_state`` and ``verbose=False`` and trains
         it on 1000 glyph digits (pixels in [0, 1]).
@@ -121,7 +122,8 @@ def check_dead_units_fix(make_model, random_state=0):
     from ..models.k_sparse import KSparseAutoencoder
 
     try:
-        model = attempt(make_model, **_SETTING)
+        # Positionally, as documented: the student may name the parameters as they like.
+        model = attempt(make_model, _SETTING["n_hidden"], _SETTING["k"])
     except StudentError as exc:
         return failed(_FIX, str(exc))
     if not isinstance(model, KSparseAutoencoder):

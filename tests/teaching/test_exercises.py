@@ -309,6 +309,15 @@ def test_dead_units_fix_reports_the_last_epochs_dead_units_and_the_model():
     assert repr(model) in result.message
 
 
+@pytest.mark.parametrize("make", [lambda n, kk: (n, kk), lambda n_hidden, k, /: (n_hidden, k)],
+                         ids=["other names", "positional-only"])
+def test_dead_units_fix_calls_make_model_positionally(make):
+    # make_model(n_hidden, k) as documented: any names do, and 100, 20 come in that order.
+    assert str(ex.check_dead_units_fix(make)) == (
+        "[not yet] fix the dead units: make_model must return a KSparseAutoencoder, "
+        "got (100, 20).")
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda n_hidden, k: ksparse.KSparseAutoencoder(n_hidden=n_hidden, k=k, learning_rate=1e-3),
      "still dead"),
