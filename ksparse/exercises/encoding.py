@@ -122,7 +122,8 @@ def check_alpha_k_encoding(func, random_state=0):
     ----------
     func : callable
         Returns H of shape (n_samples, n_hidden): the round(α·k) largest
-        entries of ``X @ W + b`` in each row, every other entry 0.
+        entries of ``X @ W + b`` in each row, every other entry 0. A float32
+        H is compared to float32 round-off, any other to a millionth.
     random_state : int
 
     Returns
