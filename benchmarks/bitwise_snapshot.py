@@ -12,8 +12,11 @@ Every option family is trained: the k-sparse model tied and untied, with
 centring, the pre-encoder bias, both steps, both optimizers, the sparsity
 and learning-rate schedules, denoising and partial_fit; the ReLU,
 denoising, dropout and KL autoencoders; the RBM (CD-1, CD-2 persistent,
-weight decay); the TopK recipe (with and without the pre-encoder bias);
-softmax regression and the fine-tuned network. Besides the fitted arrays,
+weight decay); the TopK recipe (with and without the pre-encoder bias,
+both steps, centring, the k and learning-rate schedules, Multi-TopK and
+Matryoshka prefixes, on their own and together); BatchTopK (both steps,
+prefixes, the k schedule) and JumpReLU (both kernels); softmax regression
+and the fine-tuned network. Besides the fitted arrays,
 each model's codes of the data are compared. ``compare`` exits 1 when any
 array differs in shape, dtype or any bit.
 """
@@ -58,6 +61,28 @@ def _autoencoders():
         "topk": ksparse.TopKAutoencoder(k=4, dead_steps=3, **COMMON),
         "topk_mean_no_pre_bias": ksparse.TopKAutoencoder(k=4, pre_bias=False,
                                                          pre_bias_init="mean", **COMMON),
+        **_topk_family(),
+    }
+
+
+def _topk_family():
+    """TopK's options beyond the recipe, and the BatchTopK and JumpReLU models."""
+    TK, BT = ksparse.TopKAutoencoder, ksparse.BatchTopKAutoencoder
+    return {
+        "topk_dense": TK(k=4, step="dense", dead_steps=3, **COMMON),
+        "topk_k_start_center": TK(k=3, k_start=12, center=True, lr_end=1e-4, **COMMON),
+        "topk_multi_k": TK(k=4, multi_k=8, dead_steps=3, **COMMON),
+        "topk_multi_k_dense": TK(k=4, multi_k=8, step="dense", **COMMON),
+        "topk_prefixes": TK(k=4, prefixes=(6, 12, 24), prefix_weight=0.5, **COMMON),
+        "topk_prefixes_dense": TK(k=4, prefixes=(6, 12), step="dense", **COMMON),
+        "topk_multi_k_prefixes": TK(k=4, multi_k=8, prefixes=(12,), **COMMON),
+        "batch_topk": BT(k=4, dead_steps=3, **COMMON),
+        "batch_topk_dense_prefixes": BT(k=4, step="dense", prefixes=(6, 12), center=True,
+                                        **COMMON),
+        "batch_topk_k_start": BT(k=3, k_start=12, pre_bias=False, **COMMON),
+        "jumprelu": ksparse.JumpReLUAutoencoder(l0_weight=1e-2, threshold_init=0.05, **COMMON),
+        "jumprelu_triangle": ksparse.JumpReLUAutoencoder(kernel="triangle", bandwidth=0.05,
+                                                         center=True, dead_steps=3, **COMMON),
     }
 
 
