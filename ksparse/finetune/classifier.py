@@ -91,6 +91,8 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         the classes, for the output layer) match; :meth:`from_autoencoders`
         sets it. ``X`` must then have as many features as the first hidden
         layer takes.
+    optimizer : {'momentum', 'adam'}, default='momentum'
+        The update rule, as for :class:`ksparse.KSparseAutoencoder`.
     dtype : None, 'float32' or 'float64', default=None
         None follows the input.
     random_state : None, int or numpy.random.Generator, default=None

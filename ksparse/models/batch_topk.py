@@ -132,9 +132,13 @@ class BatchTopKAutoencoder(TopKAutoencoder):
         Latents kept per row on average while training.
     threshold_rate : float in (0, 1], default=0.01
         r, the rate of the running mean that gives ``threshold_``.
-    prefixes, prefix_weight, aux_k, aux_weight, dead_steps, pre_bias_init, n_hidden, learning_rate, ...
+    k_start, step, prefixes, prefix_weight, aux_k, aux_weight, dead_steps, pre_bias_init
         As for :class:`ksparse.TopKAutoencoder` (no ``multi_k``; with ``prefixes``
         the batch code is cut to each prefix while training).
+    n_hidden, center, pre_bias, total_steps, momentum, lr_end, epochs, batch_size, check_every
+        As for :class:`ksparse.TopKAutoencoder` (``pre_bias`` on by default).
+    learning_rate, optimizer, dtype, random_state, verbose
+        As for :class:`ksparse.TopKAutoencoder`: Adam with learning rate 1e-3 by default.
 
     Attributes
     ----------

@@ -150,7 +150,9 @@ class JumpReLUAutoencoder(TopKAutoencoder):
         K of the pseudo-derivatives.
     threshold_init : float > 0, default=1e-3
         Every θ_j at the start (in the units of z, as ``bandwidth``).
-    dead_steps, pre_bias_init, n_hidden, learning_rate, epochs, batch_size, ...
+    dead_steps, pre_bias_init, n_hidden, center, pre_bias, total_steps, momentum, lr_end
+        As for :class:`ksparse.TopKAutoencoder` (``pre_bias`` on by default).
+    learning_rate, epochs, batch_size, optimizer, dtype, random_state, verbose, check_every
         As for :class:`ksparse.TopKAutoencoder`; Adam with learning rate 1e-3
         by default (θ moves by about the learning rate per step).
 

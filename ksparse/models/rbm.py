@@ -97,8 +97,12 @@ class RBM(UnitIntervalData, Autoencoder):
     weight_decay : float, default=0.0
         L2 penalty λ on W (the paper's "RBM (weight decay)"): adds λW to its gradient.
     init_std : float, default=0.01
-    learning_rate, momentum, lr_end, epochs, batch_size, optimizer, dtype, random_state, verbose
+    total_steps, learning_rate, momentum, lr_end, epochs, batch_size, optimizer, dtype
         As for :class:`ksparse.KSparseAutoencoder`; learning rate 0.05 by default.
+    random_state, verbose, check_every
+        As for :class:`ksparse.KSparseAutoencoder`.
+    center, pre_bias : bool, default=False
+        Must stay False: the visible units are binary (see below).
 
     Attributes
     ----------

@@ -184,14 +184,12 @@ class TopKAutoencoder(Autoencoder):
     k : int, default=32
         Latents kept per example.
     k_start : int or None, default=None
-        Sparsity schedule (§4.2.1 of the paper, as for
-        :class:`ksparse.KSparseAutoencoder`): k falls linearly from ``k_start``
-        to ``k`` over the first half of the training steps. None keeps k.
+        Sparsity schedule (§4.2.1, as for :class:`ksparse.KSparseAutoencoder`): k falls
+        linearly from ``k_start`` to ``k`` over the first half of the steps; None keeps k.
     step : {'sparse', 'dense'}, default='sparse'
-        How each training step is computed; both give the same loss and
-        gradients to float rounding. 'sparse' (:mod:`ksparse.fast.topk_step`)
-        touches only the kept latents after the encoder product; 'dense' is
-        the readable :func:`recipe_loss_and_grads`.
+        How each step is computed, to the same loss and gradients up to float rounding:
+        'sparse' (:mod:`ksparse.fast.topk_step`) touches only the kept latents after the
+        encoder product; 'dense' is the readable :func:`recipe_loss_and_grads`.
     multi_k : int or None, default=None
         Multi-TopK: train on L(k) + ``multi_k_weight`` · L(``multi_k``), the
         same code read at two sparsities (Gao et al. use ``4 * k`` and 1/8),
@@ -214,7 +212,9 @@ class TopKAutoencoder(Autoencoder):
         A latent not kept in any example for this many steps counts as dead.
     pre_bias_init : {'median', 'mean'}, default='median'
         Start of b′: the geometric median or the mean of the training data.
-    n_hidden, learning_rate, epochs, batch_size, optimizer, dtype, random_state, verbose
+    n_hidden, center, pre_bias, total_steps, momentum, lr_end, epochs, batch_size, check_every
+        As for :class:`ksparse.KSparseAutoencoder`, but ``pre_bias`` (x − b′) defaults to True.
+    learning_rate, optimizer, dtype, random_state, verbose
         As for :class:`ksparse.KSparseAutoencoder`; Adam with learning rate 1e-3 by default.
 
     Attributes
