@@ -185,11 +185,22 @@ class Estimator(ParamsMixin):
         return values
 
     # ---------------------------------------------------------------- training
+    def _setting(self, name):
+        """A hyper-parameter's value for training: a NumPy scalar as the same Python number.
+
+        Training reads settings through this, never the raw attribute (which
+        ``fit`` leaves as given): under NumPy 2's promotion rules (NEP 50)
+        ``np.float64(0.9) * float32_array`` is float64, so a NumPy-scalar
+        setting would round differently from the same Python number.
+        """
+        value = getattr(self, name)
+        return value.item() if isinstance(value, np.generic) else value
+
     def _make_optimizer(self, params):
         """Momentum SGD (Eq. 11) or Adam over ``params``, as ``optimizer`` says."""
-        if self.optimizer == "adam":
+        if self._setting("optimizer") == "adam":
             return Adam(params)
-        return MomentumSGD(params, self.momentum)
+        return MomentumSGD(params, self._setting("momentum"))
 
     def _epoch_logs(self, step, total_steps):
         """Model-specific values recorded after every epoch (none by default)."""

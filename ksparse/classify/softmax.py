@@ -151,8 +151,8 @@ class SoftmaxRegression(ClassifierMixin, Estimator):
     def _fit_lbfgs(self, X, y_index, init, validation, callbacks):
         X = to_numpy(X) if not is_sparse(X) else X
         params, self.n_iter_, loss = fit_lbfgs(
-            X, y_index, len(self.classes_), self.l2, init=init,
-            max_iter=self.max_iter, tol=self.tol, verbose=self.verbose,
+            X, y_index, len(self.classes_), self._setting("l2"), init=init,
+            max_iter=self._setting("max_iter"), tol=self._setting("tol"), verbose=self.verbose,
         )
         self.coef_ = params["W"].astype(X.dtype)  # (n_features, n_classes)
         self.intercept_ = params["b"].astype(X.dtype)  # (n_classes,)
@@ -177,14 +177,14 @@ class SoftmaxRegression(ClassifierMixin, Estimator):
         self._set_backend(xp)
         train(self, self._parameters(), (X, to_device(y_index, xp)), validation=validation,
               callbacks=callbacks, rng=check_random_state(self.random_state))
-        self.n_iter_ = self.epochs * -(-X.shape[0] // self.batch_size)
+        self.n_iter_ = self._setting("epochs") * -(-X.shape[0] // self._setting("batch_size"))
 
     def _parameters(self):
         """The fitted arrays under the names used by :mod:`ksparse.classify.loss`."""
         return {"W": self.coef_, "b": self.intercept_}
 
     def _training_step(self, params, X, y, *, step, total_steps, rng):
-        loss, grads = softmax_loss_and_grads(params, X, y, self.l2)
+        loss, grads = softmax_loss_and_grads(params, X, y, self._setting("l2"))
         return loss, grads, {}
 
     def _validation_loss(self, params, X_val, y_val, *, step=None, total_steps=None):

@@ -301,7 +301,8 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         for layer, (n_in, n_out) in enumerate(zip(fan_in, sizes), start=1):
             W_name, b_name = f"W{layer}_", f"b{layer}_"
             if not (self._keep(W_name, (n_in, n_out)) and self._keep(b_name, (n_out,))):
-                std = self.init_std if self.init_std is not None else 1.0 / np.sqrt(n_in)
+                std = self._setting("init_std")
+                std = 1.0 / np.sqrt(n_in) if std is None else std
                 setattr(self, W_name, rng.standard_normal((n_in, n_out)) * std)
                 setattr(self, b_name, np.zeros(n_out))
             for name in (W_name, b_name):

@@ -245,13 +245,14 @@ class Autoencoder(Estimator):
         weights on either backend. b′ starts at the mean example with
         ``pre_bias``, at zero otherwise.
         """
-        shape, dtype = (X.shape[1], self.n_hidden), X.dtype
-        self.W_ = to_device((rng.standard_normal(shape) * self.init_std).astype(dtype), xp)
-        self.b_ = xp.zeros(self.n_hidden, dtype=dtype)
+        shape, dtype = (X.shape[1], self._setting("n_hidden")), X.dtype
+        std = self._setting("init_std")
+        self.W_ = to_device((rng.standard_normal(shape) * std).astype(dtype), xp)
+        self.b_ = xp.zeros(self._setting("n_hidden"), dtype=dtype)
         self.b_prime_ = self._initial_decoder_bias(X, xp)  # (n_features,)
         self.P_ = None
         if not self.tied:
-            P = rng.standard_normal(shape[::-1]) * self.init_std  # (n_hidden, n_features)
+            P = rng.standard_normal(shape[::-1]) * std  # (n_hidden, n_features)
             self.P_ = to_device(P.astype(dtype), xp)
 
     def _initial_decoder_bias(self, X, xp):

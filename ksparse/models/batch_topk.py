@@ -177,19 +177,21 @@ class BatchTopKAutoencoder(TopKAutoencoder):
     def _loss_and_grads(self, params, X, k):
         """As TopK's, with the batch rule; ``aux["smallest"]`` is t, the smallest kept activity."""
         xp = get_array_module(X)
-        recipe = (self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
+        recipe = (self._dead(xp), self._aux_k(), self._setting("aux_weight"), self.pre_bias)
+        prefixes, prefix_weight = self._setting("prefixes"), self._setting("prefix_weight")
         if self.step == "dense":
             loss, grads, mask, smallest = batch_topk_loss_and_grads(
-                params, X, k, *recipe, self.prefixes, self.prefix_weight)
+                params, X, k, *recipe, prefixes, prefix_weight)
             return loss, grads, {"active": mask.any(axis=0), "smallest": smallest}
         loss, grads, codes = topk_step.sparse_recipe_loss_and_grads(
-            params, X, lambda z: batch_topk_codes(z, k, self.prefixes, self.prefix_weight), *recipe)
+            params, X, lambda z: batch_topk_codes(z, k, prefixes, prefix_weight), *recipe)
         return loss, grads, {"active": topk_step.active_units(codes, self.n_hidden),
                              "smallest": topk_step.smallest_kept(codes)}
 
     def _after_step(self, params, aux):
         super()._after_step(params, aux)
-        self.threshold_ = update_threshold(self.threshold_, aux["smallest"], self.threshold_rate)
+        self.threshold_ = update_threshold(self.threshold_, aux["smallest"],
+                                           self._setting("threshold_rate"))
 
     def _extra_state(self):
         return {**super()._extra_state(), "threshold": self.threshold_}

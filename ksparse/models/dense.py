@@ -200,7 +200,8 @@ optimizer, dtype, random_state, verbose, check_every
 
     def _masks(self, X, n_hidden, rng, xp):
         """Fresh dropout masks for this minibatch (None where the rate is 0)."""
-        shapes = ((X.shape, self.input_dropout), ((X.shape[0], n_hidden), self.hidden_dropout))
+        shapes = ((X.shape, self._setting("input_dropout")),
+                  ((X.shape[0], n_hidden), self._setting("hidden_dropout")))
         return tuple(None if rate == 0 else to_device(dropout_mask(s, rate, rng, X.dtype), xp)
                      for s, rate in shapes)
 

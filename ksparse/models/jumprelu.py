@@ -210,14 +210,16 @@ class JumpReLUAutoencoder(TopKAutoencoder):
     def _init_parameters(self, X, rng, xp):
         """As TopK's, and every θ_j at ``threshold_init``."""
         super()._init_parameters(X, rng, xp)
-        self.theta_ = xp.full(self.n_hidden, self.threshold_init, dtype=self.W_.dtype)
+        self.theta_ = xp.full(self._setting("n_hidden"), self._setting("threshold_init"),
+                              dtype=self.W_.dtype)
 
     def _parameters(self):
         return {**super()._parameters(), "theta": self.theta_}
 
     def _training_step(self, params, X, *, step, total_steps, rng):
         loss, grads, active = jumprelu_loss_and_grads(
-            params, X, self.l0_weight, self.bandwidth, self.kernel, self.pre_bias)
+            params, X, self._setting("l0_weight"), self._setting("bandwidth"), self.kernel,
+            self.pre_bias)
         W, dW = params["W"], grads["W"]
         grads["W"] = project_to_tangent(W, dW)  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, {"active": active.any(axis=0)}

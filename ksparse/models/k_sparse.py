@@ -243,14 +243,15 @@ class KSparseAutoencoder(Autoencoder):
             self.W_ = xp.asfortranarray(self.W_)
 
     def _k_at(self, step, total_steps):
-        return sparsity_level(step, total_steps, self.k, self.k_start)
+        return sparsity_level(step, total_steps, self._setting("k"), self._setting("k_start"))
 
     def _training_step(self, params, X, *, step, total_steps, rng):
         """Loss, gradients and the units used, at this step's k; the loop then applies Eq. 11."""
         k = self._k_at(step, total_steps)  # the sparsity schedule of §4.2.1
         X_in, target = X, None  # (batch, n_features); None: reconstruct the input itself
-        if self.input_dropout:  # denoising: encode corrupted rows, reconstruct the clean ones
-            keep = dropout_mask(X.shape, self.input_dropout, rng, X.dtype)
+        rate = self._setting("input_dropout")
+        if rate:  # denoising: encode corrupted rows, reconstruct the clean ones
+            keep = dropout_mask(X.shape, rate, rng, X.dtype)
             X_in, target = X * to_device(keep, get_array_module(X)), X
         # The readable pass is loss_and_grads above; step='sparse' (the default) hands
         # the same computation to the fast path, which touches only the k selected units.

@@ -70,6 +70,6 @@ class KLSparseAutoencoder(ReLUAutoencoder):
         return dict(super()._options(), scale=1.0 / self.n_features_in_)
 
     def _penalty(self):
-        rho, weight = self.sparsity_target, self.sparsity_weight
+        rho, weight = self._setting("sparsity_target"), self._setting("sparsity_weight")
         return (lambda H: kl_penalty(H, rho, weight),
                 lambda H: kl_penalty_backward(H, rho, weight))

@@ -152,7 +152,8 @@ class RBM(UnitIntervalData, Autoencoder):
         self.chain_ = None
         if self.persistent:
             n_visible = self.W_.shape[0]
-            chain = rng.random((self.batch_size, n_visible)) < 0.5  # (batch_size, n_visible)
+            batch_size = self._setting("batch_size")
+            chain = rng.random((batch_size, n_visible)) < 0.5  # (batch_size, n_visible)
             self.chain_ = to_device(chain.astype(self.W_.dtype), xp)
 
     def _extra_state(self):
@@ -165,9 +166,9 @@ class RBM(UnitIntervalData, Autoencoder):
 
     def _training_step(self, params, V, *, step, total_steps, rng):
         start = V if self.chain_ is None else self.chain_
-        grads, chain, H_data = cd_gradients(params, V, start, self.cd_steps, rng)
-        if self.weight_decay:
-            grads["W"] = grads["W"] + self.weight_decay * params["W"]
+        grads, chain, H_data = cd_gradients(params, V, start, self._setting("cd_steps"), rng)
+        if self._setting("weight_decay"):
+            grads["W"] = grads["W"] + self._setting("weight_decay") * params["W"]
         if self.chain_ is not None:
             self._next_chain = chain  # taken up only once the update succeeds
         loss = squared_error(sigmoid(H_data @ params["W"].T + params["b_prime"]), V)

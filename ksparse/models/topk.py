@@ -289,16 +289,18 @@ class TopKAutoencoder(Autoencoder):
 
     def _new_run_state(self, rng, xp):
         """Every latent starts alive: its idle counter (steps since it last fired) at 0."""
-        self.steps_idle_ = np.zeros(self.n_hidden, dtype=np.int64)  # host counters
+        self.steps_idle_ = np.zeros(self._setting("n_hidden"), dtype=np.int64)  # host counters
 
     def _aux_k(self):
-        return min(self.n_hidden, 2 * self.k) if self.aux_k is None else self.aux_k
+        n_hidden, k, aux_k = (self._setting(name) for name in ("n_hidden", "k", "aux_k"))
+        return min(n_hidden, 2 * k) if aux_k is None else aux_k
 
     def _dead(self, xp):
-        return to_device(self.steps_idle_ >= self.dead_steps, xp)  # (n_hidden,)
+        return to_device(self.steps_idle_ >= self._setting("dead_steps"), xp)  # (n_hidden,)
 
     def _training_step(self, params, X, *, step, total_steps, rng):
-        k = sparsity_level(step, total_steps, self.k, self.k_start)  # §4.2.1's schedule, if any
+        # §4.2.1's schedule, if any
+        k = sparsity_level(step, total_steps, self._setting("k"), self._setting("k_start"))
         loss, grads, aux = self._loss_and_grads(params, X, k)
         W, dW = params["W"], grads["W"]
         grads["W"] = project_to_tangent(W, dW)  # keep the step tangent to ‖w_j‖ = 1
@@ -307,16 +309,15 @@ class TopKAutoencoder(Autoencoder):
     def _loss_and_grads(self, params, X, k):
         """Loss, gradients (decoder not yet projected) and ``{"active": latents used}``."""
         xp = get_array_module(X)
-        recipe = (self._dead(xp), self._aux_k(), self.aux_weight, self.pre_bias)
-        if self.step == "dense" or not chain_of_codes(k, self.multi_k, self.prefixes):
-            loss, grads, mask = topk_recipe_loss_and_grads(
-                params, X, k, *recipe, self.multi_k, self.multi_k_weight, self.prefixes,
-                self.prefix_weight)
+        recipe = (self._dead(xp), self._aux_k(), self._setting("aux_weight"), self.pre_bias)
+        extra = (self._setting("multi_k"), self._setting("multi_k_weight"),
+                 self._setting("prefixes"), self._setting("prefix_weight"))
+        if self.step == "dense" or not chain_of_codes(k, extra[0], extra[2]):
+            loss, grads, mask = topk_recipe_loss_and_grads(params, X, k, *recipe, *extra)
             return loss, grads, {"active": mask.any(axis=0)}
         loss, grads, codes = sparse_recipe_loss_and_grads(
-            params, X, lambda z: topk_codes(z, k, self.multi_k, self.multi_k_weight, self.prefixes,
-                                            self.prefix_weight), *recipe)
-        return loss, grads, {"active": active_units(codes, self.n_hidden)}
+            params, X, lambda z: topk_codes(z, k, *extra), *recipe)
+        return loss, grads, {"active": active_units(codes, self._setting("n_hidden"))}
 
     def _after_step(self, params, aux):
         renormalize_columns(params["W"])  # back onto unit norms

@@ -47,7 +47,8 @@ class MomentumSGD:
 
     def __init__(self, params, momentum):
         self.params = params
-        self.momentum = momentum
+        # A Python float: a NumPy scalar would promote float32 updates to float64 (NEP 50).
+        self.momentum = float(momentum)
         self.velocity = {
             name: get_array_module(p).zeros_like(p) for name, p in params.items()
         }
@@ -66,6 +67,7 @@ class MomentumSGD:
 
         ``grads`` holds arrays of the parameters' dtype; it is not modified.
         """
+        learning_rate = float(learning_rate)  # as the momentum: no NumPy-scalar promotion
         for name, grad in grads.items():
             w, v = self.params[name], self.velocity[name]
             v *= self.momentum  # v ← m·v − η·∇E
@@ -136,6 +138,7 @@ class Adam:
 
         ``grads`` holds arrays of the parameters' dtype; it is not modified.
         """
+        learning_rate = float(learning_rate)  # no NumPy-scalar promotion of float32 updates
         self.t += 1
         scale_m = 1.0 / (1.0 - self.beta1**self.t)
         scale_v = 1.0 / (1.0 - self.beta2**self.t)
