@@ -322,10 +322,15 @@ class Estimator(ParamsMixin):
     def _check_loaded_shapes(self, arrays, path):
         """Raise when arrays read from ``path`` do not fit the header's sizes."""
         sizes = self._shape_symbols(arrays)
+        if sizes.get("n_classes", 2) < 2:  # a classifier learns from two classes or more
+            raise ValueError(
+                f"{path!s}: array 'classes_' holds {sizes['n_classes']} class(es); "
+                f"a classifier has at least 2."
+            )
         for name, dims in self._fitted_arrays().items():
             shape = tuple(sizes.get(d, getattr(self, d, d)) if isinstance(d, str) else d
                           for d in dims)
-            if arrays[name].shape != shape or sizes.get("n_classes", 2) < 2:
+            if arrays[name].shape != shape:
                 raise ValueError(
                     f"{path!s}: array {name!r} has shape {arrays[name].shape}, "
                     f"expected {shape}."

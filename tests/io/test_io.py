@@ -227,3 +227,19 @@ def test_saved_model_gets_the_usual_file_permissions(tmp_path, model_bytes):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "again.npz").st_mode) == 0o644
+
+
+@pytest.mark.parametrize("kept", [0, 1])
+def test_a_file_with_fewer_than_two_classes_is_refused_by_its_count(tmp_path, rng, kept):
+    from ksparse.classify import SoftmaxRegression
+
+    X, y = rng.standard_normal((40, 5)), np.array(["a", "b"] * 20)
+    path = tmp_path / "clf.npz"
+    SoftmaxRegression(max_iter=20).fit(X, y).save(path)
+    arrays = read_arrays(path)
+    # Shapes consistent with the fewer classes: only the count itself is wrong.
+    arrays["classes_"] = arrays["classes_"][:kept]
+    arrays["coef_"] = arrays["coef_"][:, :kept]
+    arrays["intercept_"] = arrays["intercept_"][:kept]
+    load_refuses(path, arrays,
+                 rf"array 'classes_' holds {kept} class\(es\); a classifier has at least 2")
