@@ -18,10 +18,12 @@ __all__ = [
     "check_n_features",
     "check_is_fitted",
     "check_checkpoint_args",
+    "check_callbacks",
     "is_sparse",
     "NotFittedError",
 ]
 
+import math
 import numbers
 import os
 import sys
@@ -39,12 +41,13 @@ def check_dtype(dtype):
     """Validate the ``dtype`` hyper-parameter: None, 'float32' or 'float64'."""
     if dtype is None:
         return None
+    message = f"dtype must be None, 'float32' or 'float64', got {dtype!r}."
     try:
         resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
+    except (TypeError, ValueError):  # a misspelling ('flaot32'), 0, True: not a dtype at all
+        raise ValueError(message) from None
     if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be None, 'float32' or 'float64', got {dtype!r}.")
+        raise ValueError(message)
     return resolved
 
 
@@ -195,7 +198,14 @@ def check_real(value, name, low=None, high=None, low_open=False, high_open=False
     """Validate a real hyper-parameter in a (half-)open or closed interval."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}.")
-    if not np.isfinite(value):
+    try:
+        # float() reads every Real (a Fraction too); an int beyond float's range overflows.
+        finite = math.isfinite(float(value))
+    except OverflowError:
+        finite = False
+    except TypeError:
+        raise TypeError(f"{name} must be a real number, got {value!r}.") from None
+    if not finite:
         raise ValueError(f"{name} must be finite, got {value!r}.")
     _check_range(value, name, low, high, low_open, high_open)
     return float(value)
@@ -230,18 +240,41 @@ def check_checkpoint_args(checkpoint, checkpoint_every, resume):
         raise ValueError("resume=True needs checkpoint=PATH to resume from.")
 
 
+def check_callbacks(callbacks):
+    """Validate the ``callbacks`` argument of ``fit``: None or a list or tuple of callables.
+
+    Called before training starts, so a typo does not surface only after the
+    first epoch, when a refit has already replaced the fitted arrays.
+
+    Raises
+    ------
+    TypeError
+        Naming ``callbacks``.
+    """
+    if callbacks is None:
+        return
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be None or a list of callables, got {callbacks!r}.")
+    for i, callback in enumerate(callbacks):
+        if not callable(callback):
+            raise TypeError(f"callbacks must be None or a list of callables, but callbacks[{i}] "
+                            f"is {callback!r}.")
+
+
 def check_random_state(random_state):
     """Turn None, an int >= 0 or a NumPy Generator into a NumPy Generator.
 
     Raises
     ------
     TypeError, ValueError
-        Naming ``random_state``: another type, or a negative int (NumPy's
+        Naming ``random_state``: another type (a bool included), or a negative int (NumPy's
         seeds are non-negative).
     """
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is not None and not isinstance(random_state, numbers.Integral):
+    # True is an int to Python but not a seed anyone means (and np.True_ is no Integral).
+    if random_state is not None and (isinstance(random_state, (bool, np.bool_))
+                                     or not isinstance(random_state, numbers.Integral)):
         raise TypeError("random_state must be None, an int >= 0 or a numpy.random.Generator, "
                         f"got {random_state!r}.")
     if random_state is not None and random_state < 0:
