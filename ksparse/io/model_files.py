@@ -44,16 +44,40 @@ def register_model(cls):
     return cls
 
 
-def _json_safe(value):
-    """A hyper-parameter as JSON reads it back (a tuple as a list); None where JSON cannot hold it.
+def _plain(value):
+    """``value`` with NumPy scalars, arrays and dtypes turned into the Python values they hold."""
+    if isinstance(value, np.generic):  # np.int64 from a GridSearchCV grid, np.float32(0.1)
+        return value.item()
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return np.dtype(value).name  # dtype=np.float32 is stored as 'float32'
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _json_safe(value, name):
+    """The hyper-parameter ``name`` as JSON reads it back (a tuple as a list, np.int64 as int).
 
     A checkpoint compares these with the run it was written for, so a tuple
-    (e.g. ``prefixes``) must compare as the list its header holds.
+    (e.g. ``prefixes``) must compare as the list its header holds. A NumPy
+    Generator is stored as None: its state is not a setting, and a loaded
+    model trains again from a fresh seed.
+
+    Raises
+    ------
+    TypeError
+        Naming ``name``, for a value JSON cannot hold: writing None in its
+        place would give a file that loads as another model (or not at all).
     """
-    try:
-        return json.loads(json.dumps(value))
-    except (TypeError, ValueError):
+    if isinstance(value, np.random.Generator):
         return None
+    try:
+        return json.loads(json.dumps(_plain(value)))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"The setting {name}={value!r} cannot be saved: a model file holds "
+                        f"numbers, strings, None and lists of them ({exc}).") from None
 
 
 def _fitted_names(model):
@@ -79,7 +103,7 @@ def save_model(model, path):
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "class": type(model).__name__,
-        "params": {k: _json_safe(v) for k, v in model.get_params().items()},
+        "params": {k: _json_safe(v, k) for k, v in model.get_params().items()},
         "backend": model.backend_,
         "n_features_in": int(model.n_features_in_),
         "history": getattr(model, "history_", []),

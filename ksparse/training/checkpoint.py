@@ -72,7 +72,7 @@ class TrainState:
 
 
 def _run_identity(model, n_samples):
-    params = {k: _json_safe(v) for k, v in model.get_params().items()}
+    params = {k: _json_safe(v, k) for k, v in model.get_params().items()}
     params.pop("verbose", None)  # showing a progress bar does not change results
     params.pop("check_every", None)  # nor does when the non-finite check reads the steps
     return {"class": type(model).__name__, "params": params, "n_samples": n_samples}
@@ -229,7 +229,7 @@ def _check_run(header, model, n_samples, path):
         defaults = type(model)._param_defaults()
         missing = {name: value for name, value in expected["params"].items()
                    if name not in written["params"] and name in defaults
-                   and value == _json_safe(defaults[name])}
+                   and value == _json_safe(defaults[name], name)}
         written = dict(written, params=dict(written["params"], **missing))
     if written != expected:
         raise ValueError(
