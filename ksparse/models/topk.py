@@ -299,8 +299,7 @@ class TopKAutoencoder(Autoencoder):
         return to_device(self.steps_idle_ >= self._setting("dead_steps"), xp)  # (n_hidden,)
 
     def _training_step(self, params, X, *, step, total_steps, rng):
-        # §4.2.1's schedule, if any
-        k = sparsity_level(step, total_steps, self._setting("k"), self._setting("k_start"))
+        k = sparsity_level(step, total_steps, self._setting("k"), self._setting("k_start"))  # §4.2.1
         loss, grads, aux = self._loss_and_grads(params, X, k)
         W, dW = params["W"], grads["W"]
         grads["W"] = project_to_tangent(W, dW)  # keep the step tangent to ‖w_j‖ = 1

@@ -80,6 +80,9 @@ def learning_rate_at(step, total_steps, learning_rate, lr_end=None):
     -------
     eta : float
     """
+    # Python floats, even from NumPy settings: a NumPy η would promote float32 updates,
+    # and np.float32 settings would ramp in float32 (NEP 50)
     if lr_end is None or step == 0:
         return float(learning_rate)
-    return linear_schedule(learning_rate, lr_end, step, total_steps - 1)
+    ramp = linear_schedule(float(learning_rate), float(lr_end), int(step), int(total_steps) - 1)
+    return float(ramp)

@@ -152,7 +152,7 @@ def _minibatch_update(model, run, arrays, idx, total_steps, deferred=False):
                 run.check.record(run, model, values, n_rows, (arrays, idx))
             else:
                 state.loss_sum += _check_finite(values, state.epoch, state.step) * n_rows
-            eta = learning_rate_at(state.step, total_steps, *_rates(model))
+            eta = learning_rate_at(state.step, total_steps, model.learning_rate, model.lr_end)
             run.optimizer.step(grads, eta)
             model._after_step(run.params, aux)  # the estimator's default does nothing
             if "active" in aux:
@@ -185,7 +185,7 @@ def _epoch_logs(model, params, state, n_samples, validation, total_steps):
     """The epoch's record: mean loss, η, dead units, the model's values, held-out measures."""
     last = state.step - 1  # schedules are reported as of the epoch's last step
     logs = {"epoch": state.epoch, "loss": state.loss_sum / n_samples}
-    logs["learning_rate"] = learning_rate_at(last, total_steps, *_rates(model))
+    logs["learning_rate"] = learning_rate_at(last, total_steps, model.learning_rate, model.lr_end)
     if state.alive is not None:
         logs["dead_units"] = int(state.alive.size - int(state.alive.sum()))
     logs.update(model._epoch_logs(last, total_steps))
@@ -194,16 +194,6 @@ def _epoch_logs(model, params, state, n_samples, validation, total_steps):
         with np.errstate(over="ignore", invalid="ignore"):
             logs.update(_validation_logs(model, params, validation, last, total_steps))
     return logs
-
-
-def _rates(model):
-    """``learning_rate`` and ``lr_end`` as Python floats, for the schedule.
-
-    A NumPy scalar setting would make η a NumPy float, which promotes float32
-    updates to float64 (NEP 50): it must train exactly like the Python number.
-    """
-    lr_end = model.lr_end
-    return float(model.learning_rate), None if lr_end is None else float(lr_end)
 
 
 def _validation_logs(model, params, validation, step, total_steps):
@@ -234,7 +224,7 @@ def planned_steps(model, n_samples):
     total = getattr(model, "total_steps", None)
     if total is not None:
         return int(total)  # a NumPy integer would make the schedules NumPy floats
-    return int(model.epochs) * math.ceil(n_samples / int(model.batch_size))
+    return int(model.epochs) * math.ceil(n_samples / model.batch_size)
 
 
 @dataclasses.dataclass
@@ -312,16 +302,15 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
     model.history_ = run.history
     state, xp = run.state, _index_module(arrays[0])
     bar = progress_bar(model, state.epoch)
-    epochs, batch_size = int(model.epochs), int(model.batch_size)  # Python ints, as _rates
-    with deferred_interrupts() as interrupts, limited_blas_threads(batch_size, params):
+    with deferred_interrupts() as interrupts, limited_blas_threads(model.batch_size, params):
         try:
-            while state.epoch < epochs:
+            while state.epoch < model.epochs:
                 # This epoch's reshuffle, from the generator as it was at the epoch's start.
                 rng.bit_generator.state = state.epoch_rng_state
                 order = to_device(rng.permutation(n_samples), xp)  # (n_samples,)
-                first = state.position * batch_size  # > 0 when resumed mid-epoch
-                for begin in range(first, n_samples, batch_size):
-                    idx = order[begin : begin + batch_size]  # (batch,)
+                first = state.position * model.batch_size  # > 0 when resumed mid-epoch
+                for begin in range(first, n_samples, model.batch_size):
+                    idx = order[begin : begin + model.batch_size]  # (batch,)
                     _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred)
                     if run.check.due or interrupts.requested:  # read the deferred checks
                         _settle(model, run, total_steps)
@@ -332,7 +321,7 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
                 with held_interrupts():  # the history and the position move on together
                     run.history.append(logs)
                     _next_epoch(state, rng)
-                if state.epoch % checkpoint_every == 0 or state.epoch == epochs:
+                if state.epoch % checkpoint_every == 0 or state.epoch == model.epochs:
                     _save(checkpoint, model, run, total_steps, n_samples)
                 bar.update(1)
                 bar.set_postfix(progress_postfix(logs), refresh=False)
@@ -373,11 +362,10 @@ def pass_steps(model, run, arrays, total_steps, order=None):
     n_samples = arrays[0].shape[0]
     order = np.arange(n_samples) if order is None else order  # (n_samples,)
     order = to_device(order, _index_module(arrays[0]))
-    batch_size = int(model.batch_size)  # a Python int, as _rates
-    with deferred_interrupts() as interrupts, limited_blas_threads(batch_size, run.params):
+    with deferred_interrupts() as interrupts, limited_blas_threads(model.batch_size, run.params):
         try:
-            for begin in range(0, n_samples, batch_size):
-                idx = order[begin : begin + batch_size]  # (batch,)
+            for begin in range(0, n_samples, model.batch_size):
+                idx = order[begin : begin + model.batch_size]  # (batch,)
                 _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred)
                 if run.check.due or interrupts.requested:  # read the deferred checks
                     _settle(model, run, total_steps)
