@@ -61,8 +61,6 @@ from _bench import blas_description, limit_threads, machine_line
 
 limit_threads(1)  # before NumPy: one thread for every library
 
-import numpy as np  # noqa: E402
-
 from ksparse.lab import (  # noqa: E402
     PRESETS,
     DictionaryEncoder,
