@@ -64,10 +64,10 @@ class SoftmaxRegression(ClassifierMixin, Estimator):
         Minibatch order ('sgd' only; L-BFGS is deterministic).
     verbose : bool, default=False
         Progress bar over L-BFGS iterations or SGD epochs.
-
     check_every : int or None, default=None
         Steps between reads of the non-finite check ('sgd' only), as for
         :class:`ksparse.KSparseAutoencoder` (:mod:`ksparse.training.finite_check`).
+
     Attributes
     ----------
     coef_ : array, shape (n_features, n_classes)
