@@ -69,11 +69,9 @@ def blas_threads(batch_size, params):
     Returns
     -------
     n_threads : int or None
-
-    Raises
-    ------
-    ValueError
-        When ``KSPARSE_NUM_THREADS`` is neither ``auto`` nor a positive integer.
+        :func:`thread_setting`'s count when it fixes one (its ValueError
+        when the setting is bad); else 1 when a step has fewer than
+        :data:`ONE_THREAD_BELOW` multiply-adds, None above.
     """
     fixed = thread_setting()
     if fixed is not None:
