@@ -230,6 +230,16 @@ class DenoisingAutoencoder(ReLUAutoencoder):
 
     Same parameters; ``input_dropout`` defaults to 0.2. Features are computed
     from the uncorrupted input, as in the paper.
+
+    Parameters
+    ----------
+    input_dropout : float in [0, 1), default=0.2
+        As for :class:`ReLUAutoencoder` (where the default is 0.0): the
+        fraction of input entries zeroed while training.
+    n_hidden, activation, decoder, tied, init_std, hidden_dropout, center, pre_bias, \
+total_steps, learning_rate, momentum, lr_end, epochs, batch_size, optimizer, dtype, \
+random_state, verbose, check_every
+        As for :class:`ReLUAutoencoder`, with the same defaults.
     """
 
     def __init__(self, *, n_hidden=1000, activation="relu", decoder="linear", tied=True,
@@ -247,6 +257,16 @@ class DropoutAutoencoder(ReLUAutoencoder):
     Same parameters; ``hidden_dropout`` defaults to 0.5. With
     ``input_dropout=0.2`` it is the paper's "dropout + denoising" autoencoder.
     All hidden units are the features.
+
+    Parameters
+    ----------
+    hidden_dropout : float in [0, 1), default=0.5
+        As for :class:`ReLUAutoencoder` (where the default is 0.0): the
+        probability that a hidden unit is dropped while training.
+    n_hidden, activation, decoder, tied, init_std, input_dropout, center, pre_bias, \
+total_steps, learning_rate, momentum, lr_end, epochs, batch_size, optimizer, dtype, \
+random_state, verbose, check_every
+        As for :class:`ReLUAutoencoder`, with the same defaults.
     """
 
     def __init__(self, *, n_hidden=1000, activation="relu", decoder="linear", tied=True,

@@ -25,11 +25,24 @@ class KLSparseAutoencoder(ReLUAutoencoder):
         ρ, the mean activity every hidden unit is pulled towards.
     sparsity_weight : float >= 0, default=0.1
         λ, the weight of the penalty.
-    n_hidden, activation, decoder, tied, init_std, input_dropout, hidden_dropout, ...
-        As for :class:`ReLUAutoencoder`; defaults 64, 'relu', 'sigmoid',
-        False, 0.05, 0, 0; Adam with learning rate 0.001, 50 epochs, batch 256.
-        With the sigmoid decoder (the default) the data must lie in [0, 1]
-        and ``center`` and ``pre_bias`` must be False.
+    n_hidden : int, default=64
+    decoder : {'linear', 'sigmoid'}, default='sigmoid'
+        As for :class:`ReLUAutoencoder` (default 'linear' there). With the
+        sigmoid decoder the data must lie in [0, 1] and ``center`` and
+        ``pre_bias`` must be False.
+    tied : bool, default=False
+        As for :class:`ReLUAutoencoder` (default True there): by default a
+        separate encoder P is learned (two dense layers).
+    init_std : float, default=0.05
+        σ of the Gaussian initial weights (0.01 for :class:`ReLUAutoencoder`).
+    learning_rate, epochs, batch_size : default 0.001, 50, 256
+        As for :class:`ksparse.KSparseAutoencoder` (defaults 0.01, 20, 128 there).
+    optimizer : {'momentum', 'adam'}, default='adam'
+        As for :class:`ksparse.KSparseAutoencoder` (default 'momentum' there).
+    activation, input_dropout, hidden_dropout
+        As for :class:`ReLUAutoencoder`, with the same defaults ('relu', 0.0, 0.0).
+    center, pre_bias, total_steps, momentum, lr_end, dtype, random_state, verbose, check_every
+        As for :class:`ksparse.KSparseAutoencoder`, with the same defaults.
 
     Notes
     -----
