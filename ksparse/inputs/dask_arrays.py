@@ -10,17 +10,18 @@ For data larger than one machine's memory, or spread over a cluster:
   infinity are checked block by block when the graph runs.
 * ``score`` computes the mean squared error over the blocks.
 * ``fit`` streams the blocks through the steps ``partial_fit`` takes: once
-  the arguments are checked, a first pass checks the values (on the
-  cluster, dense and sparse blocks, each value as the model's dtype reads
-  it, with the messages of in-memory input: NaN and infinity, then the
-  range a model such as the RBM needs) and, with ``center``, computes
-  the centre on this machine block after block (bitwise
-  ``X.compute().mean(axis=0)``: row after row, or pairwise down a single
-  column, as NumPy adds them); the first block initialises the
-  parameters; each epoch then visits the blocks in a random order and each
-  block's rows in a random order, one block in memory at a time. The
-  history gets one entry per epoch. A single-block array gives bitwise
-  the model of ``fit(X.compute())``.
+  the arguments are checked (X_val in memory, as beside in-memory X), a
+  first pass checks the values (on the cluster, dense and sparse blocks,
+  each value as the model's dtype reads it, with the messages of in-memory
+  input: NaN and infinity, then the range a model such as the RBM needs);
+  the first block, computed once, then initialises the parameters and,
+  with ``center``, starts the centre, which this machine computes block
+  after block (bitwise ``X.compute().mean(axis=0)``: row after row, or
+  pairwise down a single column, as NumPy adds them); each epoch then
+  visits the blocks in a random order and each block's rows in a random
+  order, one block in memory at a time. The history gets one entry per
+  epoch. A single-block array gives bitwise the model of
+  ``fit(X.compute())``.
 * ``partial_fit`` is one pass over the blocks in order (one history entry).
 
 Minibatches never span two blocks; blocks of no rows are skipped. ksparse
@@ -29,6 +30,7 @@ only once a dask array is given (recognised by its type's module).
 """
 __all__ = ["fit_blocks", "map_rows", "partial_fit_blocks", "score_blocks"]
 
+import itertools
 import math
 
 import dask
@@ -177,13 +179,16 @@ def _rows(block, dtype):
     return rows
 
 
-def _streamed_mean(blocks, xp, dtype, n_samples):
+def _streamed_mean(first, blocks, xp, dtype, n_samples):
     """Mean of all rows, block after block on this machine: bitwise ``X.compute().mean(axis=0)``.
 
-    dask computes X as one C-ordered array, whose mean NumPy adds row after
-    row, or pairwise down a single column (see :func:`ksparse.inputs.streaming.column_mean`).
+    ``first`` holds the rows of ``blocks[0]``, already computed to start the
+    model, so that block is not computed again. dask computes X as one
+    C-ordered array, whose mean NumPy adds row after row, or pairwise down a
+    single column (see :func:`ksparse.inputs.streaming.column_mean`).
     """
-    sources = (Batches(_rows(block, dtype), xp) for block in blocks)
+    rows = itertools.chain((first,), (_rows(block, dtype) for block in blocks[1:]))
+    sources = (Batches(block_rows, xp) for block_rows in rows)
     if blocks[0].shape[1] == 1:
         chunks = (chunk for batches in sources for chunk in dense_chunks(batches))
         return divide_by_count(pairwise_column_sums(chunks, n_samples), n_samples)
@@ -197,6 +202,20 @@ def _computed(X):
     return X.compute() if is_dask_array(X) else X
 
 
+def _checked_validation(model, X_val, n_features, dtype):
+    """X_val as :class:`Rows`, checked as in memory before any block of X is read (or None).
+
+    The model's own checks of training data run on X_val beside a stand-in
+    for X, one row of zeros with X's width and dtype (finite and in [0, 1],
+    so it passes them all): a wrong X_val is refused with the in-memory
+    messages, before a pass over X on the cluster.
+    """
+    if X_val is None:
+        return None
+    stand_in = np.zeros((1, n_features), dtype=dtype)
+    return model._check_training_data(stand_in, _computed(X_val), dtype)[1]
+
+
 def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
     """``fit`` on a dask array: epochs over its blocks, streamed (see the module docstring)."""
     if checkpoint is not None:
@@ -205,11 +224,12 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
     X = _checked(X)
     sizes = _block_sizes(X)
     dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"])
+    val_rows = _checked_validation(model, X_val, X.shape[1], dtype)
     _check_values(model, X, dtype)
     blocks = _row_blocks(X, sizes)
-    first, val_rows = model._check_training_data(blocks[0].compute(), _computed(X_val), dtype)
+    first = _rows(blocks[0], dtype)
     xp, n_samples = get_xp(), int(sum(sizes))
-    mean = _streamed_mean(blocks, xp, dtype, n_samples) if model.center else None
+    mean = _streamed_mean(first, blocks, xp, dtype, n_samples) if model.center else None
     rng = check_random_state(model.random_state)
     batches = model._initialise(first, xp, rng, mean)
     run = model._run = start_run(model, model._parameters(), rng)
@@ -246,11 +266,12 @@ def partial_fit_blocks(model, X, *, mean=None, X_val=None, callbacks=None, check
     fitted = getattr(model, "W_", None)
     dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"]
                             if fitted is None else fitted.dtype)
+    val_rows = _checked_validation(model, X_val, X.shape[1], dtype)
     _check_values(model, X, dtype)
     blocks = _row_blocks(X, sizes)
-    first, val_rows = model._check_training_data(blocks[0].compute(), _computed(X_val), dtype)
+    first = _rows(blocks[0], dtype)
     if fitted is None and model.center and mean is None:  # the centre of all of this X
-        mean = _streamed_mean(blocks, get_xp(), dtype, int(sum(sizes)))
+        mean = _streamed_mean(first, blocks, get_xp(), dtype, int(sum(sizes)))
     batches = start_or_continue(model, first, mean=mean, checkpoint=checkpoint, resume=resume)
     run = model._run
     validation = model._validation_data(val_rows, batches.xp)

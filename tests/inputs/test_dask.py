@@ -1,4 +1,5 @@
 """dask arrays: lazy transform and reconstruct equal the in-memory ones; training streams blocks."""
+import collections
 import subprocess
 import sys
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from ksparse import KSparseAutoencoder
+from ksparse import RBM, KSparseAutoencoder
 from ksparse.models import ReLUAutoencoder
 
 dask = pytest.importorskip("dask")
@@ -197,3 +198,64 @@ def test_invalid_values_are_refused_before_training_as_in_memory(X, make, method
         getattr(model, method)(dX)
     assert str(refused.value) == str(expected.value)
     assert getattr(model, "W_", None) is None and getattr(model, "history_", None) is None
+
+
+def counted(X, chunks, counts):
+    """X as a dask array whose every computation of a block is counted in ``counts[block]``."""
+    def count(block, block_info=None):
+        counts[block_info[0]["chunk-location"][0]] += 1
+        return block
+
+    return da.from_array(X, chunks=chunks).map_blocks(count, dtype=X.dtype, meta=np.empty((0, 0)))
+
+
+def val_with_nan(X):
+    bad = X[:20].copy()
+    bad[5, 2] = np.nan
+    return bad
+
+
+@pytest.mark.parametrize("make_val, what", [
+    (lambda X: X[:20, :7], "X_val has 7 features, but X has 11"),
+    (val_with_nan, "Input X_val contains NaN"),
+    (lambda X: X[:20].astype(complex), "Complex data not supported for X_val"),
+    (lambda X: X[:20, :1].ravel(), "Expected 2D array, got 1D"),
+], ids=["features", "NaN", "complex", "1-D"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_bad_X_val_is_refused_before_any_block_is_computed(X, make_val, what, method):
+    settings = dict(n_hidden=14, k=3, center=True, **FIT)
+    with pytest.raises(ValueError) as expected:
+        KSparseAutoencoder(**settings).fit(X, X_val=make_val(X))
+    counts = collections.Counter()
+    model = KSparseAutoencoder(**settings)
+    with dask.config.set(scheduler="synchronous"), pytest.raises(ValueError, match=what) as got:
+        getattr(model, method)(counted(X, (40, 11), counts), X_val=make_val(X))
+    assert str(got.value) == str(expected.value)  # the in-memory message
+    assert counts == {} and getattr(model, "W_", None) is None
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_an_X_val_outside_the_unit_interval_is_refused_before_any_block(X, method):
+    data = (X - X.min()) / (X.max() - X.min())  # in [0, 1]
+    val = data[:10].copy()
+    val[3, 4] = 1.5
+    counts = collections.Counter()
+    with dask.config.set(scheduler="synchronous"), pytest.raises(
+            ValueError, match=r"X_val must lie in \[0, 1\].*it holds 1\.5"):
+        getattr(RBM(n_hidden=5, **FIT), method)(counted(data, (40, 11), counts), X_val=val)
+    assert counts == {}
+
+
+@pytest.mark.parametrize("method, first, others", [
+    ("fit", 2 + FIT["epochs"], 2 + FIT["epochs"]),  # check, centre (start), every epoch
+    ("partial_fit", 2, 3),  # check, then the first block's rows centre, start and train
+])
+def test_a_centred_fit_computes_the_first_block_once_to_start_and_centre(X, method, first,
+                                                                         others):
+    counts = collections.Counter()
+    settings = dict(n_hidden=14, k=3, center=True, **FIT)
+    with dask.config.set(scheduler="synchronous"):
+        streamed = getattr(KSparseAutoencoder(**settings), method)(
+            counted(X, (40, 11), counts), X_val=X[:20])
+    assert counts == {0: first, 1: others, 2: others, 3: others}
+    np.testing.assert_array_equal(streamed.mean_, X.mean(axis=0))
