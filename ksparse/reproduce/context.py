@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from ..io.atomic import write_atomically
 from ..io.model_files import load
 from ..models.k_sparse import KSparseAutoencoder
-from ..training.checkpoint import read_progress
+from ..training.checkpoint import read_progress, run_identity
 
 # Raised whenever a change makes earlier rows incomparable with new ones
 # (2: classifiers refit on train + validation, Table 3 on 60,000 images;
@@ -231,16 +231,8 @@ def _current(stored, mode):
 
 
 def _run_digest(model, X, X_val):
-    """16 hex digits naming a training run: the model's class and settings, the data's shapes.
-
-    ``verbose`` and ``check_every`` are left out, as checkpoints leave them
-    out of a run's identity (they do not change the result).
-    """
-    params = model.get_params()
-    for name in ("verbose", "check_every"):
-        params.pop(name, None)
+    """16 hex digits naming a training run: a checkpoint's run identity and the data's shapes."""
     data = [None if A is None else [list(A.shape), str(A.dtype)] for A in (X, X_val)]
-    run = {"class": f"{type(model).__module__}.{type(model).__qualname__}", "params": params,
-           "data": data}
-    text = json.dumps(run, sort_keys=True, default=repr)
+    run = {**run_identity(model, X.shape[0]), "data": data}
+    text = json.dumps(run, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

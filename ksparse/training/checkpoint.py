@@ -15,7 +15,7 @@ A checkpoint written by ``partial_fit`` (a stream: no fixed number of
 samples, a pass per call) also holds the centre ``mean_`` that its first
 call fixed, since no later call could recompute it.
 """
-__all__ = ["TrainState", "save_checkpoint", "load_checkpoint", "read_progress"]
+__all__ = ["TrainState", "save_checkpoint", "load_checkpoint", "read_progress", "run_identity"]
 
 import dataclasses
 import json
@@ -71,7 +71,9 @@ class TrainState:
     step_seed: int = 0
 
 
-def _run_identity(model, n_samples):
+def run_identity(model, n_samples):
+    """What makes two runs the same: the class and settings (``verbose`` and ``check_every``
+    aside, which do not change results) and the number of rows; JSON values."""
     params = {k: _json_safe(v, k) for k, v in model.get_params().items()}
     params.pop("verbose", None)  # showing a progress bar does not change results
     params.pop("check_every", None)  # nor does when the non-finite check reads the steps
@@ -95,7 +97,7 @@ def save_checkpoint(path, model, params, optimizer, state, history, n_samples):
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "run": _run_identity(model, n_samples),
+        "run": run_identity(model, n_samples),
         "state": fields,
         "history": history,
     }
@@ -220,7 +222,7 @@ def extra_state(model):
 
 
 def _check_run(header, model, n_samples, path):
-    expected = _run_identity(model, n_samples)
+    expected = run_identity(model, n_samples)
     if "run" not in header:
         raise ValueError(f"{path} is not a complete ksparse checkpoint: it names no run.")
     written = header["run"]
