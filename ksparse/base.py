@@ -32,7 +32,7 @@ from .inputs.streaming import CHUNK, Batches, Rows, is_sparse
 from .io.model_files import save_model
 from .nn.optim import Adam, MomentumSGD
 from .training.threads import thread_setting
-from .validation import check_is_fitted, check_n_features
+from .validation import check_callbacks, check_is_fitted, check_n_features
 
 
 class ParamsMixin:
@@ -167,11 +167,12 @@ class Estimator(ParamsMixin):
     def _check_hyperparameters(self, values):
         """Rules that tie several hyper-parameters together (none by default)."""
 
-    def _validate_for_training(self):
+    def _validate_for_training(self, callbacks=None):
         """What ``fit`` and ``partial_fit`` check before any work; returns the hyper-parameters.
 
-        Every hyper-parameter (:meth:`_validate_hyperparameters`), and the
-        environment that only training reads: ``KSPARSE_NUM_THREADS``
+        Every hyper-parameter (:meth:`_validate_hyperparameters`), the
+        ``callbacks`` given to ``fit`` (:func:`ksparse.validation.check_callbacks`),
+        and the environment that only training reads: ``KSPARSE_NUM_THREADS``
         (:func:`ksparse.training.threads.thread_setting`), which the loop would
         otherwise first read after the model was initialised.
 
@@ -180,6 +181,7 @@ class Estimator(ParamsMixin):
         TypeError, ValueError
             Naming the hyper-parameter or the environment variable that is wrong.
         """
+        check_callbacks(callbacks)
         values = self._validate_hyperparameters()
         thread_setting()
         return values

@@ -19,7 +19,6 @@ from ..hyperparameters import Bool, Int, OneOf, Real
 from ..io.model_files import register_model
 from ..training.loop import train
 from ..validation import (
-    check_callbacks,
     check_is_fitted,
     check_n_features,
     check_random_state,
@@ -127,8 +126,7 @@ class SoftmaxRegression(ClassifierMixin, Estimator):
         -------
         self
         """
-        check_callbacks(callbacks)
-        dtype = self._validate_for_training()["dtype"]
+        dtype = self._validate_for_training(callbacks)["dtype"]
         classes, X, y_index, X_val, y_val_index = self._check_fit_inputs(
             X, y, X_val, y_val, dtype, allow_sparse=True
         )

@@ -20,7 +20,7 @@ from ..hyperparameters import Bool, Custom, Int, Optional, Real
 from ..io.model_files import register_model
 from ..nn.cross_entropy import cross_entropy, log_softmax
 from ..training.loop import train
-from ..validation import check_callbacks, check_int, check_random_state
+from ..validation import check_int, check_random_state
 from . import network
 from .pretrained import input_centre_of, layers_from_autoencoders
 
@@ -244,8 +244,7 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         -------
         self
         """
-        check_callbacks(callbacks)
-        values = self._validate_for_training()
+        values = self._validate_for_training(callbacks)
         dtype, sizes = values["dtype"], values["hidden_layers"]
         classes, X, y_index, X_val, y_val_index = self._check_fit_inputs(
             X, y, X_val, y_val, dtype, allow_sparse=False

@@ -258,14 +258,13 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
 def partial_fit_blocks(model, X, *, mean=None, X_val=None, callbacks=None, checkpoint=None,
                        resume=False):
     """``partial_fit`` on a dask array: one pass over its blocks, in order."""
-    model._validate_for_training()
+    values = model._validate_for_training(callbacks)
     check_checkpoint(checkpoint, 1, resume)
     total_steps = schedule_length(model)
     X = _checked(X)
     sizes = _block_sizes(X)
     fitted = getattr(model, "W_", None)
-    dtype = float_dtype_for(X.dtype, model._validate_hyperparameters()["dtype"]
-                            if fitted is None else fitted.dtype)
+    dtype = float_dtype_for(X.dtype, values["dtype"] if fitted is None else fitted.dtype)
     val_rows = _checked_validation(model, X_val, X.shape[1], dtype)
     _check_values(model, X, dtype)
     blocks = _row_blocks(X, sizes)

@@ -149,7 +149,7 @@ def partial_fit(model, X, *, mean=None, X_val=None, callbacks=None, checkpoint=N
     -------
     model
     """
-    values = model._validate_for_training()
+    values = model._validate_for_training(callbacks)
     check_checkpoint(checkpoint, 1, resume)
     total_steps = schedule_length(model)
     fitted = getattr(model, "W_", None)

@@ -35,7 +35,7 @@ from ..nn import encoder_decoder as F
 from ..nn.squared_error import squared_error
 from ..training.checkpoint import check_checkpoint
 from ..training.loop import start_run, train
-from ..validation import check_callbacks, check_is_fitted, check_random_state
+from ..validation import check_is_fitted, check_random_state
 
 
 def _dask():
@@ -129,8 +129,7 @@ class Autoencoder(Estimator):
         -------
         self
         """
-        check_callbacks(callbacks)
-        values = self._validate_for_training()
+        values = self._validate_for_training(callbacks)
         check_checkpoint(checkpoint, checkpoint_every, resume)
         if _is_dask(X):
             return _dask().fit_blocks(self, X, X_val=X_val, callbacks=callbacks,
@@ -181,7 +180,6 @@ class Autoencoder(Estimator):
         -------
         self
         """
-        check_callbacks(callbacks)
         if _is_dask(X):
             return _dask().partial_fit_blocks(self, X, mean=mean, X_val=X_val,
                                               callbacks=callbacks, checkpoint=checkpoint,
