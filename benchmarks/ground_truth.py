@@ -310,7 +310,7 @@ def mean_validation_key(fits, select):
     return tuple(statistics.fmean(part) for part in zip(*keys))
 
 
-def print_targets(rows, select="truth"):
+def print_targets(rows, select):
     """The issue's targets for this configuration: met, or by how much they are missed.
 
     The best ksparse model is chosen on the validation rows (``select`` as for

@@ -8,7 +8,6 @@ than fine-tuning all layers at once.
 """
 __all__ = ["LAYERWISE_STAGES", "layerwise_finetune"]
 
-import numbers
 from collections.abc import Iterable
 
 from ..base import TRAINING_HYPERPARAMETERS
@@ -25,7 +24,7 @@ _STAGE_EPOCHS = Optional(TRAINING_HYPERPARAMETERS["epochs"])
 def _check_stages(stages, hidden_layers):
     """Each stage with the number of hidden layers it trains, every one checked up front."""
     # "all" is itself a sequence (of letters), and could mean the stage or every stage.
-    if isinstance(stages, (str, bytes, numbers.Number)) or not isinstance(stages, Iterable):
+    if isinstance(stages, (str, bytes)) or not isinstance(stages, Iterable):
         raise TypeError(
             f"stages must be a sequence of stages such as {LAYERWISE_STAGES!r}, got "
             f"{stages!r}; for a single stage pass a list of one, e.g. ['all']."
