@@ -21,7 +21,7 @@ offline substitute and says so.
 # %%
 # The data
 # --------
-# The last training images are set aside as a validation split, on which
+# MNIST's own validation split (images the models never train on) is where
 # training is watched; the test images are used only for the comparison
 # itself, once both models are trained.
 import matplotlib.pyplot as plt
@@ -32,11 +32,11 @@ from ksparse.backend import to_numpy
 from ksparse.classroom import example_size, load_digits, pick
 from ksparse.plotting.models import plot_mean_activation, plot_model_reconstructions
 
-n_val = pick(small=500, classroom=2000, paper=5000)
-digits = load_digits(n_train=pick(small=3000, classroom=20000, paper=45000) + n_val,
+digits = load_digits(n_train=pick(small=3000, classroom=20000, paper=50000),
+                     n_val=pick(small=500, classroom=2000, paper=5000),
                      n_test=pick(small=1000, classroom=5000, paper=10000))
-X_train, X_test = digits.train[0], digits.test[0]  # the labels are not used
-X_train, X_val = X_train[:-n_val], X_train[-n_val:]
+# the labels are not used
+X_train, X_val, X_test = digits.train[0], digits.val[0], digits.test[0]
 print(f"size: {example_size()}; backend: {ksparse.get_backend()}")
 print(digits.note)
 

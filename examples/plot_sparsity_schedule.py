@@ -28,14 +28,12 @@ import ksparse
 from ksparse.backend import to_numpy
 from ksparse.classroom import example_size, load_digits, pick
 
+# MNIST's validation split is where α is chosen below; the test images are
+# used once, for the chosen α.
 digits = load_digits(n_train=pick(small=2000, classroom=10000, paper=50000),
+                     n_val=pick(small=500, classroom=2000, paper=10000),
                      n_test=pick(small=1000, classroom=5000, paper=10000))
-(X_train, y_train), (X_test, y_test) = digits.train, digits.test
-# The last training images are a validation split, on which α is chosen
-# below; the test images are used once, for the chosen α.
-n_val = pick(small=500, classroom=2000, paper=10000)
-X_train, X_val = X_train[:-n_val], X_train[-n_val:]
-y_train, y_val = y_train[:-n_val], y_train[-n_val:]
+(X_train, y_train), (X_val, y_val), (X_test, y_test) = digits.train, digits.val, digits.test
 print(f"size: {example_size()}; backend: {ksparse.get_backend()}")
 print(digits.note)
 

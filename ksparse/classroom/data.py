@@ -25,12 +25,15 @@ MNIST_HINT = (
 
 @dataclass
 class Digits:
-    """Train and test digits with a word on where they come from.
+    """Train, validation and test digits with a word on where they come from.
 
     Attributes
     ----------
     train, test : tuple (X, y)
         ``X`` float32 in [0, 1] of shape (n, 784), ``y`` int64 of shape (n,).
+    val : tuple (X, y) or None
+        The validation split, in the same format, none of whose images is a
+        training or test image; None when ``n_val=0`` was asked for.
     source : str
         ``'MNIST'`` or ``'glyph digits'``.
     substitute : bool
@@ -44,11 +47,13 @@ class Digits:
     source: str
     substitute: bool
     note: str
+    val: tuple = None
 
 
-def _check_count(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+def _check_count(value, name, smallest=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < smallest:
+        kind = "a positive" if smallest == 1 else "a non-negative"
+        raise ValueError(f"{name} must be {kind} integer, got {value!r}.")
     return int(value)
 
 
@@ -64,16 +69,23 @@ def _check_data_dir(data_dir):
         raise FileNotFoundError(f"data_dir {os.fspath(data_dir)!r} does not exist.")
 
 
-def load_digits(n_train, n_test, *, data_dir=None, random_state=0):
-    """The first ``n_train`` MNIST training and ``n_test`` test images, or a substitute.
+def load_digits(n_train, n_test, *, n_val=0, data_dir=None, random_state=0):
+    """The first ``n_train`` MNIST training, ``n_val`` validation and ``n_test`` test images.
+
+    Without MNIST, glyph digits stand in (see :class:`Digits` ``.note``).
 
     Parameters
     ----------
     n_train : int
-        At most 50,000 (the paper's training split; the last 10,000 training
-        images are its validation split and are not used here).
+        At most 50,000 (the paper's training split: MNIST's first 50,000
+        training images).
     n_test : int
         At most 10,000.
+    n_val : int, default 0
+        At most 10,000, taken from MNIST's validation split (the last 10,000
+        training images), so they are none of the training images. With
+        glyph digits, the ``n_val`` digits drawn after the training ones.
+        With 0, ``Digits.val`` is None.
     data_dir : str or os.PathLike, optional
         Passed to :func:`ksparse.datasets.load_mnist`; when given, it must be
         an existing folder (a missing one raises instead of falling back to
@@ -87,17 +99,26 @@ def load_digits(n_train, n_test, *, data_dir=None, random_state=0):
     """
     n_train = min(_check_count(n_train, "n_train"), 50_000)
     n_test = min(_check_count(n_test, "n_test"), 10_000)
+    n_val = min(_check_count(n_val, "n_val", smallest=0), 10_000)
     _check_data_dir(data_dir)
     try:
         splits = load_mnist(data_dir, download=False, progress=False)
     except DataNotFoundError:
-        X, y = make_glyph_digits(n_train + n_test, random_state=random_state)
+        # One draw, cut in order train | val | test: distinct draws, so no
+        # image is in two splits; with n_val=0 train and test are as before.
+        X, y = make_glyph_digits(n_train + n_val + n_test, random_state=random_state)
+        end = n_train + n_val
         note = ("MNIST was not found on this machine, so this run uses glyph digits, "
                 "an offline substitute drawn from matplotlib's fonts: the figures look "
                 "alike, the numbers are not MNIST's. " + MNIST_HINT)
-        return Digits((X[:n_train], y[:n_train]), (X[n_train:], y[n_train:]),
-                      "glyph digits", True, note)
+        return Digits((X[:n_train], y[:n_train]), (X[end:], y[end:]), "glyph digits", True,
+                      note, val=(X[n_train:end], y[n_train:end]) if n_val else None)
     (X, y), (X_test, y_test) = splits.train, splits.test
-    note = f"Data: MNIST, the first {n_train} training and {n_test} test images."
+    val = None
+    if n_val:
+        X_val, y_val = splits.val
+        val = (X_val[:n_val], y_val[:n_val])
+    note = (f"Data: MNIST, the first {n_train} training"
+            + (f", {n_val} validation" if n_val else "") + f" and {n_test} test images.")
     return Digits((X[:n_train], y[:n_train]), (X_test[:n_test], y_test[:n_test]),
-                  "MNIST", False, note)
+                  "MNIST", False, note, val=val)

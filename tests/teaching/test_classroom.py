@@ -140,3 +140,62 @@ def test_load_digits_refuses_a_data_dir_that_is_not_a_folder(monkeypatch, tmp_pa
         load_digits(10, 5, data_dir=make(tmp_path))
     # An existing folder without MNIST still falls back to the substitute, and says so.
     assert load_digits(10, 5, data_dir=tmp_path).substitute
+
+
+def _no_mnist(monkeypatch):
+    def missing(*args, **kwargs):
+        raise DataNotFoundError("no MNIST here")
+
+    monkeypatch.setattr(classroom_data, "load_mnist", missing)
+
+
+@pytest.mark.parametrize("n_train, n_val, n_test", [(30, 10, 20), (12, 25, 8)])
+def test_load_digits_glyph_validation_split_is_apart_from_train_and_test(monkeypatch, n_train,
+                                                                         n_val, n_test):
+    _no_mnist(monkeypatch)
+    digits = load_digits(n_train, n_test, n_val=n_val, random_state=3)
+    (X_train, _), (X_val, y_val), (X_test, _) = digits.train, digits.val, digits.test
+    assert X_train.shape == (n_train, 784) and X_test.shape == (n_test, 784)
+    assert X_val.shape == (n_val, 784) and y_val.shape == (n_val,) and y_val.dtype == np.int64
+    for other in (X_train, X_test):
+        # No validation image equals any training or test image.
+        same = (X_val[:, None, :] == other[None, :, :]).all(axis=2)
+        assert not same.any()
+    # The validation digits are the ones drawn right after the training digits.
+    X_all, y_all = make_glyph_digits(n_train + n_val + n_test, random_state=3)
+    np.testing.assert_array_equal(X_val, X_all[n_train:n_train + n_val])
+    np.testing.assert_array_equal(y_val, y_all[n_train:n_train + n_val])
+    np.testing.assert_array_equal(X_train, X_all[:n_train])
+
+
+def test_load_digits_without_n_val_has_no_validation_split_and_same_train_test(monkeypatch):
+    _no_mnist(monkeypatch)
+    digits = load_digits(30, 20, random_state=1)
+    assert digits.val is None
+    X_all, _ = make_glyph_digits(50, random_state=1)
+    np.testing.assert_array_equal(digits.train[0], X_all[:30])
+    np.testing.assert_array_equal(digits.test[0], X_all[30:])
+
+
+@pytest.mark.parametrize("n_val", [0, 3, 5])
+def test_load_digits_takes_validation_from_mnist_validation_split(monkeypatch, n_val):
+    rng = np.random.default_rng(0)
+    fake = DatasetSplits(train=(rng.random((40, 784), dtype=np.float32), np.arange(40) % 10),
+                         val=(rng.random((5, 784), dtype=np.float32), np.arange(5) + 2),
+                         test=(rng.random((30, 784), dtype=np.float32), np.arange(30) % 10))
+    monkeypatch.setattr(classroom_data, "load_mnist", lambda *a, **k: fake)
+    digits = load_digits(40, 10, n_val=n_val)
+    np.testing.assert_array_equal(digits.train[0], fake.train[0])  # all of train, none carved
+    if n_val == 0:
+        assert digits.val is None and "validation" not in digits.note
+    else:
+        np.testing.assert_array_equal(digits.val[0], fake.val[0][:n_val])
+        np.testing.assert_array_equal(digits.val[1], fake.val[1][:n_val])
+        assert f"{n_val} validation" in digits.note
+
+
+@pytest.mark.parametrize("n_val", [-1, 1.5, True, np.float64(2.0), "3"])
+def test_load_digits_rejects_bad_n_val(monkeypatch, n_val):
+    _no_mnist(monkeypatch)
+    with pytest.raises(ValueError, match="n_val must be a non-negative integer"):
+        load_digits(10, 5, n_val=n_val)
