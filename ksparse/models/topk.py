@@ -298,11 +298,12 @@ class TopKAutoencoder(Autoencoder):
     def _dead(self, xp):
         return to_device(self.steps_idle_ >= self._setting("dead_steps"), xp)  # (n_hidden,)
 
+    def _k_at(self, step, total_steps):  # the schedule of §4.2.1, on the settings as Python numbers
+        return sparsity_level(step, total_steps, self._setting("k"), self._setting("k_start"))
+
     def _training_step(self, params, X, *, step, total_steps, rng):
-        k = sparsity_level(step, total_steps, self._setting("k"), self._setting("k_start"))  # §4.2.1
-        loss, grads, aux = self._loss_and_grads(params, X, k)
-        W, dW = params["W"], grads["W"]
-        grads["W"] = project_to_tangent(W, dW)  # keep the step tangent to ‖w_j‖ = 1
+        loss, grads, aux = self._loss_and_grads(params, X, self._k_at(step, total_steps))
+        grads["W"] = project_to_tangent(params["W"], grads["W"])  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, aux
 
     def _loss_and_grads(self, params, X, k):
@@ -336,9 +337,8 @@ class TopKAutoencoder(Autoencoder):
 
     def _epoch_logs(self, step, total_steps):
         logs = {"dead_fraction": float((self.steps_idle_ >= self.dead_steps).mean())}
-        if self.k_start is not None:  # the schedule's k, as the k-sparse model logs it
-            logs["k"] = sparsity_level(step, total_steps, self.k, self.k_start)
-        return logs
+        # With k_start, also the schedule's k, as the k-sparse model logs it.
+        return logs if self.k_start is None else {**logs, "k": self._k_at(step, total_steps)}
 
     def _validation_metrics(self, params, X_val, *, step, total_steps):
         X_hat = self._trained_reader(step, total_steps)._reconstruct(X_val)
@@ -347,8 +347,7 @@ class TopKAutoencoder(Autoencoder):
 
     def _trained_reader(self, step, total_steps):
         """Read at the k trained with at ``step`` (§4.2.1), as the k-sparse model validates."""
-        k = sparsity_level(step, total_steps, self.k, self.k_start)
-        return self if self.k_start is None else self._at_k(k)
+        return self if self.k_start is None else self._at_k(self._k_at(step, total_steps))
 
     def _at_k(self, k):
         """This model read at k′ = ``k`` (a shallow copy sharing the arrays); itself for None."""

@@ -83,3 +83,17 @@ def test_numpy_float_setting_trains_like_the_python_float(data, scalar, cls, fix
                          ids=[f"{c.__name__}-{n}" for c, _, n, _ in INT_CASES])
 def test_numpy_int_setting_trains_like_the_python_int(data, cls, fixed, name, value):
     assert_same_training(cls, fixed, name, value, np.int64(value), data)
+
+
+@pytest.mark.parametrize("cls", [ksparse.TopKAutoencoder, ksparse.BatchTopKAutoencoder])
+def test_numpy_int_k_schedule_logs_and_validates_like_python_ints(data, cls):
+    # 64 rows in batches of 16, 2 epochs: 8 steps, k falls from 8 to 2 over the first 4
+    # (§4.2.1), so the epochs end (steps 3 and 7) at k = round(8 - 6 * 3/4) = 4 and 2.
+    X, _ = data
+    histories = []
+    for k, k_start in ((2, 8), (np.int64(2), np.int64(8))):
+        model = cls(k=k, k_start=k_start, **AE).fit(X, X_val=X[:20])
+        histories.append(model.history_)
+    assert [h["k"] for h in histories[0]] == [4, 2]
+    assert all(type(h["k"]) is int for h in histories[1])  # logged as a Python int
+    assert histories[1] == histories[0]  # the same k, losses and val_loss/val_fvu, bit for bit
