@@ -111,12 +111,27 @@ def make_codes(n_samples, n_atoms, *, active=None, frequencies=None, coefficient
     -------
     C : scipy.sparse.csr_matrix, shape (n_samples, n_atoms)
     """
-    s = code_settings(n_samples, n_atoms, active=active, frequencies=frequencies,
-                      coefficients=coefficients, correlation=correlation, group_size=group_size,
-                      signed=signed)
+    s = code_settings(n_samples, check_int(n_atoms, "n_atoms", 1), active=active,
+                      frequencies=frequencies, coefficients=coefficients, correlation=correlation,
+                      group_size=group_size, signed=signed)
+    return _draw_codes(s, lab_stream(random_state))
+
+
+def _draw_codes(s, rng):
+    """The work of :func:`make_codes` on settings already checked (the generators call it too).
+
+    Parameters
+    ----------
+    s : dict
+        What :func:`code_settings` returns.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    C : scipy.sparse.csr_matrix, shape (n_samples, n_atoms)
+    """
     pick = _choice_rule(s["active"], s["frequencies"])
     low, high = s["coefficients"]
-    rng = lab_stream(random_state)
     blocks = []
     for start in range(0, s["n_samples"], _CHUNK):
         rows = min(_CHUNK, s["n_samples"] - start)
@@ -136,6 +151,14 @@ def code_settings(n_samples, n_atoms, *, active=None, frequencies=None, coeffici
     call it first, so that a bad argument is refused before the dictionary
     is made.
 
+    Parameters
+    ----------
+    n_atoms : int
+        Already checked, once, by the caller: by :func:`make_codes`, or as the
+        dictionary's atoms (or the parents) by the generators.
+    n_samples, active, frequencies, coefficients, correlation, group_size, signed
+        As for :func:`make_codes`.
+
     Returns
     -------
     settings : dict
@@ -144,7 +167,6 @@ def code_settings(n_samples, n_atoms, *, active=None, frequencies=None, coeffici
         ``coefficients`` a pair of floats, ``signed`` a bool.
     """
     n_samples = check_int(n_samples, "n_samples", 1)
-    n_atoms = check_int(n_atoms, "n_atoms", 1)
     if (active is None) == (frequencies is None):
         raise ValueError("give exactly one of active (atoms per row) and frequencies.")
     return dict(n_samples=n_samples, n_atoms=n_atoms,

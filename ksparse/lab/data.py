@@ -22,8 +22,8 @@ import numpy as np
 from ..theory.coherence import mutual_coherence
 from ..validation import check_real
 from ._stream import lab_stream
-from .codes import code_settings, make_codes
-from .dictionary import dictionary_settings, make_dictionary
+from .codes import _draw_codes, code_settings
+from .dictionary import _draw_dictionary, dictionary_settings
 from .truth import GroundTruth
 
 
@@ -70,8 +70,8 @@ def make_sparse_data(n_samples=10000, n_features=32, n_atoms=64, *, active=5, fr
                       correlation=correlation, group_size=group_size, signed=signed)
     noise = check_real(noise, "noise", 0.0)
     rng = lab_stream(random_state)
-    D = make_dictionary(n_features, n_atoms, coherence=coherence, random_state=rng)
-    C = make_codes(**s, random_state=rng)
+    D = _draw_dictionary(n_features, n_atoms, coherence, rng)
+    C = _draw_codes(s, rng)
     p = s["frequencies"]  # (n_atoms,) or None
     info = {"kind": "sparse", "n_samples": s["n_samples"], "n_features": n_features, **s,
             "coefficients": list(s["coefficients"]), "target_coherence": coherence,
@@ -107,8 +107,8 @@ def make_superposition(n_samples=10000, n_features=20, n_atoms=80, *, sparsity=0
     s = code_settings(n_samples, n_atoms, frequencies=1.0 - sparsity, coefficients=(0.0, 1.0))
     noise = check_real(noise, "noise", 0.0)
     rng = lab_stream(random_state)
-    D = make_dictionary(n_features, n_atoms, random_state=rng)
-    C = make_codes(**s, random_state=rng)
+    D = _draw_dictionary(n_features, n_atoms, None, rng)
+    C = _draw_codes(s, rng)
     info = dict(kind="superposition", n_samples=s["n_samples"], n_features=n_features,
                 n_atoms=n_atoms, sparsity=sparsity)
     return _with_noise(D, C, noise, rng, info)

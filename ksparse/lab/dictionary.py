@@ -28,6 +28,7 @@ from ..validation import check_int, check_real
 from ._stream import lab_stream
 
 _TOLERANCE = 1e-3  # how close to the target μ counts as reached
+_MAX_ITER = 2000  # decorrelation steps before giving up, unless told otherwise
 
 
 def welch_bound(n_features, n_atoms):
@@ -39,11 +40,15 @@ def welch_bound(n_features, n_atoms):
         √((m − n) / (n (m − 1))) for m = n_atoms > n = n_features; 0 when
         the atoms fit in orthogonal directions (m ≤ n).
     """
-    n, m = check_int(n_features, "n_features", 1), check_int(n_atoms, "n_atoms", 2)
+    return _welch_bound(check_int(n_features, "n_features", 1), check_int(n_atoms, "n_atoms", 2))
+
+
+def _welch_bound(n, m):
+    """:func:`welch_bound` of n = n_features, m = n_atoms already checked."""
     return 0.0 if m <= n else math.sqrt((m - n) / (n * (m - 1)))
 
 
-def make_dictionary(n_features, n_atoms, *, coherence=None, max_iter=2000, random_state=None):
+def make_dictionary(n_features, n_atoms, *, coherence=None, max_iter=_MAX_ITER, random_state=None):
     """Unit-norm Gaussian atoms, optionally pushed to a mutual coherence.
 
     Parameters
@@ -65,7 +70,23 @@ def make_dictionary(n_features, n_atoms, *, coherence=None, max_iter=2000, rando
     """
     n_features, n_atoms, target = dictionary_settings(n_features, n_atoms, coherence)
     max_iter = check_int(max_iter, "max_iter", 1)
-    rng = lab_stream(random_state)
+    return _draw_dictionary(n_features, n_atoms, target, lab_stream(random_state), max_iter)
+
+
+def _draw_dictionary(n_features, n_atoms, target, rng, max_iter=_MAX_ITER):
+    """The work of :func:`make_dictionary` on arguments already checked (the generators call it).
+
+    Parameters
+    ----------
+    n_features, n_atoms, target : int, int, float or None
+        What :func:`dictionary_settings` returns (``target`` the coherence).
+    rng : numpy.random.Generator
+    max_iter : int, already checked
+
+    Returns
+    -------
+    D : ndarray, shape (n_features, n_atoms)
+    """
     D = np.asarray(gaussian_dictionary(n_features, n_atoms, random_state=rng, xp=np))
     if target is None:
         return D
@@ -92,7 +113,7 @@ def dictionary_settings(n_features, n_atoms, coherence=None):
     if coherence is None:
         return n_features, n_atoms, None
     target = check_real(coherence, "coherence", 0.0, 1.0, low_open=True, high_open=True)
-    floor = welch_bound(n_features, n_atoms)
+    floor = _welch_bound(n_features, n_atoms)
     if target < floor:
         raise ValueError(f"coherence={target} is below the Welch bound {floor:.4f} of "
                          f"{n_atoms} atoms in {n_features} dimensions; no dictionary has it.")

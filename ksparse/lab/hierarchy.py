@@ -19,9 +19,9 @@ import scipy.sparse
 
 from ..validation import check_int, check_real
 from ._stream import lab_stream
-from .codes import code_settings, make_codes
+from .codes import _draw_codes, code_settings
 from .data import _with_noise
-from .dictionary import dictionary_settings, make_dictionary
+from .dictionary import _draw_dictionary, dictionary_settings
 
 
 def make_hierarchical_data(n_samples=10000, n_features=32, *, n_parents=8, n_children=2,
@@ -59,8 +59,8 @@ def make_hierarchical_data(n_samples=10000, n_features=32, *, n_parents=8, n_chi
     s = code_settings(n_samples, n_parents, active=active, coefficients=coefficients)
     noise = check_real(noise, "noise", 0.0)
     rng = lab_stream(random_state)
-    D = make_dictionary(n_features, n_atoms, coherence=coherence, random_state=rng)
-    P = make_codes(**s, random_state=rng)  # (n_samples, n_parents)
+    D = _draw_dictionary(n_features, n_atoms, coherence, rng)
+    P = _draw_codes(s, rng)  # (n_samples, n_parents)
     parent_of = np.repeat(np.arange(n_parents), n_children)  # (n_parents * n_children,)
     on = P.toarray()[:, parent_of] != 0  # (n_samples, n_children_total): parent active
     on &= rng.random(on.shape) < q

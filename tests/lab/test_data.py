@@ -130,10 +130,66 @@ _HIERARCHICAL = dict(n_samples=20, n_features=8, n_parents=3, random_state=0)
 ])
 def test_every_argument_is_checked_before_anything_is_drawn(monkeypatch, make, kwargs, error,
                                                             match):
-    for module in ("ksparse.lab.data", "ksparse.lab.hierarchy"):
-        monkeypatch.setattr(importlib.import_module(module), "make_dictionary", _nothing_drawn)
+    # Every generator's first draw is the dictionary's Gaussian atoms.
+    monkeypatch.setattr(importlib.import_module("ksparse.lab.dictionary"), "gaussian_dictionary",
+                        _nothing_drawn)
     with pytest.raises(error, match=match):
         make(**kwargs)
+
+
+# The argument checks each laboratory module calls, spied on by name.
+_CHECKS = {"ksparse.lab.codes": ("check_int", "check_real", "check_bool"),
+           "ksparse.lab.dictionary": ("check_int", "check_real"),
+           "ksparse.lab.data": ("check_real",),
+           "ksparse.lab.hierarchy": ("check_int", "check_real"),
+           "ksparse.lab._stream": ("check_random_state",)}
+
+
+@pytest.fixture
+def checked(monkeypatch):
+    """The names of the arguments checked from now on, one entry per check."""
+    names = []
+    for module, functions in _CHECKS.items():
+        module = importlib.import_module(module)
+        for function in functions:
+            def spy(value, *args, _check=getattr(module, function), **kwargs):
+                names.append(args[0] if args else "random_state")  # (value, name, ...) or (value)
+                return _check(value, *args, **kwargs)
+            monkeypatch.setattr(module, function, spy)
+    return names
+
+
+@pytest.mark.parametrize("make, kwargs", [
+    (make_sparse_data, dict(_SPARSE, coherence=0.5)),
+    (make_sparse_data, dict(_SPARSE, frequencies=0.2, correlation=0.5, signed=True)),
+    (make_superposition, dict(_SPARSE)),
+    (make_hierarchical_data, dict(_HIERARCHICAL, coherence=0.5)),
+    (make_codes, dict(n_samples=20, n_atoms=6, active=2, random_state=0)),
+    (make_dictionary, dict(n_features=8, n_atoms=12, coherence=0.5, random_state=0)),
+])
+def test_every_argument_is_checked_once(checked, make, kwargs):
+    make(**kwargs)
+    assert {"n_atoms", "random_state"} <= set(checked)
+    assert sorted({name for name in checked if checked.count(name) > 1}) == []
+
+
+@pytest.mark.parametrize("make, args, kwargs, error, match", [
+    (make_codes, (5, 0), dict(active=1), ValueError, r"n_atoms must be in \[1, inf\], got 0"),
+    (make_codes, (5, 4.5), dict(active=1), TypeError, "n_atoms must be an integer"),
+    (make_codes, (0, 4), dict(active=1), ValueError, r"n_samples must be in \[1, inf\], got 0"),
+    (make_codes, (5, 4), dict(active=1, random_state="x"), TypeError, "random_state must be"),
+    (make_dictionary, (0, 4), {}, ValueError, r"n_features must be in \[1, inf\], got 0"),
+    (make_dictionary, (4, 1), {}, ValueError, r"n_atoms must be in \[2, inf\], got 1"),
+    (make_dictionary, (4, 8), dict(coherence=1.0), ValueError, r"coherence must be in \(0.0, 1.0\)"),
+    (make_dictionary, (4, 8), dict(max_iter=0), ValueError, r"max_iter must be in \[1, inf\]"),
+    (make_dictionary, (4, 8), dict(random_state="x"), TypeError, "random_state must be"),
+    (welch_bound, (0, 4), {}, ValueError, r"n_features must be in \[1, inf\], got 0"),
+    (welch_bound, (4, 1), {}, ValueError, r"n_atoms must be in \[2, inf\], got 1"),
+])
+def test_make_codes_and_make_dictionary_refuse_bad_arguments_called_directly(make, args, kwargs,
+                                                                            error, match):
+    with pytest.raises(error, match=match):
+        make(*args, **kwargs)
 
 
 def test_sparse_data_is_codes_times_atoms_plus_noise_and_seeded():
