@@ -64,8 +64,8 @@ def _parse_shape(text, n_features, known, data_name):
                         "first; plot needs channels last (H, W, C) and --shape cannot reorder "
                         "the values: save np.moveaxis(X, 1, -1) and plot that file.")
     source = "--shape" if text is not None else f"DATA {data_name}: the image shape"
-    if len(shape) == 3 and shape[2] not in (1, 3):  # what an image can show
-        raise UserError(f"{source} {shape} has {shape[2]} channels (last); plot draws 1 (grey) "
+    if not _drawable(shape):  # two or three positive sizes by now: the channels (last) are wrong
+        raise UserError(f"{source} {shape} has {shape[-1]} channels (last); plot draws 1 (grey) "
                         "or 3 (colour) channels: for RGBA, drop the alpha channel first "
                         "(X[..., :3]).")
     if math.prod(shape) != n_features:
@@ -76,7 +76,18 @@ def _parse_shape(text, n_features, known, data_name):
 
 def _channels_first(shape):
     """Looks like (channels, height, width): 3 or 4 first, and a last axis plot cannot draw."""
-    return len(shape) == 3 and shape[0] in (3, 4) and shape[2] not in (1, 3)
+    return len(shape) == 3 and shape[0] in (3, 4) and not _drawable(shape)
+
+
+def _drawable(shape):
+    """Whether the plots draw an image of ``shape``: their own rule (grey, or 3 channels last)."""
+    from ..plotting.filters import _image_shape
+
+    try:
+        _image_shape(shape)
+    except ValueError:
+        return False
+    return True
 
 
 def _inputs(args):

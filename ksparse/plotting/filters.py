@@ -70,6 +70,9 @@ def filter_mosaic(filters, shape, n_cols=None, pad=1):
 def _image_shape(shape):
     """``shape`` checked as the shape of one drawable image: (h, w) grey or (h, w, 3) colour.
 
+    The one statement of what an image can show: ``ksparse plot`` checks
+    its image shapes (``--shape``, or the data's) with it too.
+
     Parameters
     ----------
     shape : tuple of int

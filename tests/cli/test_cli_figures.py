@@ -13,6 +13,7 @@ from _cli_helpers import files, offline  # noqa: F401 (fixtures: tiny files; no 
 import ksparse
 from ksparse.classroom.demo import run_demo
 from ksparse.cli import main
+from ksparse.plotting import plot_filters
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,16 @@ def patch_model(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def colour_model(tmp_path_factory):
+    """A model of 12 = 2·2·3 features: an RGB image, a grey one, or neither."""
+    path = tmp_path_factory.mktemp("colour") / "m12.npz"
+    X = np.random.default_rng(1).random((40, 12)).astype(np.float32)
+    ksparse.KSparseAutoencoder(n_hidden=6, k=2, epochs=1, batch_size=20,
+                               random_state=0).fit(X).save(path)
+    return path
+
+
 def _figure_of(monkeypatch, tmp_path, argv):
     """Run ``argv`` in ``tmp_path`` (exit 0) and return the figure it saved."""
     monkeypatch.chdir(tmp_path)
@@ -54,6 +65,26 @@ def _figure_of(monkeypatch, tmp_path, argv):
 ])
 def test_plot_refuses_channels_it_cannot_draw(files, capsys, extra, fragment):
     user_error(capsys, ["plot", files["model"], *extra], fragment)
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 3), (1, 4, 3), (2, 6), (2, 6, 1), (12, 1, 1),
+                                   (1, 3, 4), (3, 2, 2), (2, 3, 2), (1, 1, 12)],
+                         ids=lambda shape: "x".join(map(str, shape)))
+def test_plot_draws_the_shapes_the_plotting_functions_draw(colour_model, shape, capsys,
+                                                            monkeypatch, tmp_path):
+    # One rule of what an image can show, for the CLI and for plot_filters: they
+    # refuse the same shapes, and a shape both take gives the same picture.
+    model = ksparse.load(colour_model)
+    try:
+        expected = plot_filters(model.components_, shape).axes[0].images[0].get_array()
+    except ValueError:
+        expected = None
+    argv = ["plot", colour_model, "--shape", ",".join(map(str, shape)), "--out", "f.png"]
+    if expected is None:
+        user_error(capsys, argv, f"has {shape[-1]} channels (last)")
+    else:
+        image = _figure_of(monkeypatch, tmp_path, argv).axes[0].images[0]
+        np.testing.assert_array_equal(image.get_array(), expected)
 
 
 @pytest.mark.parametrize("extra", [[], ["--shape", "2,2,4"]])
