@@ -116,9 +116,11 @@ def main():
     limits = limit_threads(args.threads)  # noqa: F841  (kept alive: it holds the limit)
     import numpy as np
 
+    from ksparse.nn.supp_k import n_kept
+
     train, X, source = load_images(args.data_dir)
     model, how = get_model(parser, args, train)
-    n_active = int(round(model.alpha * model.k))  # what transform keeps
+    n_active = n_kept(model.k, model.alpha)  # what transform keeps
     timed, decode = encoders(model, X, n_active)
     times = time_interleaved(timed, args.rounds, warmup=1, clock=args.clock)
     n_omp = min(args.omp_samples, len(X))

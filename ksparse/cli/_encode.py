@@ -10,6 +10,7 @@ __all__ = ["add_parsers", "encode_csr"]
 
 import numpy as np
 
+from ..nn.supp_k import n_kept
 from ._common import UserError, check_output, chunks, write_atomically
 from ._data import add_model_inputs, check_features, load_data, load_model
 
@@ -44,13 +45,15 @@ def set_alpha(model, alpha):
     if not np.isfinite(alpha):
         raise UserError(f"--alpha must be finite, got {alpha}.")
     k, n_hidden = int(model.k), int(model.n_hidden)
-    kept = alpha * k  # inf for 1e308 * k, which round() cannot take
-    kept = round(kept) if np.isfinite(kept) else kept
-    if alpha >= 1 and kept > n_hidden:
+    try:  # an alpha below 1 (-1e308 too) is left to the model's own check, at the end
+        n_kept(k, max(alpha, 1.0), n_hidden)
+    except ValueError:
+        # Not n_kept's message: it offers "lower alpha or k", but k is fixed by
+        # MODEL. ':.0f' rounds half to even as round() does, and prints inf.
         raise UserError(f"--alpha {alpha:g}: codes would keep round({alpha:g} * k) = "
-                        f"{kept} units, but the model (k = {k}, fixed by MODEL) "
+                        f"{alpha * k:.0f} units, but the model (k = {k}, fixed by MODEL) "
                         f"has only {n_hidden} hidden units; give --alpha at most "
-                        f"{n_hidden}/{k}.")
+                        f"{n_hidden}/{k}.") from None
     model.set_params(alpha=alpha)
     check_hyperparameters(model)
     return model

@@ -8,7 +8,6 @@ of §4.6 (:func:`ksparse.finetune.layerwise_finetune`) needs.
 """
 __all__ = ["SparseMLPClassifier"]
 
-import math
 import numbers
 
 import numpy as np
@@ -19,6 +18,7 @@ from ..classify._base import ClassifierMixin
 from ..hyperparameters import Bool, Custom, Int, Optional, Real
 from ..io.model_files import register_model
 from ..nn.cross_entropy import cross_entropy, log_softmax
+from ..nn.supp_k import n_kept
 from ..training.loop import train
 from ..validation import check_int, check_random_state
 from . import network
@@ -144,13 +144,9 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         self._store_params(locals())
 
     def _check_hyperparameters(self, values):
-        sizes, k, alpha = values["hidden_layers"], values["k"], values["alpha"]
-        product = alpha * k  # a float: alpha * k may overflow to inf
-        if not math.isfinite(product) or round(product) > min(sizes):
-            raise ValueError(
-                f"alpha * k = {alpha:g} * {k} = {product:g} exceeds the smallest "
-                f"hidden layer ({min(sizes)} units); lower alpha or k."
-            )
+        # Every hidden layer keeps round(alpha * k) units, so the smallest bounds it.
+        n_kept(values["k"], values["alpha"], min(values["hidden_layers"]),
+               name="min(hidden_layers)")
 
     def _layer_sizes(self):
         return _check_layer_sizes("hidden_layers", self.hidden_layers, {})
@@ -160,7 +156,7 @@ class SparseMLPClassifier(ClassifierMixin, Estimator):
         return _check_trainable("trainable", self.trainable, {"hidden_layers": (0,) * n_layers})
 
     def _n_active(self):
-        return int(round(self.alpha * self.k))
+        return n_kept(self.k, self.alpha)
 
     @property
     def _output_inputs(self):

@@ -25,8 +25,6 @@ check it against :func:`loss_and_grads`.
 """
 __all__ = ["KSparseAutoencoder", "loss_and_grads"]
 
-import math
-
 from ..backend import get_array_module, to_device
 from ..fast.sparse_step import sparse_loss_and_grads
 from ..hyperparameters import Int, OneOf, Optional, Real
@@ -36,7 +34,7 @@ from ..nn.affine import affine, affine_backward
 from ..nn.dropout import dropout_mask
 from ..nn.schedules import sparsity_level
 from ..nn.squared_error import squared_error, squared_error_backward
-from ..nn.supp_k import topk, topk_backward
+from ..nn.supp_k import n_kept, topk, topk_backward
 from .autoencoder import Autoencoder
 
 
@@ -217,17 +215,7 @@ class KSparseAutoencoder(Autoencoder):
         self._store_params(locals())
 
     def _check_hyperparameters(self, values):
-        product = values["alpha"] * values["k"]  # a float: alpha * k may overflow to inf
-        if not math.isfinite(product) or round(product) > values["n_hidden"]:
-            raise ValueError(
-                f"alpha * k = {values['alpha']:g} * {values['k']} = {product:g} exceeds "
-                f"n_hidden={values['n_hidden']}; lower alpha or k."
-            )
-
-    @staticmethod
-    def _n_active(alpha, k):
-        """α·k rounded to the nearest integer: how many units the features keep (§2.2)."""
-        return int(round(alpha * k))
+        n_kept(values["k"], values["alpha"], values["n_hidden"])
 
     # ---------------------------------------------------------------- training
     @property
@@ -277,7 +265,7 @@ class KSparseAutoencoder(Autoencoder):
 
     def _encode(self, X):
         """The features of centred rows: the α·k largest units (see ``_encode_sparse``)."""
-        return self._encode_sparse(X, self._n_active(self.alpha, self.k))
+        return self._encode_sparse(X, n_kept(self.k, self.alpha))
 
     def _reconstruct(self, X, step=None, total_steps=None):
         k = self.k if step is None else self._k_at(step, total_steps)

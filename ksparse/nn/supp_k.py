@@ -18,12 +18,15 @@ select the same Γ = supp_k(z) in each row.
 __all__ = [
     "batch_topk_mask",
     "kth_largest",
+    "n_kept",
     "topk",
     "topk_backward",
     "topk_indices",
     "topk_mask",
     "topk_support",
 ]
+
+import math
 
 from ..backend import get_array_module, waits_for_device
 
@@ -262,6 +265,43 @@ def topk_support(z, k, kth=kth_largest):
         raise FloatingPointError("supp_k: the activities z hold NaN (the weights or the "
                                  "inputs are no longer finite).")
     return flat.reshape(z.shape[0], k) % z.shape[1], mask  # (n_samples, k)
+
+
+def n_kept(k, alpha, n_hidden=None, name="n_hidden"):
+    """How many units an α·k-sparse code keeps: round(α·k), checked (paper §2.2).
+
+    Parameters
+    ----------
+    k : int
+        Units kept in training.
+    alpha : float
+        The encoding's multiple of k (α >= 1 in the paper).
+    n_hidden : int, optional
+        The most units a code can keep (the width of the layer); None: no bound.
+    name : str, default="n_hidden"
+        What ``n_hidden`` is called in the message.
+
+    Returns
+    -------
+    n : int
+        round(α·k), ties to even as Python rounds: α·k = 2.5 keeps 2 units.
+
+    Raises
+    ------
+    ValueError
+        When α·k is not finite (a huge α overflows it to inf, which has no
+        rounding), or rounds to more than ``n_hidden``; the message names
+        alpha, k and ``name``.
+    """
+    product = alpha * k  # a float, inf once alpha * k overflows
+    if n_hidden is not None and (product == math.inf
+                                 or math.isfinite(product) and round(product) > n_hidden):
+        raise ValueError(f"alpha * k = {alpha:g} * {k} = {product:g} exceeds "
+                         f"{name}={n_hidden}; lower alpha or k.")
+    if not math.isfinite(product):
+        raise ValueError(f"alpha * k = {alpha:g} * {k} = {product:g} is not a finite "
+                         "number of units; give a finite alpha.")
+    return int(round(product))
 
 
 # ------------------------------------------------ the top-k layer and its backward

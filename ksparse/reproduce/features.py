@@ -22,6 +22,7 @@ import scipy.sparse
 from ..backend import to_numpy
 from ..classify._inputs import stack_splits
 from ..classify.select import select_l2
+from ..nn.supp_k import n_kept
 
 L2_GRID = (1e-3, 3e-4, 1e-4, 3e-5, 1e-5)
 
@@ -187,8 +188,8 @@ def choose_alpha(model, data, alphas, grid=L2_GRID, max_iter=500, refit=True):
     """
     scores = {}
     for alpha in alphas:
-        n_active = int(round(alpha * model.k))
-        if n_active > model.n_hidden:
+        n_active = n_kept(model.k, alpha)  # refuses a NaN or overflowing candidate
+        if n_active > model.n_hidden:  # too wide for this model: skipped, not refused
             continue
         H_train, scale = sparse_codes(model, data.train[0], n_active)
         H_val, _ = sparse_codes(model, data.val[0], n_active, scale)

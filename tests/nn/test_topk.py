@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ksparse.nn.supp_k import kth_largest, topk, topk_indices, topk_mask, topk_support
+from ksparse.nn.supp_k import kth_largest, n_kept, topk, topk_indices, topk_mask, topk_support
 
 
 def reference_mask(z, k):
@@ -90,3 +90,45 @@ def test_topk_support_of_nan_activities_is_a_floating_point_error():
     z = np.array([[1.0, 2.0, 3.0], [np.nan, 1.0, np.nan]])
     with pytest.raises(FloatingPointError, match="hold NaN"):
         topk_support(z, 2)
+
+
+# --------------------------------------------------------------- n_kept: round(α·k)
+@pytest.mark.parametrize("k, alpha, expected", [
+    (25, 1.0, 25),
+    (5, 0.5, 2),  # 2.5: ties go to the even neighbour, as Python's round
+    (7, 0.5, 4),  # 3.5 -> 4
+    (3, 1.5, 4),  # 4.5 -> 4
+    (10, 1.25, 12),  # 12.5 -> 12
+    (2, 2.75, 6),  # 5.5 -> 6
+    (3, 1.1, 3),  # 3.3000000000000003
+    (2, 2.7, 5),  # 5.4
+    (4, 1.6, 6),  # 6.4
+    (1, np.float64(2.5), 2),  # a NumPy scalar alpha
+])
+def test_n_kept_rounds_alpha_k_half_to_even(k, alpha, expected):
+    n = n_kept(k, alpha)
+    assert n == expected and type(n) is int
+
+
+@pytest.mark.parametrize("k, alpha, n_hidden, expected", [
+    (4, 2.0, 8, 8),  # every unit kept
+    (2, 4.25, 8, 8),  # 8.5 rounds down to 8: allowed
+    (3, 1.0, 3, 3),
+])
+def test_n_kept_allows_up_to_n_hidden_after_rounding(k, alpha, n_hidden, expected):
+    assert n_kept(k, alpha, n_hidden) == expected
+
+
+@pytest.mark.parametrize("k, alpha, n_hidden, kwargs, match", [
+    (4, 2.2, 8, {}, r"^alpha \* k = 2\.2 \* 4 = 8\.8 exceeds n_hidden=8; lower alpha or k\.$"),
+    (2, 4.75, 9, {}, r"= 9\.5 exceeds n_hidden=9"),  # 9.5 rounds up to 10
+    (3, 1e308, 10, {}, r"alpha \* k = 1e\+308 \* 3 = inf exceeds n_hidden=10"),
+    (3, 2.0, 4, {"name": "min(hidden_layers)"}, r"6 exceeds min\(hidden_layers\)=4;"),
+    (3, 1e308, None, {}, r"1e\+308 \* 3 = inf is not a finite number of units"),
+    (3, -1e308, 10, {}, r"= -inf is not a finite number of units"),  # not "exceeds"
+    (3, float("nan"), 10, {}, r"nan \* 3 = nan is not a finite number of units"),
+])
+def test_n_kept_refuses_a_width_that_is_not_finite_or_exceeds_n_hidden(
+        k, alpha, n_hidden, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        n_kept(k, alpha, n_hidden, **kwargs)
