@@ -27,24 +27,25 @@ def shaped(files, tmp_path_factory):
     return paths
 
 
-@pytest.fixture(scope="module")
-def patch_model(tmp_path_factory):
-    """A model of 8×8 = 64 features, as the patches dataset has."""
-    path = tmp_path_factory.mktemp("patches") / "m64.npz"
-    X = np.random.default_rng(0).standard_normal((40, 64)).astype(np.float32)
+def _tiny_model(folder, n_features):
+    """A 1-epoch model of ``n_features`` features, saved in ``folder``; its path."""
+    path = folder / f"m{n_features}.npz"
+    X = np.random.default_rng(0).standard_normal((40, n_features)).astype(np.float32)
     ksparse.KSparseAutoencoder(n_hidden=8, k=2, epochs=1, batch_size=20,
                                random_state=0).fit(X).save(path)
     return path
 
 
 @pytest.fixture(scope="module")
+def patch_model(tmp_path_factory):
+    """A model of 8×8 = 64 features, as the patches dataset has."""
+    return _tiny_model(tmp_path_factory.mktemp("patches"), 64)
+
+
+@pytest.fixture(scope="module")
 def colour_model(tmp_path_factory):
     """A model of 12 = 2·2·3 features: an RGB image, a grey one, or neither."""
-    path = tmp_path_factory.mktemp("colour") / "m12.npz"
-    X = np.random.default_rng(1).random((40, 12)).astype(np.float32)
-    ksparse.KSparseAutoencoder(n_hidden=6, k=2, epochs=1, batch_size=20,
-                               random_state=0).fit(X).save(path)
-    return path
+    return _tiny_model(tmp_path_factory.mktemp("colour"), 12)
 
 
 def _figure_of(monkeypatch, tmp_path, argv):
