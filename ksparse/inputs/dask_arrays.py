@@ -19,9 +19,11 @@ For data larger than one machine's memory, or spread over a cluster:
   after block (bitwise ``X.compute().mean(axis=0)``: row after row, or
   pairwise down a single column, as NumPy adds them); each epoch then
   visits the blocks in a random order and each block's rows in a random
-  order, one block in memory at a time. The history gets one entry per
-  epoch. A single-block array gives bitwise the model of
-  ``fit(X.compute())``.
+  order, one block in memory at a time (the block in memory is not computed
+  again when the next visit is to it: the first block when the first epoch
+  begins with it, an epoch's last block when the next epoch begins with
+  it). The history gets one entry per epoch. A single-block array gives
+  bitwise the model of ``fit(X.compute())``.
 * ``partial_fit`` is one pass over the blocks in order (one history entry).
 
 Minibatches never span two blocks; blocks of no rows are skipped. ksparse
@@ -56,6 +58,7 @@ from .pairwise import pairwise_column_sums
 from .streaming import (
     Batches,
     Rows,
+    checked_rows,
     dense_chunks,
     divide_by_count,
     is_dask_array,
@@ -205,15 +208,13 @@ def _computed(X):
 def _checked_validation(model, X_val, n_features, dtype):
     """X_val as :class:`Rows`, checked as in memory before any block of X is read (or None).
 
-    The model's own checks of training data run on X_val beside a stand-in
-    for X, one row of zeros with X's width and dtype (finite and in [0, 1],
-    so it passes them all): a wrong X_val is refused with the in-memory
+    The check of in-memory training data, on X_val alone (its width against
+    X's ``n_features``): a wrong X_val is refused with the in-memory
     messages, before a pass over X on the cluster.
     """
     if X_val is None:
         return None
-    stand_in = np.zeros((1, n_features), dtype=dtype)
-    return model._check_training_data(stand_in, _computed(X_val), dtype)[1]
+    return checked_rows(model, _computed(X_val), "X_val", dtype, n_features)
 
 
 def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
@@ -232,6 +233,8 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
     mean = _streamed_mean(first, blocks, xp, dtype, n_samples) if model.center else None
     rng = check_random_state(model.random_state)
     batches = model._initialise(first, xp, rng, mean)
+    held = 0  # the block whose rows batches holds (first is dropped with it)
+    del first
     run = model._run = start_run(model, model._parameters(), rng)
     run.total_steps = model.total_steps or model.epochs * sum(
         math.ceil(s / model.batch_size) for s in sizes)
@@ -242,9 +245,11 @@ def fit_blocks(model, X, *, X_val=None, callbacks=None, checkpoint=None):
         begin_pass(run)
         order = rng.permutation(len(blocks)) if len(blocks) > 1 else (0,)
         for i in order:
-            if len(blocks) > 1:  # one block in memory at a time
+            if i != held:  # one block in memory at a time; the one held is not computed again
+                batches = None
                 batches = Batches(_rows(blocks[i], dtype), xp, model.mean_, resident=True,
                                   keep_sparse=model._sparse_rows())
+                held = i
             pass_steps(model, run, (batches,), run.total_steps,
                        order=rng.permutation(batches.shape[0]))
         logs = end_pass(model, run, n_samples, run.total_steps, validation=validation,

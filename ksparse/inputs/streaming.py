@@ -14,14 +14,15 @@ inference one chunk at a time. This module lets ``fit``, ``partial_fit``,
   just before the model sees them;
 * a CuPy array: rows are gathered on the device.
 
-:class:`Rows` checks X without converting it; :class:`Batches` hands out
+:class:`Rows` checks X's shape and dtype without converting it, and
+:func:`checked_rows` a training argument's values, in one pass; :class:`Batches` hands out
 rows converted to the model's dtype, on its backend, centred;
 :func:`column_mean` is the exact mean of those rows, computed in chunks;
 :class:`InitialRows` is what a model's ``_init_parameters`` sees.
 """
-__all__ = ["CHUNK", "Batches", "InitialRows", "Rows", "column_mean", "dense_chunks",
-           "divide_by_count", "is_dask_array", "is_memory_mapped", "is_sparse", "running_sum",
-           "value_extremes", "values_as_read"]
+__all__ = ["CHUNK", "Batches", "InitialRows", "Rows", "checked_rows", "column_mean",
+           "dense_chunks", "divide_by_count", "is_dask_array", "is_memory_mapped", "is_sparse",
+           "running_sum", "value_extremes", "values_as_read"]
 
 import mmap
 
@@ -133,10 +134,57 @@ class Rows:
                 check_finite(values_as_read(rows, self.dtype), self.name)
             yield start, rows
 
-    def check_finite(self, size=None):
-        """Check every value for NaN and infinity, one block of rows at a time."""
-        for _ in self.chunks(size, check=True):
-            pass
+    def check_finite(self, size=None, extremes=False):
+        """Check every value for NaN and infinity, one block of rows at a time.
+
+        With ``extremes``, the same pass also finds the smallest and largest
+        value as read (:func:`value_extremes`), so that a memory-mapped file
+        is read once for both; without, no extreme is computed.
+
+        Returns
+        -------
+        (low, high) : (float, float), or None without ``extremes``
+            (inf, −inf) when X stores no value (a sparse X of zeros).
+        """
+        low, high = np.inf, -np.inf
+        for _, rows in self.chunks(size):
+            values = values_as_read(rows, self.dtype)
+            check_finite(values, self.name)  # every block, before any extreme is judged
+            if extremes:
+                block_low, block_high = value_extremes(values, self.dtype)
+                low, high = min(low, block_low), max(high, block_high)
+        return (low, high) if extremes else None
+
+
+def checked_rows(model, X, name, dtype, n_features=None):
+    """X (or X_val) as :class:`Rows`, checked on its own before any work, in one pass over it.
+
+    Parameters
+    ----------
+    model : Autoencoder
+        Its ``_unit_interval()`` says whether the values' range matters;
+        when it does, the extremes found in the NaN pass go to
+        ``model._check_extremes(name, low, high)``.
+    X : array_like, np.memmap, CuPy array or SciPy sparse matrix, shape (n_samples, n_features)
+    name : str
+        Argument name used in error messages ("X", "X_val").
+    dtype : numpy.dtype or None
+        As for :class:`Rows`.
+    n_features : int, optional
+        X's width, which X_val must have.
+
+    Returns
+    -------
+    rows : Rows
+    """
+    rows = Rows(X, name, dtype=dtype)
+    if n_features is not None and rows.shape[1] != n_features:
+        raise ValueError(f"{name} has {rows.shape[1]} features, but X has {n_features}.")
+    if model._unit_interval() is None:
+        rows.check_finite()
+    else:
+        model._check_extremes(name, *rows.check_finite(extremes=True))
+    return rows
 
 
 class Batches:

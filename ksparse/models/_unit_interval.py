@@ -3,17 +3,16 @@
 An RBM takes its data as visible probabilities, and a sigmoid decoder's
 x̂ = σ(a) never leaves (0, 1): neither can learn data outside [0, 1], and
 without a check both would train on it without a word. Their training data
-(X, and X_val) are read once before the first step, one chunk of rows at a
-time after the NaN check has read them (:meth:`ksparse.inputs.streaming.Rows.chunks`):
-in memory, memory-mapped, on the GPU or SciPy sparse (its stored values;
-the implicit zeros are in range). A dask array's blocks are read on the
-cluster, in the pass that looks for NaN (:mod:`ksparse.inputs.dask_arrays`),
-which hands their extremes to :meth:`UnitIntervalData._check_extremes`.
-Values are compared as the model reads them, in its dtype.
+(X, and X_val, each on its own) are read once before the first step, one
+chunk of rows at a time, in the pass that looks for NaN
+(:func:`ksparse.inputs.streaming.checked_rows`): in memory, memory-mapped,
+on the GPU or SciPy sparse (its stored values; the implicit zeros are in
+range). A dask array's blocks are read on the cluster, in the pass that
+looks for NaN (:mod:`ksparse.inputs.dask_arrays`). Both hand the extremes
+to :meth:`UnitIntervalData._check_extremes`. Values are compared as the
+model reads them, in its dtype.
 """
 __all__ = ["UnitIntervalData"]
-
-from ..inputs.streaming import value_extremes
 
 
 class UnitIntervalData:
@@ -29,11 +28,3 @@ class UnitIntervalData:
         if reason is not None and (low < 0 or high > 1):
             bad = low if low < 0 else high
             raise ValueError(f"{name} must lie in [0, 1] ({reason}); it holds {bad:g}.")
-
-    def _check_training_data(self, X, X_val, dtype):
-        rows, val_rows = super()._check_training_data(X, X_val, dtype)  # finite, as in memory
-        if self._unit_interval() is not None:
-            for checked in (rows, val_rows) if val_rows is not None else (rows,):
-                for _, block in checked.chunks():
-                    self._check_extremes(checked.name, *value_extremes(block, checked.dtype))
-        return rows, val_rows

@@ -29,7 +29,7 @@ from ..backend import get_xp, to_device
 from ..base import CHUNK, Estimator
 from ..hyperparameters import RATE, Bool, Int, Optional, Real
 from ..inputs import incremental
-from ..inputs.streaming import Batches, InitialRows, Rows, column_mean, is_sparse
+from ..inputs.streaming import Batches, InitialRows, checked_rows, column_mean, is_sparse
 from ..inputs.streaming import is_dask_array as _is_dask
 from ..nn import encoder_decoder as F
 from ..nn.squared_error import squared_error
@@ -188,16 +188,11 @@ class Autoencoder(Estimator):
                                        checkpoint=checkpoint, resume=resume)
 
     def _check_training_data(self, X, X_val, dtype):
-        """X and X_val as :class:`Rows`, each checked chunk by chunk (nothing copied)."""
-        rows = Rows(X, "X", dtype=dtype)
-        rows.check_finite()
+        """X and X_val as :class:`~ksparse.inputs.streaming.Rows`, each read once to check it."""
+        rows = checked_rows(self, X, "X", dtype)
         if X_val is None:
             return rows, None
-        val = Rows(X_val, "X_val", dtype=rows.dtype)
-        if val.shape[1] != rows.shape[1]:
-            raise ValueError(f"X_val has {val.shape[1]} features, but X has {rows.shape[1]}.")
-        val.check_finite()
-        return rows, val
+        return rows, checked_rows(self, X_val, "X_val", rows.dtype, rows.shape[1])
 
     def _unit_interval(self):
         """Why the training data must lie in [0, 1] (a phrase for messages), or None (here)."""
@@ -207,9 +202,10 @@ class Autoencoder(Estimator):
         """Refuse training data whose smallest and largest values the model cannot learn (no-op).
 
         Called, when :meth:`_unit_interval` gives a reason, with the extremes
-        (finite, read in the model's dtype) of a dask X's blocks, found on
-        the cluster in the pass that looks for NaN, after the arguments are
-        checked and before any training (:mod:`ksparse.inputs.dask_arrays`).
+        (finite, read in the model's dtype) of X and of X_val, each found in
+        the pass that looks for NaN (:func:`ksparse.inputs.streaming.checked_rows`;
+        a dask X's blocks on the cluster, :mod:`ksparse.inputs.dask_arrays`),
+        after the arguments are checked and before any training.
         """
 
     def _sparse_rows(self):
