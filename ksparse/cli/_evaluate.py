@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..nn.supp_k import n_kept
 from ._common import UserError, chunks, fraction, nonnegative_int, positive_float
 from ._data import add_model_inputs, check_features, load_data, load_labels, load_model
 from ._encode import encode_csr, set_alpha
@@ -116,7 +117,7 @@ def run(args):
     model, data, X, labelled = _inputs(args)
     result = {"model": args.model, "data": data.name, "n_examples": int(X.shape[0]),
               "n_hidden": int(model.n_hidden), "k": int(model.k),
-              "n_active": int(round(model.alpha * model.k))}
+              "n_active": n_kept(model.k, model.alpha)}
     if data.is_dataset:
         result["split"] = "test" if data.test is not None else "train"
     result["reconstruction_error"] = reconstruction_error(model, X, args.quiet)

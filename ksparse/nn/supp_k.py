@@ -186,6 +186,8 @@ def batch_topk_mask(z, k):
     """
     xp = get_array_module(z)
     n_samples, n_hidden = z.shape
+    if z.size == 0:  # nothing to keep (the selection below needs one entry at least)
+        return xp.zeros(z.shape, dtype=bool)
     a = xp.maximum(z, 0).reshape(1, n_samples * n_hidden)  # (1, B·n_hidden), the batch as one row
     # On a GPU, picking out the positive entries would wait for their count.
     kth = kth_largest if waits_for_device(xp) else _kth_largest_of_nonnegative

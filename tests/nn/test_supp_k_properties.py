@@ -77,6 +77,13 @@ def test_batch_topk_mask_matches_a_sort_of_the_flattened_batch(case):
     np.testing.assert_array_equal(batch_topk_mask(z, k), flat_sort_reference(z, k))
 
 
+@pytest.mark.parametrize("shape", [(0, 16), (3, 0), (0, 0)])
+def test_batch_topk_mask_of_an_empty_batch_keeps_nothing(shape):
+    # As topk_mask does: an empty selection of the right shape, not an error.
+    kept = batch_topk_mask(np.zeros(shape, dtype=np.float32), 2)
+    assert kept.shape == shape and kept.dtype == bool
+
+
 def _sorted_kth(z, k):
     """The k-th largest of each row by a full sort, shape (n_rows, 1)."""
     return np.sort(z, axis=1)[:, z.shape[1] - k : z.shape[1] - k + 1]
