@@ -44,9 +44,14 @@ def _check_int(value, name, minimum):
     return int(value)
 
 
-def _check_eps(eps, name="eps"):
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {eps!r}.")
+def _check_eps(eps, name="eps", dtype=np.float64):
+    # eps = 0 is refused: LCN'd patches have zero mean, so their covariance always has a
+    # zero eigenvalue (whitening divides by sqrt(0)), and a flat patch under LCN is 0 / 0.
+    # An eps that rounds to 0 in the dtype the sum is taken in fails the same way.
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < np.inf:
+        raise ValueError(f"{name} must be a finite number > 0, got {eps!r}.")
+    if np.asarray(eps, dtype=dtype) == 0:
+        raise ValueError(f"{name}={eps!r} rounds to 0 in {np.dtype(dtype)}; it must be > 0 there.")
     return float(eps)
 
 
@@ -161,7 +166,9 @@ def local_contrast_normalize(patches, eps=LCN_EPS, copy=True):
         NumPy or CuPy array.
     eps : float, default ``LCN_EPS`` (10 / 255**2)
         Added to each patch's variance; it keeps flat patches from being
-        amplified into noise. In squared units of the pixel values.
+        amplified into noise. In squared units of the pixel values. Must be
+        > 0 (also once cast to the dtype of ``patches``): with 0 a flat patch
+        would be 0 / 0.
     copy : bool, default True
         When False and ``patches`` is a floating array, normalize in place.
 
@@ -182,13 +189,13 @@ def local_contrast_normalize(patches, eps=LCN_EPS, copy=True):
     :math:`s^2 / (s^2 + \\epsilon) \\le 1`.
     """
     xp = get_array_module(patches)
-    eps = _check_eps(eps)
     if getattr(patches, "ndim", None) != 2 or patches.shape[1] < 2:
         raise ValueError(
             "patches must be a 2-D array (n_patches, n_features) with n_features >= 2, "
             f"got shape {getattr(patches, 'shape', None)}."
         )
     floating = xp.issubdtype(patches.dtype, xp.floating)
+    eps = _check_eps(eps, dtype=patches.dtype if floating else np.float64)  # var + eps is in this dtype
     out = patches.astype(patches.dtype if floating else xp.float64, copy=copy or not floating)
     for start in range(0, out.shape[0], _CHUNK):
         block = out[start:start + _CHUNK]  # (chunk, n_features), a view
@@ -206,6 +213,8 @@ class ZCAWhitener:
     eps : float, default ``ZCA_EPS`` (0.1)
         Added to every eigenvalue of the covariance before inversion; it damps
         directions of tiny variance (Coates et al. 2011 use 0.1 after LCN).
+        Must be > 0: contrast-normalized patches have zero mean, so their
+        covariance always has a zero eigenvalue.
 
     Attributes
     ----------

@@ -120,6 +120,37 @@ def test_lcn_rejects_bad_input(x, eps, match):
         local_contrast_normalize(x, eps=eps)
 
 
+@pytest.mark.parametrize("eps", [0, 0.0, -0.0, float("inf"), float("nan")])
+def test_lcn_and_zca_refuse_eps_that_is_not_positive_and_finite(eps):
+    # eps = 0: a flat patch is 0 / 0, and LCN'd patches (zero mean) have a zero covariance
+    # eigenvalue that whitening would divide by; both gave NaN/inf with only a warning.
+    x = np.array([[1.0, 2.0, 3.0, 6.0], [5.0, 5.0, 5.0, 5.0], [0.0, 1.0, 0.0, 2.0]])
+    before = x.copy()
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+        local_contrast_normalize(x, eps=eps, copy=False)
+    np.testing.assert_array_equal(x, before)  # refused before normalizing in place
+    whitener = ZCAWhitener(eps=eps)
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+        whitener.fit(local_contrast_normalize(x))
+    assert vars(whitener) == {"eps": eps}  # nothing fitted was stored
+
+
+def test_lcn_refuses_eps_that_rounds_to_zero_in_the_patch_dtype():
+    x = np.array([[5.0, 5.0, 5.0, 5.0], [0.0, 1.0, 0.0, 2.0]], dtype=np.float32)
+    with pytest.raises(ValueError, match=r"eps=1e-50 rounds to 0 in float32"):
+        local_contrast_normalize(x, eps=1e-50)
+    out = local_contrast_normalize(x.astype(np.float64), eps=1e-50)  # not 0 in float64
+    assert np.isfinite(out).all() and not out[0].any()
+
+
+def test_zca_with_a_tiny_eps_stays_finite_on_lcn_patches():
+    # The covariance of LCN'd patches is singular; any eps > 0 keeps the whitening finite.
+    x = local_contrast_normalize(np.random.default_rng(0).random((200, 9)))
+    whitener = ZCAWhitener(eps=1e-300).fit(x)
+    assert whitener.eigenvalues_[0] < 1e-12
+    assert np.isfinite(whitener.whitening_).all() and np.isfinite(whitener.transform(x)).all()
+
+
 def _correlated(n, d, seed):
     rng = np.random.default_rng(seed)
     mixing = rng.normal(size=(d, d))
