@@ -223,6 +223,7 @@ def standardize(train, *others):
 
 
 def _norb_split(paths, split, which):
+    """The split's checked stereo pairs (memory-mapped unless gzipped) and labels, unprocessed."""
     where = paths[f"{split}_dat"]
     pairs = read_norb(where, mmap_mode="r")
     if pairs.ndim != 4 or pairs.shape[1] != 2 or pairs.dtype != np.uint8:
@@ -235,7 +236,7 @@ def _norb_split(paths, split, which):
                               f"{pairs.shape[3]}, smaller than the 64 x 64 crop.")
     labels = check_labels(read_norb(paths[f"{split}_cat"]), pairs.shape[0], 5,
                           paths[f"{split}_cat"])  # 5 categories
-    return preprocess_norb(pairs), labels
+    return pairs, labels
 
 
 def load_small_norb(data_dir=None, download=True, *, n_train=20000, urls=None, progress=True):
@@ -267,12 +268,14 @@ def load_small_norb(data_dir=None, download=True, *, n_train=20000, urls=None, p
     files = {f"{split}_{kind}": (f"{_PREFIX[split]}-{kind}.mat", f"{_PREFIX[split]}-{kind}.mat.gz")
              for split in ("train", "test") for kind in ("dat", "cat")}
     paths = fetch_files("smallnorb", files, urls or NORB_URLS, data_dir, download, progress)
-    x, y = _norb_split(paths, "train", "training")
-    if n_train >= x.shape[0]:
+    pairs, y = _norb_split(paths, "train", "training")
+    n_pairs = pairs.shape[0]  # from the file's header: decided before any pair is resized
+    if n_train >= n_pairs:
         raise ValueError(
-            f"n_train={n_train} leaves no validation pairs: the training file holds {x.shape[0]}."
+            f"n_train={n_train} leaves no validation pairs: the training file holds {n_pairs}."
         )
-    x_test, y_test = _norb_split(paths, "test", "test")
+    test_pairs, y_test = _norb_split(paths, "test", "test")
+    x, x_test = preprocess_norb(pairs), preprocess_norb(test_pairs)
     # The statistics come from the training split only, so validation stays unseen.
     standardize(x[:n_train], x[n_train:], x_test)
     return DatasetSplits(train=(x[:n_train], y[:n_train]), val=(x[n_train:], y[n_train:]),

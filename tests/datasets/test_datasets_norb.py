@@ -7,6 +7,7 @@ from PIL import Image
 
 from ksparse.datasets import DataFormatError, load_small_norb, preprocess_norb, read_norb
 from ksparse.datasets import resize_bicubic, standardize
+from ksparse.datasets import norb
 from ksparse.datasets.norb import _cubic, cubic_resize_matrix
 
 from _fake_files import write
@@ -159,16 +160,23 @@ def test_standardize_uses_training_statistics():
     np.testing.assert_allclose(mean, s0.mean(0))
 
 
-@pytest.mark.parametrize("compress", [False, True])
-def test_load_small_norb_tiny_files(tmp_path, compress):
-    prefix = {"train": "smallnorb-5x46789x9x18x6x2x96x96-training",
-              "test": "smallnorb-5x01235x9x18x6x2x96x96-testing"}
-    arrays = {"train": (_pairs(6, 1), np.array([0, 1, 2, 3, 4, 0], np.int32)),
-              "test": (_pairs(3, 2), np.array([4, 4, 1], np.int32))}
+_PREFIX = {"train": "smallnorb-5x46789x9x18x6x2x96x96-training",
+           "test": "smallnorb-5x01235x9x18x6x2x96x96-testing"}
+
+
+def _write_norb(folder, arrays, compress=False):
+    """Write {split: (pairs, cats)} as small NORB's -dat and -cat files in ``folder``."""
     suffix = ".gz" if compress else ""
     for split, (pairs, cats) in arrays.items():
-        write(tmp_path / f"{prefix[split]}-dat.mat{suffix}", norb_bytes(pairs), compress)
-        write(tmp_path / f"{prefix[split]}-cat.mat{suffix}", norb_bytes(cats), compress)
+        write(folder / f"{_PREFIX[split]}-dat.mat{suffix}", norb_bytes(pairs), compress)
+        write(folder / f"{_PREFIX[split]}-cat.mat{suffix}", norb_bytes(cats), compress)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_load_small_norb_tiny_files(tmp_path, compress):
+    arrays = {"train": (_pairs(6, 1), np.array([0, 1, 2, 3, 4, 0], np.int32)),
+              "test": (_pairs(3, 2), np.array([4, 4, 1], np.int32))}
+    _write_norb(tmp_path, arrays, compress)
     data = load_small_norb(tmp_path, download=False, n_train=4)
     assert [x.shape for x, _ in data] == [(4, 2048), (2, 2048), (3, 2048)]
     assert data.train[1].tolist() == [0, 1, 2, 3] and data.val[1].tolist() == [4, 0]
@@ -190,12 +198,27 @@ def test_load_small_norb_tiny_files(tmp_path, compress):
     (np.array([0, 1, 2], np.int32), _pairs(3, 0)[:, :, :48, :48], "smaller than the 64 x 64 crop"),
 ])
 def test_load_small_norb_refuses_bad_test_files_naming_them(tmp_path, cats, pairs, match):
-    prefix = {"train": "smallnorb-5x46789x9x18x6x2x96x96-training",
-              "test": "smallnorb-5x01235x9x18x6x2x96x96-testing"}
-    write(tmp_path / f"{prefix['train']}-dat.mat", norb_bytes(_pairs(4, 1)))
-    write(tmp_path / f"{prefix['train']}-cat.mat", norb_bytes(np.array([0, 1, 2, 3], np.int32)))
-    write(tmp_path / f"{prefix['test']}-dat.mat", norb_bytes(np.ascontiguousarray(pairs)))
-    write(tmp_path / f"{prefix['test']}-cat.mat", norb_bytes(cats))
+    _write_norb(tmp_path, {"train": (_pairs(4, 1), np.array([0, 1, 2, 3], np.int32)),
+                           "test": (np.ascontiguousarray(pairs), cats)})
     with pytest.raises(DataFormatError, match=match) as error:
         load_small_norb(tmp_path, download=False, n_train=2)
-    assert prefix["test"] in str(error.value)
+    assert _PREFIX["test"] in str(error.value)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize("n_train", [6, 7, 1000])
+def test_load_small_norb_refuses_n_train_before_preprocessing(tmp_path, monkeypatch, compress,
+                                                              n_train):
+    _write_norb(tmp_path, {"train": (_pairs(6, 1), np.zeros(6, np.int32)),
+                           "test": (_pairs(2, 2), np.zeros(2, np.int32))}, compress)
+    calls = []
+
+    def counting(pairs, *args, **kwargs):
+        calls.append(len(pairs))
+        return preprocess_norb(pairs, *args, **kwargs)
+
+    monkeypatch.setattr(norb, "preprocess_norb", counting)
+    with pytest.raises(ValueError, match=rf"n_train={n_train} leaves no validation pairs: "
+                                         "the training file holds 6\\."):
+        load_small_norb(tmp_path, download=False, n_train=n_train)
+    assert calls == []  # no pair was cropped and resized before the refusal
