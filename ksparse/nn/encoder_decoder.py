@@ -77,16 +77,74 @@ def decode_backward(dX_hat, z_sparse, W):
 def geometric_median(X, n_iter=100, tol=1e-7):
     """argmin_m Σ_i ‖x_i − m‖ by Weiszfeld's iteration, started at the mean.
 
+    Weiszfeld's step m ← T(m) = Σ_i w_i x_i / Σ_i w_i, w_i = 1/‖x_i − m‖,
+    is undefined where m is a data row, and near one that row's weight
+    swamps the rest: the steps shrink below ``tol`` and the iteration stops
+    there whether or not the row is the median (at once when the mean is a
+    row). Rows closer to m than ``tol`` (or than rounding resolves,
+    8 ε √n_features max|X| with ε of X's dtype) are therefore taken as
+    coinciding with m, as Vardi & Zhang (2000) do: with η such rows and
+    r = ‖Σ_others (x_i − m)/‖x_i − m‖‖, m is the median when r ≤ η, else
+    the step is m + (1 − η/r)(T̃(m) − m), T̃ the average over the other
+    rows. Where no row coincides with m the step is Weiszfeld's.
+
+    Parameters
+    ----------
+    X : array, shape (n_samples, n_features)
+    n_iter : int
+        At most this many steps.
+    tol : float
+        Stop when a step moves no coordinate by ``tol`` or more.
+
     Returns
     -------
     m : array, shape (n_features,)
     """
     xp = get_array_module(X)
     m = X.mean(axis=0)  # (n_features,)
+    # X may be ksparse.inputs.streaming.InitialRows: its operators and methods, no ufuncs.
+    size = max(float(X.max()), -float(X.min()))  # max |x_ij|
+    near = max(tol, 8 * float(xp.finfo(m.dtype).eps) * X.shape[1] ** 0.5 * size)
     for _ in range(n_iter):
-        w = 1.0 / xp.maximum(xp.sqrt(((X - m) ** 2).sum(axis=1)), 1e-12)  # (n_samples,)
-        new = (w @ X) / w.sum()
+        dist = xp.sqrt(((X - m) ** 2).sum(axis=1))  # (n_samples,)
+        same = dist <= near  # (n_samples,)
+        if bool(same.any()):
+            new, at_median = _vardi_zhang_step(X, m, dist, same)
+            if at_median:
+                return new
+        else:  # Weiszfeld's step, as it always was (the floor only matters for tol < 1e-12)
+            w = 1.0 / xp.maximum(dist, 1e-12)  # (n_samples,)
+            new = (w @ X) / w.sum()
         if float(xp.abs(new - m).max()) < tol:
             return new
         m = new
     return m
+
+
+def _vardi_zhang_step(X, m, dist, same):
+    """The step from m when the rows marked ``same`` coincide with it, or the median if they are it.
+
+    Parameters
+    ----------
+    X : array, shape (n_samples, n_features)
+    m : array, shape (n_features,)
+    dist : array, shape (n_samples,)
+        ‖x_i − m‖.
+    same : bool array, shape (n_samples,)
+
+    Returns
+    -------
+    new : array, shape (n_features,)
+        The coinciding rows' mean when they are the median, else the next iterate.
+    at_median : bool
+    """
+    xp = get_array_module(X)
+    eta = int(same.sum())
+    if eta == X.shape[0]:  # every row is m
+        return X.mean(axis=0), True
+    w = ~same / (dist + same)  # (n_samples,) 1/‖x_i − m‖, 0 for the coinciding rows
+    pull = w @ (X - m)  # (n_features,) Σ_others (x_i − m)/‖x_i − m‖; T̃(m) − m = pull / Σ w
+    r = float(xp.sqrt((pull**2).sum()))
+    if r <= eta:  # the pull of the others cannot move m off the coinciding rows
+        return X[same].mean(axis=0), True
+    return m + (1.0 - eta / r) * (pull / w.sum()), False
