@@ -18,6 +18,7 @@ from ._checks import check_matrix, check_positive_int
 __all__ = ["normalize_columns", "mutual_coherence", "uniqueness_bound", "max_unique_sparsity"]
 
 _BLOCK_ELEMENTS = 2**22  # Gram entries per block: 32 MiB in float64
+_ROUNDING_ZERO = 8  # μ below this many sqrt(n_features) * eps(dtype) is rounding: 0
 
 
 def normalize_columns(W):
@@ -63,7 +64,10 @@ def mutual_coherence(W, block_size=None):
     Returns
     -------
     mu : float
-        In [0, 1].
+        In [0, 1]. Values within rounding of the ends are snapped to them:
+        μ ≥ 1 − 8 ε is 1 (parallel atoms), and μ < 8 √n_features · ε is 0
+        (orthogonal atoms, e.g. an orthonormal basis), with ε the machine
+        epsilon of W's dtype.
 
     Notes
     -----
@@ -99,9 +103,17 @@ def _mutual_coherence(W, block_size):
         local = xp.arange(stop - start)
         gram[local, local] = 0.0  # <w_i, w_i> = 1 is not a pair of different atoms
         mu = max(mu, float(gram.max()))
+    eps = float(xp.finfo(W.dtype).eps)
     # Rounding moves |<w, w'>| of two parallel unit atoms a few ulps off 1, either
     # way; so close to 1 the atoms are parallel as far as the dtype can tell.
-    return 1.0 if mu >= 1.0 - 8 * float(xp.finfo(W.dtype).eps) else mu
+    if mu >= 1.0 - 8 * eps:
+        return 1.0
+    # Likewise orthogonal unit atoms (an orthonormal basis) give |<w, w'>| of
+    # rounding size, which grows like sqrt(n_features) * eps (below 1 of it for the
+    # DCT, Hadamard and QR bases up to n = 2048, float32 and float64); nothing below
+    # 8 times that can be told from 0, and treating it as a real μ > 0 would put
+    # signals with z_k / z_1 of rounding size "outside the bound".
+    return 0.0 if mu < _ROUNDING_ZERO * math.sqrt(W.shape[0]) * eps else mu
 
 
 def uniqueness_bound(mu):

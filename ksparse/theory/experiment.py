@@ -105,7 +105,9 @@ def theorem_experiment(
         Signals drawn so that the printed condition holds (none when μ > 1/2).
     n_outside : int, default 1000
         Signals drawn with q = kμ · 2z₁/z_k in [1, q_max] (none when μ = 0:
-        with orthogonal atoms every sparse signal meets the condition).
+        with orthogonal atoms every sparse signal meets the condition). μ is
+        that of :func:`~ksparse.theory.mutual_coherence`, so an orthonormal
+        basis whose computed inner products are of rounding size has μ = 0.
     k_max : int, optional
         Largest sparsity outside the bound; default ``n_features // 8``.
     q_max : float, default 32

@@ -67,6 +67,35 @@ def test_duplicate_atoms_have_coherence_exactly_one(rng, dtype):
     assert max_unique_sparsity(mutual_coherence(np.ones((2, 2)))) == 0
 
 
+def _orthonormal(kind, n):
+    if kind == "dct":
+        return dct_basis(n, xp=np)
+    if kind == "hadamard":
+        return hadamard(n, xp=np)
+    return np.linalg.qr(np.random.default_rng(n).standard_normal((n, n)))[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["dct", "hadamard", "qr"])
+@pytest.mark.parametrize("n", [2, 16, 256])
+def test_orthonormal_basis_has_coherence_exactly_zero(xp, kind, n, dtype):
+    # Computed inner products of orthogonal atoms are of rounding size (1.4e-16 for the
+    # 16-point DCT), which theorem_experiment took for a real μ > 0.
+    W = _orthonormal(kind, n).astype(dtype)
+    assert slow_coherence(W) < math.sqrt(n) * np.finfo(dtype).eps  # it is rounding, not 0
+    assert mutual_coherence(xp.asarray(W)) == 0.0
+
+
+@pytest.mark.parametrize("dtype, delta, mu", [
+    (np.float64, 1e-16, 0.0), (np.float64, 1e-13, 1e-13),
+    (np.float32, 1e-7, 0.0), (np.float32, 1e-5, 1e-5),
+])
+def test_coherence_is_snapped_to_zero_only_below_rounding_level(dtype, delta, mu):
+    # The level is 8 sqrt(n_features) eps: 2.5e-15 (float64) and 1.3e-6 (float32) for n = 2.
+    W = np.array([[1.0, delta], [0.0, 1.0]], dtype=dtype)
+    assert mutual_coherence(W) == pytest.approx(mu, rel=1e-3, abs=0)
+
+
 def test_dct_dictionary_coherence_close_to_sqrt_two_over_n():
     mu = mutual_coherence(two_ortho_dictionary(64, "dct", xp=np))
     assert 0.99 * math.sqrt(2 / 64) < mu <= math.sqrt(2 / 64)

@@ -5,6 +5,7 @@ import pytest
 import ksparse
 from ksparse.datasets.synthetic import make_sparse_signals
 from ksparse.theory import (
+    dct_basis,
     encoder_vs_iti,
     format_table,
     gaussian_dictionary,
@@ -54,6 +55,17 @@ def test_experiment_with_orthogonal_atoms_has_nothing_outside():
     assert result.mu == 0.0
     assert result.k.size == 60
     assert result.summary()["outside"] == 0 and result.summary()["holds"] == 60
+
+
+def test_experiment_with_an_orthonormal_basis_has_nothing_outside_and_no_failure():
+    # dct_basis(16) has a computed μ of 1.4e-16; taken as real, it put 200 signals with
+    # z_k / z_1 of rounding size "outside the bound", and 43% of them failed.
+    result = theorem_experiment(dct_basis(16, xp=np), n_inside=200, n_outside=200,
+                                random_state=0)
+    row = result.summary()
+    assert result.mu == 0.0 and result.k_bound == 15
+    assert row["outside"] == 0 and row["holds"] == 200 and row["holds&failed"] == 0
+    assert result.recovered.all() and not result.bound_ratio.any()
 
 
 def test_recovery_curve_bins_every_signal():
