@@ -209,23 +209,43 @@ def recovery_curve(result, bins=30):
     ----------
     result : TheoremExperiment
     bins : int, default 30
+        Number of log-spaced bins between the smallest and the largest
+        positive q; at least 1.
 
     Returns
     -------
     centers : array, shape (n_bins,)
-        Geometric bin centres (empty bins dropped).
+        Geometric bin centres (empty bins dropped), increasing. Signals with
+        q = 0 (all of them when μ = 0) have a bin of their own, first, with
+        centre 0 (which a log axis does not show). Empty arrays when the
+        experiment has no signals.
     rate : array, shape (n_bins,)
         Fraction of signals whose support was recovered.
     counts : int array, shape (n_bins,)
     """
-    q = result.bound_ratio
+    bins = check_positive_int(bins, "bins")
+    q = result.bound_ratio  # (n_signals,)
+    hits = result.recovered.astype(float)  # (n_signals,)
+    zero = q == 0  # log-spaced edges cannot reach q = 0
+    centers, rate, counts = _log_bins(q[~zero], hits[~zero], bins)
+    if zero.any():
+        centers = np.concatenate([[0.0], centers])
+        rate = np.concatenate([[hits[zero].mean()], rate])
+        counts = np.concatenate([[int(zero.sum())], counts])
+    return centers, rate, counts
+
+
+def _log_bins(q, hits, bins):
+    """(centres, rates, counts) of the non-empty of ``bins`` log-spaced bins over q > 0."""
+    if not q.size:
+        return np.empty(0), np.empty(0), np.empty(0, dtype=np.intp)
     edges = np.geomspace(q.min(), q.max() * (1 + 1e-12), bins + 1)  # (bins + 1,)
     which = np.clip(np.searchsorted(edges, q, side="right") - 1, 0, bins - 1)  # (n_signals,)
     counts = np.bincount(which, minlength=bins)
-    hits = np.bincount(which, weights=result.recovered.astype(float), minlength=bins)
+    recovered = np.bincount(which, weights=hits, minlength=bins)
     keep = counts > 0
     centers = np.sqrt(edges[:-1] * edges[1:])
-    return centers[keep], hits[keep] / counts[keep], counts[keep]
+    return centers[keep], recovered[keep] / counts[keep], counts[keep]
 
 
 def format_table(results):

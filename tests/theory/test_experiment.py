@@ -5,6 +5,7 @@ import pytest
 import ksparse
 from ksparse.datasets.synthetic import make_sparse_signals
 from ksparse.theory import (
+    TheoremExperiment,
     dct_basis,
     encoder_vs_iti,
     format_table,
@@ -78,6 +79,46 @@ def test_recovery_curve_bins_every_signal():
     np.testing.assert_allclose(hits, np.round(hits), atol=1e-9)
     assert round(hits.sum()) == int(result.recovered.sum())
     assert rate[0] == 1.0  # the lowest q bin lies inside the bound
+
+
+def _experiment(q, recovered):
+    """A TheoremExperiment holding only the given q and recovery outcomes."""
+    q, recovered = np.asarray(q, dtype=float), np.asarray(recovered, dtype=bool)
+    return TheoremExperiment("hand", 4, 8, 0.1, 2, False, np.full(q.size, 2), q, q <= 1, q <= 1,
+                             np.where(recovered, 1.0, -1.0), recovered, recovered)
+
+
+def test_recovery_curve_gives_q_zero_its_own_bin_and_log_bins_over_positive_q():
+    # Positive q = 1, 3, 4 in 2 log bins: edges 1, 2, 4 (each a hair wider), so {1} and {3, 4}.
+    result = _experiment([0, 3, 0, 1, 4], [True, True, False, True, False])
+    centers, rate, counts = recovery_curve(result, bins=2)
+    np.testing.assert_allclose(centers, [0.0, np.sqrt(2), np.sqrt(8)])
+    np.testing.assert_array_equal(rate, [0.5, 1.0, 0.5])
+    np.testing.assert_array_equal(counts, [2, 1, 2])
+
+
+def test_recovery_curve_of_orthogonal_atoms_is_one_bin_at_q_zero():
+    # μ = 0: every q is 0, which log-spaced edges cannot reach ("Geometric sequence
+    # cannot include zero" before).
+    result = theorem_experiment(np.eye(16), n_inside=100, n_outside=100, random_state=0)
+    centers, rate, counts = recovery_curve(result)
+    assert centers.tolist() == [0.0] and rate.tolist() == [1.0] and counts.tolist() == [100]
+
+
+def test_recovery_curve_of_an_experiment_without_signals_is_empty():
+    W = np.array([[1.0, 0.8], [0.0, 0.6]])  # μ = 0.8 > 1/2: nothing inside, and none asked outside
+    result = theorem_experiment(W, n_inside=10, n_outside=0, random_state=0)
+    assert result.k.size == 0
+    centers, rate, counts = recovery_curve(result)
+    assert centers.shape == rate.shape == counts.shape == (0,)
+    assert counts.dtype.kind == "i"
+
+
+@pytest.mark.parametrize("bins, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError),
+                                         (True, TypeError), ("30", TypeError)])
+def test_recovery_curve_refuses_bad_bins(bins, error):
+    with pytest.raises(error, match="bins must be"):
+        recovery_curve(_experiment([0.5, 2.0], [True, False]), bins=bins)
 
 
 @pytest.mark.parametrize(
