@@ -11,7 +11,7 @@ __all__ = ["KLSparseAutoencoder"]
 
 from ..hyperparameters import Real
 from ..io.model_files import register_model
-from ..nn.kl import kl_penalty, kl_penalty_backward
+from ..nn.kl import RHO_MAX, kl_penalty, kl_penalty_backward
 from .dense import ReLUAutoencoder
 
 
@@ -21,8 +21,10 @@ class KLSparseAutoencoder(ReLUAutoencoder):
 
     Parameters
     ----------
-    sparsity_target : float in (0, 1), default=0.05
-        ρ, the mean activity every hidden unit is pulled towards.
+    sparsity_target : float in (0, 0.9999], default=0.05
+        ρ, the mean activity every hidden unit is pulled towards. At most
+        1 − 1e-4 (:data:`ksparse.nn.kl.RHO_MAX`): closer to 1 the penalty
+        above u (see Notes) could not be kept increasing in float32.
     sparsity_weight : float >= 0, default=0.1
         λ, the weight of the penalty.
     n_hidden : int, default=64
@@ -54,10 +56,10 @@ class KLSparseAutoencoder(ReLUAutoencoder):
 
     The divergence is defined for ρ̂ in (0, 1) only. Sigmoid units stay
     there; ReLU units can exceed 1, or be silent on a whole minibatch. Below
-    ρ̂ = 1e-6 the penalty is taken at 1e-6; above u = 1 − 0.01 (1 − ρ) it
-    continues as its tangent line at u (:func:`ksparse.nn.kl_penalty`), so
-    an over-active unit is pushed down with ∂Ω/∂ρ̂ at most 100 λ, and
-    training cannot produce NaN. The penalty reaches a ReLU unit only
+    ρ̂ = 1e-6 and above u = 1 − 0.01 (1 − ρ) the penalty continues as its
+    tangent lines at 1e-6 and at u (:func:`ksparse.nn.kl_penalty`), so an
+    over-active unit is pushed down with ∂Ω/∂ρ̂ at most 100 λ, and training
+    cannot produce NaN. The penalty reaches a ReLU unit only
     through the examples on which it is active: a unit silent on the whole
     minibatch gets no gradient from it, however low ρ̂ falls, and one
     silent on every example stays dead (``dead_units`` in ``history_``).
@@ -66,7 +68,7 @@ class KLSparseAutoencoder(ReLUAutoencoder):
     """
 
     hyperparameters = {
-        "sparsity_target": Real(0.0, 1.0, low_open=True, high_open=True),
+        "sparsity_target": Real(0.0, RHO_MAX, low_open=True),
         "sparsity_weight": Real(low=0.0),
     }
 
