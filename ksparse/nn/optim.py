@@ -102,7 +102,8 @@ class Adam:
 
     def __init__(self, params, beta1=0.9, beta2=0.999, eps=1e-8):
         self.params = params
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        # Python floats: NumPy scalars would promote float32 updates to float64 (NEP 50).
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
         self.m = {name: get_array_module(p).zeros_like(p) for name, p in params.items()}
         self.v = {name: get_array_module(p).zeros_like(p) for name, p in params.items()}

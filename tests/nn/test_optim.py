@@ -201,3 +201,22 @@ def test_adam_refuses_a_step_count_that_is_not_a_whole_number_or_negative(t):
     opt = Adam({"w": np.zeros(2)})
     with pytest.raises(ValueError, match="adam_t must be an integer >= 0"):
         opt.set_state(dict(opt.get_state(), adam_t=t))
+
+
+def test_adam_with_numpy_scalar_settings_is_bitwise_adam_with_python_floats(rng):
+    # np.float64(β₁) · a float32 array is float64 under NEP 50: the update would
+    # be computed in float64 and rounded back, differing in the last bits.
+    from ksparse.nn.optim import Adam
+
+    w0 = rng.standard_normal(1000).astype(np.float32)
+    grads = [rng.standard_normal(1000).astype(np.float32) for _ in range(20)]
+    results = []
+    for settings in [(0.9, 0.999, 1e-8), tuple(np.float64(s) for s in (0.9, 0.999, 1e-8))]:
+        params = {"w": w0.copy()}
+        opt = Adam(params, *settings)
+        for g in grads:
+            opt.step({"w": g}, 1e-3)
+        results.append([params["w"], opt.m["w"], opt.v["w"]])
+    for got, want in zip(results[1], results[0]):
+        assert got.dtype == np.float32 and got.tobytes() == want.tobytes()
+    assert all(type(s) is float for s in (opt.beta1, opt.beta2, opt.eps))
