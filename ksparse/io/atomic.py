@@ -43,15 +43,23 @@ def write_atomically(path, write, suffix=".tmp"):
     return path
 
 
+# The temporary name keeps at most this many bytes of the target's name, so that
+# ".<name>.<12 hex><suffix>" stays within NAME_MAX (255 bytes) for a ".tmp" or
+# ".part" suffix whatever the target's length.
+_NAME_BYTES = 200
+
+
 def _create_temporary(path, suffix):
     """Create a new file ``.<name>.<random><suffix>`` next to ``path``; return (fd, its path).
 
-    Created with mode 0o666 less the umask, like any new file: the kernel
-    applies the umask, where reading it (``os.umask``) would briefly change it
-    for every thread, and mkstemp's 0600 would hide the file from others.
+    ``<name>`` is the target's name, cut to its first 200 bytes (whole
+    characters) in the file-system encoding. Created with mode 0o666 less the
+    umask, like any new file: the kernel applies the umask, where reading it
+    (``os.umask``) would briefly change it for every thread, and mkstemp's
+    0600 would hide the file from others.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    prefix = f".{os.path.basename(os.fspath(path))}."
+    prefix = f".{_first_bytes(os.path.basename(os.fspath(path)), _NAME_BYTES)}."
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
         tmp = os.path.join(folder, prefix + secrets.token_hex(6) + suffix)
@@ -60,6 +68,13 @@ def _create_temporary(path, suffix):
         except FileExistsError:  # a name already taken: draw another
             continue
     raise FileExistsError(f"no free temporary name next to {os.fspath(path)!r}")
+
+
+def _first_bytes(name, size):
+    """The longest start of ``name`` whose file-system encoding takes at most ``size`` bytes."""
+    while len(os.fsencode(name)) > size:  # cut whole characters: a multi-byte one goes whole
+        name = name[:-1]
+    return name
 
 
 # Metadata that would make two identical figures differ: the date of writing.

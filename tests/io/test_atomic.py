@@ -68,3 +68,30 @@ def test_the_same_figure_is_saved_as_the_same_bytes(tmp_path, monkeypatch, suffi
 def test_metadata_given_is_kept(tmp_path):
     atomic.save_figure(_figure(), tmp_path / "f.pdf", metadata={"Title": "filters 42"})
     assert b"filters 42" in (tmp_path / "f.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("name", [
+    "m" * 240 + ".npz",  # 244 bytes: the temporary name was 20 bytes over NAME_MAX
+    "m" * 251 + ".npz",  # 255 bytes: NAME_MAX itself
+    "a" + "é" * 121 + ".npz",  # 247 bytes of 2-byte characters, the 200th byte inside one
+    "€" * 80 + ".npz",  # 244 bytes of 3-byte characters
+], ids=["244 bytes", "255 bytes", "2-byte characters", "3-byte characters"])
+@pytest.mark.parametrize("suffix", [".tmp", ".part"])
+def test_a_name_the_file_system_accepts_can_be_written(tmp_path, name, suffix):
+    target = tmp_path / name
+    try:  # a file system with a shorter NAME_MAX (eCryptfs: 143) refuses the name itself
+        target.write_bytes(b"plain")
+    except OSError as exc:
+        pytest.skip(f"the file system refuses a {len(os.fsencode(name))}-byte name: {exc}")
+    seen = []
+
+    def write(fh):
+        seen.extend(n for n in os.listdir(tmp_path) if n != name)
+        fh.write(b"atomic")
+
+    atomic.write_atomically(target, write, suffix=suffix)
+    assert target.read_bytes() == b"atomic" and os.listdir(tmp_path) == [name]
+    (tmp, ) = seen  # the temporary file: ".<first ≤ 200 bytes of the name>.<12 hex><suffix>"
+    kept = tmp[1:-(1 + 12 + len(suffix))]
+    assert name.startswith(kept) and 198 <= len(os.fsencode(kept)) <= 200
+    assert len(os.fsencode(tmp)) <= 255
