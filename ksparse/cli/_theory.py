@@ -193,7 +193,10 @@ def _recovery_figure(result):
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     centers, rate, _ = recovery_curve(result, bins=30)
-    ax.plot(centers, rate, marker=".", label=f"{result.name}, μ = {result.mu:.3f}")
+    label, zero = f"{result.name}, μ = {result.mu:.3f}", centers == 0
+    if zero.any():  # μ = 0 puts signals at q = 0, which a log axis cannot show: said in words
+        label += f"; at q = 0, {float(rate[zero][0]):.0%} recovered"
+    ax.plot(centers[~zero], rate[~zero], marker=".", label=label)
     ax.axvline(1.0, color="k", linestyle="--", linewidth=1, label="bound q = 1")
     ax.set_xscale("log")
     ax.set_xlabel("q = k μ · 2 z₁ / z_k")

@@ -273,6 +273,18 @@ def test_theorem_finds_no_counterexample(tmp_path, capsys):
     assert "gaussian" in capsys.readouterr().out
 
 
+def test_theorem_figure_of_an_orthonormal_dictionary_says_what_a_log_axis_cannot_show():
+    # μ = 0: every signal sits at q = 0, off the log axis; the legend says how many were recovered.
+    from ksparse.cli._theory import _recovery_figure
+    from ksparse.theory import theorem_experiment
+
+    result = theorem_experiment(np.eye(8), n_inside=30, n_outside=0, random_state=0)
+    ax = _recovery_figure(result).axes[0]
+    line = ax.get_lines()[0]
+    assert line.get_xdata().size == 0  # nothing drawn at q = 0 on the log axis
+    assert line.get_label().endswith("at q = 0, 100% recovered")
+
+
 # ------------------------------------------------------------- demo, reproduce
 
 def test_demo_writes_figure_and_model(tmp_path, capsys):
