@@ -63,7 +63,8 @@ def cross_entropy(log_p, y):
     log_p : array, shape (n_samples, n_classes)
         From :func:`log_softmax`.
     y : int array, shape (n_samples,), or float array, shape (n_samples, n_classes)
-        Class indices in [0, n_classes), or target probabilities per row.
+        Class indices in [0, n_classes), or target probabilities per row
+        (each row summing to 1, as :func:`cross_entropy_backward` assumes).
 
     Returns
     -------
@@ -79,6 +80,10 @@ def cross_entropy(log_p, y):
 
 def cross_entropy_backward(log_p, y):
     """Gradient of :func:`cross_entropy` of softmax logits, ∂E/∂s = (p − y) / n_samples.
+
+    For target rows t the exact gradient is (p Σ_j t_j − t) / n_samples: the
+    formula holds for rows of t that sum to 1, which :func:`cross_entropy`
+    asks for.
 
     Returns
     -------
