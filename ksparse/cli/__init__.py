@@ -18,6 +18,7 @@ and exit status 2; only a bug ends in a traceback.
 __all__ = ["main"]
 
 import argparse
+import os
 import sys
 
 from ._common import UserError, one_line
@@ -65,6 +66,9 @@ def _data_errors():
     return (DataNotFoundError, DownloadError, DataFormatError)
 
 
+_TOO_BIG = "not enough memory for the sizes asked for; try smaller ones."
+
+
 def _fail(message, code):
     print(f"ksparse: error: {one_line(message)}", file=sys.stderr)
     return code
@@ -81,8 +85,10 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 for a user error, 1 when the work itself failed in
-        an expected way (e.g. training diverged), 130 on Ctrl-C.
+        0 on success, 2 for a user error (a file that cannot be read or
+        written included), 1 when the work itself failed in an expected way
+        (e.g. training diverged), 130 on Ctrl-C, 141 when stdout was closed
+        by its reader.
     """
     try:
         args = _build_parser().parse_args(argv)
@@ -94,7 +100,16 @@ def main(argv=None):
     except _data_errors() as exc:
         return _fail(exc, 2)
     except MemoryError:  # sizes asked for that this machine cannot hold
-        return _fail("not enough memory for the sizes asked for; try smaller ones.", 2)
+        return _fail(_TOO_BIG, 2)
+    except ValueError as exc:  # NumPy's refusal of an array larger than any machine holds
+        if not str(exc).startswith(("array is too big", "Maximum allowed dimension exceeded")):
+            raise
+        return _fail(_TOO_BIG, 2)
+    except BrokenPipeError:  # the reader of stdout left (``| head``): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 141  # 128 + SIGPIPE, as a shell tool killed by the closed pipe
+    except OSError as exc:  # a file that cannot be read or written: a full disk, a name too long
+        return _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else exc, 2)
     except KeyboardInterrupt as exc:
         return _fail(str(exc) or "interrupted", 130)
 

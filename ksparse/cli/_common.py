@@ -145,6 +145,11 @@ def check_output(path, option="--out", suffixes=None, inputs=()):
         raise UserError(f"{option} {path}: the folder {folder} does not exist.")
     if not os.access(folder, os.W_OK):
         raise UserError(f"{option} {path}: the folder {folder} is not writable.")
+    # a long run must not end unable to save its result under too long a name
+    name_max = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    if len(os.fsencode(os.path.basename(path))) > name_max:
+        raise UserError(f"{option} {path}: the file name is longer than the {name_max} bytes "
+                        f"the folder {folder} allows.")
     if suffixes and not str(path).lower().endswith(tuple(suffixes)):
         raise UserError(f"{option} {path} must end in {' or '.join(suffixes)}.")
 

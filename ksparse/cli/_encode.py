@@ -83,7 +83,7 @@ def _write_csr(H):
 
 
 def run(args):
-    out = args.out or ("codes.npy" if args.dense else "codes.npz")
+    out = (("codes.npy" if args.dense else "codes.npz") if args.out is None else args.out)
     check_output(out, suffixes=(".npy",) if args.dense else (".npz",),
                  inputs=(args.model, args.data))
     model = set_alpha(load_model(args.model), args.alpha)

@@ -50,9 +50,9 @@ def dataset_folder(name, data_dir=None):
     files = dataset_files(name)
     folders, complete = [], None
     for folder in candidate_dirs(name, data_dir):
-        found = [n for names in files.values() for n in names if (folder / n).is_file()]
+        found = [n for names in files.values() for n in names if os.path.isfile(folder / n)]
         folders.append((str(folder), found))
-        has_all = all(any((folder / n).is_file() for n in names) for names in files.values())
+        has_all = all(any(os.path.isfile(folder / n) for n in names) for names in files.values())
         if has_all and complete is None:
             complete = str(folder)
     return folders, complete

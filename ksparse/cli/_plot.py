@@ -131,7 +131,7 @@ def _figure(args, model, X, y, shape):
 
 
 def run(args):
-    out = args.out or f"{args.what}.png"
+    out = f"{args.what}.png" if args.out is None else args.out
     check_output(out, suffixes=_FORMATS)
     model, X, y, known = _inputs(args)
     shape = None

@@ -40,6 +40,8 @@ def check_threads(threads):
         return
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ValueError(f"threads must be an integer >= 1, got {threads!r}.")
+    if threads > 2**31 - 1:  # the thread libraries take a C int
+        raise ValueError(f"threads must be at most 2147483647, got {threads}.")
     if not _has_threadpoolctl():
         raise ValueError(f"threads={threads} needs threadpoolctl (pip install threadpoolctl); "
                          f"without it, set OPENBLAS_NUM_THREADS={threads} (or OMP_NUM_THREADS, "

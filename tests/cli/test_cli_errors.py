@@ -248,3 +248,54 @@ def test_a_folder_named_like_a_dataset_does_not_hide_the_dataset(bad, capsys, mo
     monkeypatch.chdir(tmp_path)
     user_error(capsys, ["train", "mnist", "--data-dir", bad["empty_dir"], "--no-download"],
                "Dataset 'mnist' was not found")
+
+
+@pytest.mark.parametrize("command", [["encode", "{model}", "{X}"], ["plot", "{model}"],
+                                     ["train", "{X}", "--quiet"]])
+def test_an_out_name_too_long_for_the_folder_is_refused_before_the_work(command, files, tmp_path,
+                                                                        capsys, monkeypatch):
+    def no_work(*args, **kwargs):
+        raise AssertionError("the work started")
+
+    monkeypatch.setattr("ksparse.cli._data.load_model", no_work)  # nothing loaded either
+    out = tmp_path / ("e" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 3) + ".png")
+    argv = [a.format(model=files["model"], X=files["X"]) for a in command]
+    user_error(capsys, argv + ["--out", out], "the file name is longer than")
+
+
+@pytest.mark.parametrize("command", [["encode", "{model}", "{X}"], ["plot", "{model}"]])
+def test_an_empty_out_is_refused_not_replaced_by_the_default(command, files, tmp_path, capsys,
+                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = [a.format(model=files["model"], X=files["X"]) for a in command]
+    user_error(capsys, argv + ["--out", ""], "--out is empty")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_that_fails_at_the_end_ends_in_one_line(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "t.png"
+
+    def disk_full(fig, path, **kwargs):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr("ksparse.cli._theory.save_figure", disk_full)
+    line = user_error(capsys, ["theorem", "--n", "8", "--signals", "5", "--out", out],
+                      "No space left on device")
+    assert str(out) in line
+
+
+def test_sizes_beyond_any_array_end_in_the_memory_line(files, capsys):
+    user_error(capsys, ["train", files["X"], "--quiet", "--hidden", 2**60, "--k", "2"],
+               "not enough memory for the sizes asked for")
+
+
+def test_a_closed_stdout_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "ksparse", "info", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader leaves before the command writes
+    with process.stderr:
+        err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141 and err == ""

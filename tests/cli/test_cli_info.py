@@ -36,3 +36,13 @@ def test_fashion_mnist_in_its_own_folder_is_found(tmp_path, capsys):
     datasets = _info(capsys, data)
     assert datasets["mnist"]["found_in"] == str(data)
     assert datasets["fashion-mnist"]["found_in"] == str(data / "fashion-mnist")
+
+
+def test_an_unreadable_folder_is_reported_not_a_traceback(tmp_path, capsys, monkeypatch):
+    # Simulated, as a test run as root reads any folder; Python 3.11's Path.is_file raises here.
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr("pathlib.Path.is_file", refuse)
+    datasets = _info(capsys, tmp_path)
+    assert datasets and not any(entry["found_in"] for entry in datasets.values())

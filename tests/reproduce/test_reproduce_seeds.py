@@ -225,3 +225,10 @@ def test_a_folder_remembers_each_machine_context_latest_last(tmp_path):
     text = render_report("T", [], machines=[other, now])
     assert "computed under" in text and f"with {other['cpu_count']} CPU(s)" in text
     assert "computed under" not in render_report("T", [], machines=[now])
+
+
+def test_threads_beyond_a_c_int_are_refused_by_name():
+    from ksparse.reproduce.machine import check_threads
+
+    with pytest.raises(ValueError, match="threads must be at most 2147483647"):
+        check_threads(2**31)
