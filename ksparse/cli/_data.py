@@ -7,7 +7,7 @@ with one example per row. Every loader checks what it reads and raises
 :class:`~ksparse.cli._common.UserError` naming the file and the problem.
 """
 __all__ = ["DATASETS", "Data", "add_data_options", "add_model_inputs", "load_data",
-           "load_array", "load_labels", "load_model", "check_features"]
+           "load_array", "load_labels", "load_model", "check_features", "check_range"]
 
 import os
 from dataclasses import dataclass
@@ -199,6 +199,8 @@ def _check_declared_size(fh, available, where):
     read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
             else np.lib.format.read_array_header_2_0)
     shape, _, dtype = read(fh)
+    if dtype.hasobject:  # pickled objects: no byte count to check, and never loaded
+        raise UserError(f"{where}: Object arrays cannot be loaded when allow_pickle=False")
     declared = dtype.itemsize
     for n in shape:
         declared *= n  # Python ints: no overflow
@@ -253,6 +255,9 @@ def load_labels(path, n_rows, limit=None):
         if raw.dtype.kind != "f" or not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
             raise UserError(f"--labels {path}: labels must be integers or strings, got "
                             f"dtype {raw.dtype} with non-integer values.")
+        if np.any(np.abs(raw) > 2**53):  # floats no longer hold every integer there
+            raise UserError(f"--labels {path}: float labels must lie within +-2**53, got "
+                            f"{np.max(np.abs(raw)):.3g}; save them as integers.")
         raw = raw.astype(np.int64)
     return raw[:limit]
 
@@ -281,8 +286,35 @@ def load_model(path, need=K_SPARSE, argument="MODEL"):
 
 
 def check_features(model, X, model_path, data_name):
-    """Refuse data whose feature count differs from the one the model was trained on."""
+    """Refuse data of another feature count than the model's, or beyond its dtype's range."""
     expected = int(model.n_features_in_)
     if X.shape[1] != expected:
         raise UserError(f"MODEL {model_path} expects {expected} features per example, but "
                         f"DATA {data_name} has {X.shape[1]}.")
+    weights = getattr(model, "W_", None)
+    if weights is not None:
+        check_range(X, weights.dtype, f"DATA {data_name}", f"MODEL {model_path}")
+
+
+def check_range(X, dtype, where, why):
+    """Refuse values of X beyond the largest finite ``dtype`` (float64 data, float32 model).
+
+    The data's own finite check runs in its dtype; the cast to ``dtype``
+    later would make them infinite, deep in the work.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+    dtype : numpy.dtype
+        Float dtype X will be cast to.
+    where, why : str
+        The data and what sets ``dtype``, for the message.
+    """
+    dtype = np.dtype(dtype)
+    if X.dtype.kind != "f" or X.dtype.itemsize <= dtype.itemsize or X.size == 0:
+        return
+    largest = max(abs(float(X.max())), abs(float(X.min())))  # no copy of X
+    limit = float(np.finfo(dtype).max)  # a Python float: no cast of largest to dtype
+    if largest > limit:
+        raise UserError(f"{where} holds values up to {largest:.3g} in magnitude, beyond the "
+                        f"{dtype.name} range of {why} (at most {limit:.3g}).")

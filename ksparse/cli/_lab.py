@@ -128,6 +128,8 @@ def run_lab(args):
     except ValueError as exc:  # a huge noise, or a coherence the decorrelation did not reach
         if str(exc).startswith("noise"):
             raise UserError(f"--noise: {exc}") from exc
+        if args.coherence is None or not str(exc).startswith("could not bring the coherence"):
+            raise  # not --coherence's (sizes beyond any array: main says so in one line)
         # The library's advice on max_iter names no option of the command line.
         raise UserError(f"--coherence: {str(exc).split(';')[0]}; ask for a larger one.") from exc
     models = {name: make_model(name, n_latents=latents, k=args.active, epochs=args.epochs,

@@ -23,7 +23,7 @@ from ._common import (
     positive_int,
     user_input,
 )
-from ._data import add_data_options, load_data
+from ._data import add_data_options, check_range, load_data
 
 # Option of each hyper-parameter, so that the model's messages name what the user typed.
 _OPTIONS = {"n_hidden": "--hidden", "k_start": "--k-start", "k": "--k", "alpha": "--alpha",
@@ -174,6 +174,8 @@ def run(args):
     model = _model(args)
     _check_paths(args)
     X, _ = load_data(args).train
+    if args.dtype is not None:  # float64 data finite, but not once cast to float32
+        check_range(X, args.dtype, f"DATA {args.data}", "--dtype")
     resuming = args.resume and os.path.exists(args.checkpoint)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a divergence is said in one line

@@ -301,7 +301,10 @@ def _check_values(model, arrays, path):
     dtypes = {a.dtype for a in weights.values()}
     dtype = getattr(model, "dtype", None)
     wanted = {np.dtype(dtype)} if dtype is not None else _FLOAT_DTYPES
-    if len(dtypes) > 1 or not dtypes <= wanted:
+    if len(dtypes) > 1:  # a fit computes in one dtype
+        raise ValueError(f"{path!s}: the arrays must all share one dtype, got "
+                         f"{sorted(map(str, dtypes))}.")
+    if not dtypes <= wanted:
         raise ValueError(f"{path!s}: the arrays must all be one of "
                          f"{sorted(map(str, wanted))}, got {sorted(map(str, dtypes))}.")
     for name, a in weights.items():

@@ -135,6 +135,18 @@ def test_wrong_shape(saved):
     load_refuses(saved, arrays, "'W_' has shape")
 
 
+def test_mixed_float_dtypes_are_said_to_differ(saved):
+    arrays = read_arrays(saved)
+    arrays["b_"] = arrays["b_"].astype(np.float64)  # each dtype allowed, the mix not
+    load_refuses(saved, arrays, r"must all share one dtype, got \['float32', 'float64'\]")
+
+
+def test_float16_arrays_are_refused_by_dtype(saved):
+    arrays = {name: a.astype(np.float16) if a.dtype == np.float32 else a
+              for name, a in read_arrays(saved).items()}
+    load_refuses(saved, arrays, r"must all be one of \['float32', 'float64'\], got \['float16'\]")
+
+
 def test_missing_header(saved):
     arrays = read_arrays(saved)
     del arrays["__header__"]

@@ -1,0 +1,85 @@
+"""Values the fuzzing found past the CLI's checks: one line and exit 2, before any work.
+
+Data finite in float64 but not in a float32 model's dtype, float labels
+beyond the integers a float holds, object arrays given as labels, and
+NumPy's size errors in ``lab`` that were blamed on --coherence.
+"""
+import numpy as np
+import pytest
+from _cli_helpers import N_FEATURES, user_error
+from _cli_helpers import files, offline  # noqa: F401 (fixtures: tiny files; no network)
+
+import ksparse
+
+
+@pytest.fixture(scope="module")
+def values(tmp_path_factory):
+    """Files of 60 rows (as the tiny model's data) holding the values refused, by name."""
+    folder = tmp_path_factory.mktemp("values")
+    paths = {name: folder / f"{name}.npy" for name in
+             ("big", "huge", "negative", "fits", "float_labels", "object_labels", "object_X")}
+    X = np.ones((60, N_FEATURES))  # float64
+    for name, value in (("big", 1e39), ("huge", 1e300), ("negative", -1e39), ("fits", 3e38)):
+        Z = X.copy()
+        Z[7, 3] = value
+        np.save(paths[name], Z)
+    np.save(paths["float_labels"], np.array([0.0, 1e300, 2e300] * 20))  # integer-valued
+    np.save(paths["object_labels"], np.arange(60).astype(object))  # pickle: under 8 B an item
+    np.save(paths["object_X"], X.astype(object))
+    return paths
+
+
+@pytest.mark.parametrize("name, shown", [("big", "1e+39"), ("huge", "1e+300"),
+                                         ("negative", "1e+39")])
+@pytest.mark.parametrize("command", [["encode"], ["evaluate"],
+                                     ["plot", "--what", "histogram"]])
+def test_data_beyond_float32_is_refused_for_a_float32_model(files, values, tmp_path, capsys,
+                                                            command, name, shown):
+    assert ksparse.load(files["model"]).W_.dtype == np.float32
+    out = tmp_path / ("h.png" if command[0] == "plot" else "codes.npz")
+    argv = [command[0], files["model"], values[name], *command[1:]]
+    if command[0] != "evaluate":
+        argv += ["--out", out]
+    line = user_error(capsys, argv, f"DATA {values[name]} holds values up to {shown}")
+    assert f"beyond the float32 range of MODEL {files['model']}" in line
+    assert not out.exists()
+
+
+def test_data_within_float32_is_encoded(files, values, tmp_path):
+    out = tmp_path / "codes.npz"
+    assert ksparse.cli.main(["encode", str(files["model"]), str(values["fits"]),
+                             "--out", str(out)]) == 0
+    assert out.exists()
+
+
+def test_train_refuses_data_beyond_its_dtype(files, values, tmp_path, capsys):
+    out = tmp_path / "m.npz"
+    argv = ["train", values["big"], "--hidden", 4, "--k", 2, "--epochs", 1, "--quiet",
+            "--dtype", "float32", "--out", out]
+    user_error(capsys, argv, "beyond the float32 range of --dtype")
+    assert not out.exists()
+    argv[argv.index("float32")] = "float64"  # float64 holds 1e39
+    assert ksparse.cli.main([str(a) for a in argv]) == 0
+
+
+def test_float_labels_beyond_2_to_53_are_refused(files, values, capsys):
+    user_error(capsys, ["evaluate", files["model"], files["X"], "--labels",
+                        values["float_labels"]],
+               f"--labels {values['float_labels']}: float labels must lie within +-2**53")
+
+
+@pytest.mark.parametrize("argv, option, name", [
+    (["evaluate", "MODEL", "X", "--labels"], "--labels", "object_labels"),
+    (["encode", "MODEL"], "DATA", "object_X"),
+])
+def test_object_arrays_are_refused_as_objects(files, values, capsys, argv, option, name):
+    argv = [{"MODEL": files["model"], "X": files["X"]}.get(a, a) for a in argv]
+    user_error(capsys, [*argv, values[name]],
+               f"{option} {values[name]}: Object arrays cannot be loaded when allow_pickle=False")
+
+
+@pytest.mark.parametrize("extra", [[], ["--coherence", "0.9"]])
+def test_lab_sizes_beyond_any_array_do_not_blame_coherence(capsys, extra):
+    line = user_error(capsys, ["lab", "--atoms", 10**30, "--rows", 300, "--epochs", 1,
+                               "--quiet", *extra], "not enough memory")
+    assert "--coherence" not in line
