@@ -86,6 +86,7 @@ def _check_out_folder(out):
 
 def _reproduce(args):
     from ..reproduce import TARGETS, run
+    from ..reproduce.context import check_out
     from ..reproduce.machine import check_threads
     from ._info import dataset_folder
 
@@ -95,6 +96,10 @@ def _reproduce(args):
         raise UserError(f"--threads: {exc}") from exc
     check_data_dir(args.data_dir)
     _check_out_folder(args.out)
+    try:  # a damaged folder of an earlier run: refused now, not after the training
+        check_out(args.out)
+    except ValueError as exc:
+        raise UserError(f"--out {exc}") from exc
     targets = TARGETS if "all" in args.targets else args.targets
     if args.no_download and any(t in _MNIST_TARGETS for t in targets):
         folders, complete = dataset_folder("mnist", args.data_dir)

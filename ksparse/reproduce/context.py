@@ -14,7 +14,7 @@ report never mixes the two, and switching back reuses them. With several
 seeds, the models and rows of seed s > 0 get their own names (see
 :mod:`ksparse.reproduce.seeds`); seed 0's are those of a single run.
 """
-__all__ = ["Context", "check_seeds"]
+__all__ = ["Context", "check_out", "check_seeds"]
 
 import hashlib
 import json
@@ -68,14 +68,12 @@ class Context:
         self.out, self.data_dir, self.quick, self.verbose = out, data_dir, quick, verbose
         self.mode = MODES[0] if quick else MODES[1]
         self.seeds = int(seeds)
+        stored = check_out(out)
         os.makedirs(os.path.join(out, "models"), exist_ok=True)
         self._mnist = None
         self._results_path = os.path.join(out, "results.json")
         # This mode's results, and the other mode's rows kept aside (by mode).
-        self.results, self._aside = {}, {}
-        if os.path.exists(self._results_path):
-            with open(self._results_path, encoding="utf-8") as fh:
-                self.results, self._aside = _current(json.load(fh), self.mode)
+        self.results, self._aside = _current(stored, self.mode) if stored else ({}, {})
 
     def log(self, message):
         """A progress line, through tqdm so it does not break a running bar; off unless verbose."""
@@ -111,8 +109,8 @@ class Context:
         path = self.path("models", f"{name}.npz")
         settings.setdefault("verbose", self.verbose)
         model = estimator(**settings)
-        if os.path.exists(path):
-            saved = load(path)
+        saved = self._saved_model(name, path)
+        if saved is not None:
             wanted = model.get_params()
             wanted.pop("verbose")
             have = {k: v for k, v in saved.get_params().items() if k in wanted}
@@ -127,6 +125,20 @@ class Context:
         self.remember(f"seconds/{name}", seconds)
         os.unlink(checkpoint)
         return model, seconds
+
+    def _saved_model(self, name, path):
+        """The model saved at ``path``, or None when there is none or it cannot be read.
+
+        A damaged file, or one of a model format this ksparse does not read,
+        is only the cache's copy: the model is trained again and replaces it.
+        """
+        if not os.path.exists(path):
+            return None
+        try:
+            return load(path)
+        except ValueError as exc:
+            self.log(f"{name}: training again, {path} cannot be read: {exc}")
+            return None
 
     def _checkpoint(self, name, model, X, X_val):
         """The checkpoint path of training ``model`` on ``X``, the folder cleared of stale ones.
@@ -194,6 +206,44 @@ class Context:
         stored = dict(self.results, other_modes=self._aside) if self._aside else self.results
         text = json.dumps(stored, indent=1)
         write_atomically(self._results_path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def check_out(out):
+    """Refuse an output folder whose files cannot be used, before any work starts.
+
+    ``models`` must be a folder and ``report.md`` not one; ``results.json``
+    must hold a JSON object.
+
+    Returns
+    -------
+    stored : dict or None
+        ``results.json`` as read, None when there is none yet.
+
+    Raises
+    ------
+    ValueError
+        Naming the path at fault.
+    """
+    models, report = os.path.join(out, "models"), os.path.join(out, "report.md")
+    if os.path.exists(models) and not os.path.isdir(models):
+        raise ValueError(f"{models} is not a folder; move it aside (the run keeps its "
+                         "trained models there).")
+    if os.path.isdir(report):
+        raise ValueError(f"{report} is a folder; move it aside (the run writes its report "
+                         "there).")
+    path = os.path.join(out, "results.json")
+    if not os.path.lexists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            stored = json.load(fh)
+    except (OSError, ValueError) as exc:  # a folder, not UTF-8, not JSON
+        raise ValueError(f"{path} cannot be read ({exc}); move it aside to start the "
+                         "results afresh.") from exc
+    if not isinstance(stored, dict):
+        raise ValueError(f"{path} does not hold a JSON object; move it aside to start the "
+                         "results afresh.")
+    return stored
 
 
 def check_seeds(seeds):

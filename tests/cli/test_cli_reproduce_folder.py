@@ -1,0 +1,57 @@
+"""``ksparse reproduce`` on a damaged output folder: one line and exit 2, before any training."""
+import os
+
+import pytest
+from _cli_helpers import user_error
+
+import ksparse.reproduce as reproduce
+
+
+def _json_text(text):
+    return lambda out: (out / "results.json").write_text(text, encoding="utf-8")
+
+
+def _not_utf8(out):
+    (out / "results.json").write_bytes(b'{"mode": "\xff\xfe"}')
+
+
+def _folder(name):
+    return lambda out: (out / name).mkdir()
+
+
+def _file(name):
+    return lambda out: (out / name).write_text("not a folder")
+
+
+@pytest.mark.parametrize("damage, name", [
+    (_json_text("{bad"), "results.json"),
+    (_json_text("[]"), "results.json"),
+    (_json_text("null"), "results.json"),
+    (_not_utf8, "results.json"),
+    (_folder("results.json"), "results.json"),
+    (_file("models"), "models"),
+    (_folder("report.md"), "report.md"),
+])
+def test_a_damaged_output_folder_is_refused_before_the_work(tmp_path, capsys, monkeypatch,
+                                                           damage, name):
+    def no_work(target):
+        pytest.fail(f"{target} ran in a folder that should have been refused")
+
+    monkeypatch.setattr(reproduce, "_runner", no_work)
+    out = tmp_path / "rp"
+    out.mkdir()
+    damage(out)
+    line = user_error(capsys, ["reproduce", "fig3", "--quick", "--quiet", "--out", out],
+                      "move it aside")
+    assert os.path.join(str(out), name) in line
+
+
+def test_a_sound_output_folder_is_accepted(tmp_path, capsys, monkeypatch):
+    ran = []
+    monkeypatch.setattr(reproduce, "_runner",
+                        lambda target: lambda ctx: ran.append(target) or {"title": target})
+    out = tmp_path / "rp"
+    (out / "models").mkdir(parents=True)
+    (out / "results.json").write_text("{}", encoding="utf-8")
+    assert reproduce.run(["fig3"], out=str(out), quick=True, verbose=False) == str(out / "report.md")
+    assert ran == ["fig3"] and (out / "report.md").is_file()
