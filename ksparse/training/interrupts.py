@@ -11,9 +11,7 @@ was. Two context managers prevent it:
 * :func:`held_interrupts`, around each critical section (an update with its
   bookkeeping, the end of an epoch, a checkpoint write), holds every Ctrl-C
   back until the section is done, then delivers it: a second Ctrl-C lands
-  just after the update, never inside it. The loop itself enters the
-  ``section`` of the :class:`Interrupts` it holds, the same critical
-  section without looking up the handler at every step.
+  just after the update, never inside it.
 
 Both work in the main thread only, where Python runs signal handlers; they
 restore the handler they found, and neither drops a Ctrl-C. A
@@ -41,17 +39,11 @@ class Interrupts:
         KeyboardInterrupt raised by code rather than by a signal, for
         instance): the state it was changing may be half changed, so no
         checkpoint may be written of it.
-    section : context manager
-        A critical section of this run, what :func:`held_interrupts` gives
-        while this Interrupts is the SIGINT handler: the Interrupts itself
-        while :func:`deferred_interrupts` has it installed, else a null
-        context (off the main thread nothing is installed, nothing held).
     """
 
     def __init__(self):
         self.requested = False
         self.torn = False
-        self.section = contextlib.nullcontext()
         self._depth = 0  # critical sections entered and not yet left
         self._held = 0  # Ctrl-C received inside them, not yet delivered
 
@@ -102,12 +94,10 @@ def deferred_interrupts():
         yield interrupts  # signal handlers can only be installed from the main thread
         return
     previous = signal.signal(signal.SIGINT, interrupts)
-    interrupts.section = interrupts
     try:
         yield interrupts
     finally:
         signal.signal(signal.SIGINT, previous)
-        interrupts.section = contextlib.nullcontext()
     if interrupts.requested:  # the block ended normally: its caller never saw the Ctrl-C
         _deliver(previous, None)
 

@@ -15,11 +15,12 @@
 Ctrl-C stops at the next step (or epoch) boundary and saves a checkpoint; a
 second one interrupts at once, but an update, the epoch's bookkeeping and a
 checkpoint write finish first (:mod:`ksparse.training.interrupts`), so a
-checkpoint holds only states the run passed through. The non-finite check reads
-every step before its update, or every ``check_every`` steps with a rollback and
-replay when one of them was not finite (:mod:`ksparse.training.finite_check`).
-The same minibatch update also runs as *passes* of a :class:`Run` that lives on
-between calls (:func:`start_run`, :func:`begin_pass`, :func:`pass_steps`,
+checkpoint holds only states the run passed through. The non-finite check
+reads every step before its update, or every ``check_every`` steps with a
+rollback and replay when one of them was not finite
+(:mod:`ksparse.training.finite_check`). The same minibatch update
+also runs as *passes* of a :class:`Run` that lives on between calls
+(:func:`start_run`, :func:`begin_pass`, :func:`pass_steps`,
 :func:`end_pass`): that is ``partial_fit`` (:mod:`ksparse.inputs.incremental`).
 The data may be arrays or minibatch sources (:mod:`ksparse.inputs.streaming`)
 that read rows only when a minibatch asks for them.
@@ -56,8 +57,9 @@ A model plugs in by providing
     optional: arrays of training state that checkpoints (and the rollback)
     must carry;
 
-and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``, ``lr_end``,
-``verbose``, and optionally ``check_every`` and ``total_steps`` (the schedules' length).
+and the hyper-parameters ``epochs``, ``batch_size``, ``learning_rate``,
+``lr_end``, ``verbose``,
+and optionally ``check_every`` and ``total_steps`` (the schedules' length).
 The loop owns everything else: the reshuffle, the learning-rate schedule,
 the non-finite check, dead-unit counts, the history, checkpoints, Ctrl-C and
 the callbacks.
@@ -111,7 +113,7 @@ def _check_finite(values, epoch, step):
 
 
 @contextlib.contextmanager
-def _pending_checks_first(model, run, total_steps, held):
+def _pending_checks_first(model, run, total_steps):
     """On an error in a step, read the deferred checks before it propagates.
 
     The NaN of an unchecked step can make a later one fail (top-k of NaN);
@@ -121,24 +123,23 @@ def _pending_checks_first(model, run, total_steps, held):
     try:
         yield
     except Exception:
-        _settle(model, run, total_steps, held)
+        _settle(model, run, total_steps)
         raise
 
 
-def _minibatch_update(model, run, arrays, idx, total_steps, deferred=False, held=None):
+def _minibatch_update(model, run, arrays, idx, total_steps, deferred=False):
     """One update on the minibatch ``idx`` of ``arrays``; advances ``run.state``.
 
     Forward and backward (``model._training_step``), the non-finite check,
     η from its schedule, the optimizer's update, the model's after-step hook.
     The step's loss and gradients are checked before the update, or, when
     ``deferred``, left on the device for ``run.check`` to read with others.
-    ``held``: the run's critical section (``Interrupts.section``), else held_interrupts().
     """
     state = run.state
     batch = tuple(a[idx] for a in arrays)
     n_rows = batch[0].shape[0]
     # Overflow is not an error here: the check reports it, naming the step.
-    with (_pending_checks_first(model, run, total_steps, held),
+    with (_pending_checks_first(model, run, total_steps),
           np.errstate(over="ignore", invalid="ignore")):
         rng = step_generator(state.step_seed, state.step)
         loss, grads, aux = model._training_step(
@@ -146,7 +147,7 @@ def _minibatch_update(model, run, arrays, idx, total_steps, deferred=False, held
         )
         values = _step_values(loss, grads)  # (2,)
         # From the check to the counters, all or nothing: a Ctrl-C waits for the end.
-        with held_interrupts() if held is None else held:
+        with held_interrupts():
             if deferred:
                 run.check.record(run, model, values, n_rows, (arrays, idx))
             else:
@@ -160,21 +161,21 @@ def _minibatch_update(model, run, arrays, idx, total_steps, deferred=False, held
             state.position += 1
 
 
-def _settle(model, run, total_steps, held=None):
+def _settle(model, run, total_steps):
     """Read the deferred checks; replay the window step by step if one was not finite.
 
     The replay raises :class:`NonFiniteLossError` at the first non-finite
     step, before its update (see :mod:`ksparse.training.finite_check`).
     """
-    with held_interrupts() if held is None else held:  # counted, or rolled back, whole
+    with held_interrupts():  # the losses counted, or the window rolled back, whole
         replay = run.check.settle(run, model)
     for arrays, idx in replay:
-        _minibatch_update(model, run, arrays, idx, total_steps, held=held)
+        _minibatch_update(model, run, arrays, idx, total_steps)
 
 
-def _save(checkpoint, model, run, total_steps, n_samples, held=None):
+def _save(checkpoint, model, run, total_steps, n_samples):
     """Check every pending step, then write the training state to ``checkpoint`` (if given)."""
-    _settle(model, run, total_steps, held)  # a checkpoint never holds an unchecked step
+    _settle(model, run, total_steps)  # a checkpoint never holds an unchecked step
     if checkpoint is not None:
         save_checkpoint(checkpoint, model, run.params, run.optimizer, run.state, run.history,
                         n_samples)
@@ -299,9 +300,9 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
         run.state, run.history = load_checkpoint(checkpoint, model, params, run.optimizer,
                                                  n_samples)
     model.history_ = run.history
-    state, xp, bar = run.state, _index_module(arrays[0]), progress_bar(model, run.state.epoch)
+    state, xp = run.state, _index_module(arrays[0])
+    bar = progress_bar(model, state.epoch)
     with deferred_interrupts() as interrupts, limited_blas_threads(model.batch_size, params):
-        held = interrupts.section  # every critical section of the run, entered as is
         try:
             while state.epoch < model.epochs:
                 # This epoch's reshuffle, from the generator as it was at the epoch's start.
@@ -310,19 +311,18 @@ def train(model, params, arrays, *, validation=None, callbacks=None, rng=None,
                 first = state.position * model.batch_size  # > 0 when resumed mid-epoch
                 for begin in range(first, n_samples, model.batch_size):
                     idx = order[begin : begin + model.batch_size]  # (batch,)
-                    _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred,
-                                      held)
+                    _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred)
                     if run.check.due or interrupts.requested:  # read the deferred checks
-                        _settle(model, run, total_steps, held)
+                        _settle(model, run, total_steps)
                     if interrupts.requested:  # Ctrl-C: stop at this step boundary
                         raise KeyboardInterrupt
-                _settle(model, run, total_steps, held)  # every step of the epoch checked
+                _settle(model, run, total_steps)  # every step of the epoch checked
                 logs = _epoch_logs(model, run.params, state, n_samples, validation, total_steps)
-                with held:  # the history and the position move on together
+                with held_interrupts():  # the history and the position move on together
                     run.history.append(logs)
                     _next_epoch(state, rng)
                 if state.epoch % checkpoint_every == 0 or state.epoch == model.epochs:
-                    _save(checkpoint, model, run, total_steps, n_samples, held)
+                    _save(checkpoint, model, run, total_steps, n_samples)
                 bar.update(1)
                 bar.set_postfix(progress_postfix(logs), refresh=False)
                 for callback in callbacks or ():
@@ -342,7 +342,7 @@ def _interrupted(model, run, interrupts, checkpoint, n_samples):
         kept = f"; {os.fspath(checkpoint)} keeps its last checkpoint" if checkpoint else ""
         return KeyboardInterrupt(f"training interrupted {where} inside an update: the model's "
                                  f"parameters may be partly updated, and were not saved{kept}")
-    _save(checkpoint, model, run, run.total_steps, n_samples, interrupts.section)
+    _save(checkpoint, model, run, run.total_steps, n_samples)
     return interruption(where, f"; checkpoint saved to {os.fspath(checkpoint)}" if checkpoint
                         else "")
 
@@ -363,16 +363,15 @@ def pass_steps(model, run, arrays, total_steps, order=None):
     order = np.arange(n_samples) if order is None else order  # (n_samples,)
     order = to_device(order, _index_module(arrays[0]))
     with deferred_interrupts() as interrupts, limited_blas_threads(model.batch_size, run.params):
-        held = interrupts.section  # every critical section of the pass, entered as is
         try:
             for begin in range(0, n_samples, model.batch_size):
                 idx = order[begin : begin + model.batch_size]  # (batch,)
-                _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred, held)
+                _minibatch_update(model, run, arrays, idx, total_steps, run.check.deferred)
                 if run.check.due or interrupts.requested:  # read the deferred checks
-                    _settle(model, run, total_steps, held)
+                    _settle(model, run, total_steps)
                 if interrupts.requested:  # Ctrl-C: stop at this step boundary
                     raise KeyboardInterrupt
-            _settle(model, run, total_steps, held)  # every step of the pass checked
+            _settle(model, run, total_steps)  # every step of the pass checked
             if interrupts.requested:  # Ctrl-C while the last steps were read
                 raise KeyboardInterrupt
         except KeyboardInterrupt:
