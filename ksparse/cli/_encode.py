@@ -62,17 +62,44 @@ def set_alpha(model, alpha):
 def encode_csr(model, X, quiet, desc="encoding"):
     """``model.transform(X)`` as a CSR matrix, built chunk by chunk.
 
+    Every code the command line computes comes from here, so this is where
+    codes that are not finite are refused, before any output is written.
+
     Returns
     -------
     H : scipy.sparse.csr_matrix, shape (n_samples, n_hidden)
+
+    Raises
+    ------
+    UserError
+        When a code is NaN or infinite: weights huge but finite (a 3e38 in a
+        float32 model) overflow on this data.
     """
     import scipy.sparse
 
     from ..backend import to_numpy
 
-    parts = [scipy.sparse.csr_matrix(to_numpy(model.transform(X[rows])))
-             for rows in chunks(X.shape[0], quiet, desc)]
+    parts = []
+    for rows in chunks(X.shape[0], quiet, desc):
+        with np.errstate(over="ignore", invalid="ignore"):  # refused just below, in one line
+            H = scipy.sparse.csr_matrix(to_numpy(model.transform(X[rows])))
+        if not np.all(np.isfinite(H.data)):
+            raise UserError(_not_finite(model))
+        parts.append(H)
     return scipy.sparse.vstack(parts, format="csr")
+
+
+def _not_finite(model):
+    """The message for codes that are NaN or infinite, with the largest weight when known."""
+    from ..backend import to_numpy
+
+    message = "MODEL gives codes that are not finite (NaN or infinity) for DATA"
+    W = getattr(model, "W_", None)
+    if W is None:
+        return message + "."
+    W = to_numpy(W)
+    return (f"{message}: its weights reach {float(np.max(np.abs(W))):.3g} in magnitude, "
+            f"which overflows {W.dtype.name} on this data.")
 
 
 def _write_csr(H):

@@ -85,7 +85,8 @@ def reconstruction_error(model, X, quiet):
 
     total = 0.0
     for rows in chunks(X.shape[0], quiet, "reconstructing"):
-        X_hat = to_numpy(model.reconstruct(X[rows])).astype(np.float64)  # (chunk, n_features)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported as inf
+            X_hat = to_numpy(model.reconstruct(X[rows])).astype(np.float64)  # (chunk, n_features)
         diff = X_hat - X[rows]  # (chunk, n_features)
         total += float(np.einsum("ij,ij->", diff, diff))
     return total / X.shape[0]
@@ -120,8 +121,11 @@ def run(args):
               "n_active": n_kept(model.k, model.alpha)}
     if data.is_dataset:
         result["split"] = "test" if data.test is not None else "train"
+    # The codes first: codes that are not finite are refused there (encode_csr),
+    # before the reconstructions built on them overflow too.
+    dead, _ = dead_units(model, X, args.quiet)
     result["reconstruction_error"] = reconstruction_error(model, X, args.quiet)
-    result["dead_units"], _ = dead_units(model, X, args.quiet)
+    result["dead_units"] = dead
     result["test_error"] = None
     if labelled is not None:
         error, n_train, n_test = softmax_test_error(model, labelled, args.l2, args.quiet)

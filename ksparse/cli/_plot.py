@@ -13,6 +13,7 @@ import math
 from ..io.atomic import save_figure
 from ._common import UserError, check_output, positive_int
 from ._data import add_model_inputs, check_features, load_data, load_labels, load_model
+from ._encode import encode_csr
 
 KINDS = ("filters", "histogram", "reconstructions", "scatter", "mean-activation")
 _FORMATS = (".png", ".pdf", ".svg")
@@ -99,6 +100,8 @@ def _inputs(args):
     data = load_data(args)
     X, y = data.split(args.split)
     check_features(model, X, args.model, data.name)
+    if args.what != "filters":  # the others draw codes: refused here when not finite
+        encode_csr(model, X, args.quiet, "checking codes")
     if args.what == "scatter" and model.n_hidden < 2:
         raise UserError(f"--what scatter needs a model of at least 2 hidden units; "
                         f"{args.model} has {model.n_hidden}.")

@@ -1,9 +1,12 @@
 """Values the fuzzing found past the CLI's checks: one line and exit 2, before any work.
 
 Data finite in float64 but not in a float32 model's dtype, float labels
-beyond the integers a float holds, object arrays given as labels, and
-NumPy's size errors in ``lab`` that were blamed on --coherence.
+beyond the integers a float holds, object arrays given as labels,
+NumPy's size errors in ``lab`` that were blamed on --coherence, and a
+model whose huge but finite weights give codes that are not finite.
 """
+import json
+
 import numpy as np
 import pytest
 from _cli_helpers import N_FEATURES, user_error
@@ -83,3 +86,44 @@ def test_lab_sizes_beyond_any_array_do_not_blame_coherence(capsys, extra):
     line = user_error(capsys, ["lab", "--atoms", 10**30, "--rows", 300, "--epochs", 1,
                                "--quiet", *extra], "not enough memory")
     assert "--coherence" not in line
+
+
+def _scaled_model(files, folder, largest):
+    """The tiny float32 model with W scaled to reach ``largest``: finite weights, re-saved."""
+    arrays = dict(np.load(files["model"], allow_pickle=False))
+    W = arrays["W_"]
+    arrays["W_"] = (W / np.abs(W).max() * largest).astype(np.float32)
+    path = folder / f"w{largest:g}.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # NumPy's overflow warning: none either
+@pytest.mark.parametrize("command", [["encode"], ["evaluate", "--labels", "Y"],
+                                     ["plot", "--what", "histogram"],
+                                     ["plot", "--what", "scatter"],
+                                     ["plot", "--what", "mean-activation"],
+                                     ["plot", "--what", "reconstructions"]])
+def test_codes_that_overflow_are_refused_before_any_output(files, tmp_path, capsys, command):
+    model = _scaled_model(files, tmp_path, 3e38)
+    out = tmp_path / ("f.png" if command[0] == "plot" else "codes.npz")
+    argv = [command[0], model, files["X"], *[files["y"] if a == "Y" else a for a in command[1:]]]
+    if command[0] != "evaluate":
+        argv += ["--out", out]
+    line = user_error(capsys, argv, "MODEL gives codes that are not finite (NaN or infinity) "
+                                    "for DATA: its weights reach 3e+38 in magnitude")
+    assert "overflows float32" in line
+    assert not out.exists()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_huge_weights_still_draw_filters_and_report_an_infinite_error(files, tmp_path, capsys):
+    out = tmp_path / "f.png"
+    argv = ["plot", _scaled_model(files, tmp_path, 3e38), files["X"], "--out", out]
+    assert ksparse.cli.main([str(a) for a in argv]) == 0  # filters draw W, no codes
+    assert out.exists()
+    capsys.readouterr()
+    # codes of 1e20 stay finite, their reconstructions overflow: reported, not warned about
+    argv = ["evaluate", _scaled_model(files, tmp_path, 1e20), files["X"], "--json", "--quiet"]
+    assert ksparse.cli.main([str(a) for a in argv]) == 0
+    assert json.loads(capsys.readouterr().out)["reconstruction_error"] is None
