@@ -50,7 +50,8 @@ def add_parsers(sub):
                    help="signals drawn on each side of the bound (default: %(default)s)")
     t.add_argument("--signed", action="store_true", help="codes of random sign")
     t.add_argument("--q-max", type=positive_float, default=32.0,
-                   help="largest q = k mu 2 z1/z_k drawn outside the bound (default 32)")
+                   help="largest q = k mu 2 z1/z_k drawn outside the bound, at most 1e15 "
+                   "(default 32)")
     t.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (default 0)")
     t.add_argument("--out", default=None, metavar="FIG.png",
                    help="also draw the recovery rate against q")
@@ -143,12 +144,13 @@ def _theorem_dictionary(args):
 
 
 def run_theorem(args):
-    from ..theory.experiment import format_table, theorem_experiment
+    from ..theory.experiment import Q_MAX_LIMIT, format_table, theorem_experiment
 
     if args.out is not None:
         check_output(args.out, suffixes=(".png", ".pdf", ".svg"))
-    if args.q_max <= 1:
-        raise UserError(f"--q-max must be > 1, got {args.q_max}.")
+    if not 1 < args.q_max <= Q_MAX_LIMIT:  # beyond: z_k / z_1 at rounding level (and overflows)
+        raise UserError(f"--q-max must be > 1 and at most {Q_MAX_LIMIT:g} (further out the "
+                        f"smallest code entry is at float64's rounding level), got {args.q_max:g}.")
     name, W = _theorem_dictionary(args)
     result = theorem_experiment(W, n_inside=args.signals, n_outside=args.signals,
                                 q_max=args.q_max, signed=args.signed,

@@ -27,6 +27,10 @@ from .theorem import _check
 
 __all__ = ["TheoremExperiment", "theorem_experiment", "format_table", "recovery_curve"]
 
+#: Largest q_max: beyond it z_k / z₁ = 2kμ / q sinks to float64's rounding (eps 2.2e-16),
+#: where a recovery tells about rounding, not about the theorem.
+Q_MAX_LIMIT = 1e15
+
 _FIELDS = ("bound_ratio", "condition", "sharp_condition", "margin", "recovered", "topk_recovered")
 
 
@@ -111,6 +115,8 @@ def theorem_experiment(
     k_max : int, optional
         Largest sparsity outside the bound; default ``n_features // 8``.
     q_max : float, default 32
+        Largest q outside the bound, in (1, :data:`Q_MAX_LIMIT` = 1e15]:
+        further out z_k / z₁ = 2kμ / q is at float64's rounding level.
     equal_fraction : float, default 0.1
         Share of the inside signals with equal magnitudes (z_k = z₁).
     signed : bool, default False
@@ -132,8 +138,8 @@ def theorem_experiment(
     k_max = max(2, n_features // 8) if k_max is None else check_positive_int(k_max, "k_max")
     k_max = min(k_max, n_atoms - 1)
     q_max = check_tol(q_max, "q_max")
-    if q_max <= 1:
-        raise ValueError(f"q_max must be > 1, got {q_max}.")
+    if not 1 < q_max <= Q_MAX_LIMIT:
+        raise ValueError(f"q_max must be > 1 and at most {Q_MAX_LIMIT:g}, got {q_max:g}.")
     equal_fraction = check_tol(equal_fraction, "equal_fraction")
     if equal_fraction > 1:
         raise ValueError(f"equal_fraction must be in [0, 1], got {equal_fraction}.")

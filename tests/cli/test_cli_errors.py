@@ -99,6 +99,8 @@ ERROR_CASES = [
     (["coherence", "zero_atom.npy"], "atom (column) 1 is zero"),
     (["theorem", "--n", "12"], "power of two"),
     (["theorem", "--signals", "0"], "argument --signals: must be an integer >= 1"),
+    (["theorem", "--q-max", "1"], "--q-max must be > 1 and at most 1e+15"),
+    (["theorem", "--q-max", "1e308"], "at most 1e+15 (further out the smallest code entry"),
     (["train", "X", "--out", "model.txt"], "--out model.txt must end in .npz"),
     (["coherence", "missing.npz"], "MODEL_OR_MATRIX"),
     (["train", "mnist", "--data-dir", "empty_dir", "--no-download"], "(--data-dir DIR on the command line)"),

@@ -124,7 +124,8 @@ def test_recovery_curve_refuses_bad_bins(bins, error):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(q_max=1.0), "q_max"),
+        (dict(q_max=1.0), "q_max must be > 1"),
+        (dict(q_max=1.01e15), "q_max must be > 1 and at most 1e[+]15, got 1.01e[+]15"),
         (dict(equal_fraction=2.0), "equal_fraction"),
         (dict(n_inside=-1), "n_inside"),
         (dict(signed=1), "signed"),
@@ -205,3 +206,19 @@ def test_encoder_vs_iti_uses_the_pre_bias_encoder():
     # The autoencoder's own reconstruction error is the one the comparison reports.
     expected = np.sum((model.reconstruct(X) - X) ** 2, axis=1)
     np.testing.assert_allclose(comparison.error_autoencoder, expected, rtol=1e-9)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # bin centres once overflowed past 1e154
+def test_experiment_at_the_largest_q_max_bins_and_draws_without_overflow(tmp_path):
+    from ksparse.cli import main
+    from ksparse.theory.experiment import Q_MAX_LIMIT
+
+    result = theorem_experiment(two_ortho_dictionary(16, xp=np), n_inside=50, n_outside=200,
+                                q_max=Q_MAX_LIMIT, random_state=0)
+    centers, _, counts = recovery_curve(result)
+    assert counts.sum() == result.k.size and np.all(np.isfinite(centers))
+    assert result.bound_ratio.max() > 1e12  # the far end was drawn
+    out = tmp_path / "q.png"
+    assert main(["theorem", "--n", "16", "--signals", "50", "--q-max", "1e15", "--json",
+                 "--out", str(out)]) == 0
+    assert out.exists()
