@@ -11,7 +11,7 @@ import os
 import time
 
 from ..datasets import load_photo_patches
-from ..io.atomic import save_figure
+from ..io.atomic import new_folder, save_figure
 from ..models.k_sparse import KSparseAutoencoder
 from ..plotting.filters import plot_filters
 
@@ -41,18 +41,19 @@ def run_demo(out="ksparse-demo", n_patches=40000, n_hidden=256, k=10, epochs=30,
         Before any work, when ``out/filters.png`` or ``out/model.npz`` is a folder.
     """
     figure_path, model_path = _output_paths(out)  # refused now, not after the training
-    os.makedirs(out, exist_ok=True)
-    X, _ = load_photo_patches(patch_size=8, n_patches=n_patches, random_state=random_state)
-    model = KSparseAutoencoder(
-        n_hidden=n_hidden, k=k, k_start=min(4 * k, n_hidden), epochs=epochs,
-        learning_rate=0.01, batch_size=128, random_state=random_state, verbose=verbose,
-    )
-    start = time.perf_counter()
-    model.fit(X)
-    seconds = time.perf_counter() - start
-    fig = plot_filters(model.components_, (8, 8), title=f"{n_hidden} filters, k = {k}")
-    save_figure(fig, figure_path, dpi=120)
-    model.save(model_path)
+    with new_folder(out):  # a run that fails (too large, Ctrl-C) leaves no empty folder
+        os.makedirs(out, exist_ok=True)
+        X, _ = load_photo_patches(patch_size=8, n_patches=n_patches, random_state=random_state)
+        model = KSparseAutoencoder(
+            n_hidden=n_hidden, k=k, k_start=min(4 * k, n_hidden), epochs=epochs,
+            learning_rate=0.01, batch_size=128, random_state=random_state, verbose=verbose,
+        )
+        start = time.perf_counter()
+        model.fit(X)
+        seconds = time.perf_counter() - start
+        fig = plot_filters(model.components_, (8, 8), title=f"{n_hidden} filters, k = {k}")
+        save_figure(fig, figure_path, dpi=120)
+        model.save(model_path)
     return {"figure": figure_path, "model": model_path, "seconds": seconds}
 
 

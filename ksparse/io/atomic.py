@@ -4,9 +4,10 @@ The bytes go to a temporary file in the target's folder, which is flushed
 to disk and then renamed over the target. A rename within one folder is
 atomic, so a reader sees the old file or the new one, never half of one, and
 an interrupted or failed write (Ctrl-C, a full disk, a bad download) leaves
-the old file, if any, as it was.
+the old file, if any, as it was. :func:`new_folder` does the same for an
+output folder: a run that fails leaves no folder of its own making behind.
 """
-__all__ = ["save_figure", "write_atomically"]
+__all__ = ["new_folder", "save_figure", "write_atomically"]
 
 import contextlib
 import os
@@ -41,6 +42,37 @@ def write_atomically(path, write, suffix=".tmp"):
             os.unlink(tmp)
         raise
     return path
+
+
+@contextlib.contextmanager
+def new_folder(path):
+    """On an exception in the block, remove the folders of ``path`` it created, if still empty.
+
+    The folders missing when the block starts (``path`` and any missing
+    parents) are the block's own; when it raises (a refusal, Ctrl-C), each
+    of them still empty is removed, deepest first, so a failed run leaves
+    no empty output folder behind. A folder that holds anything is kept.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output folder the block may create.
+    """
+    missing, folder = [], os.path.abspath(path)
+    while not os.path.lexists(folder):
+        missing.append(folder)  # deepest first
+        folder = os.path.dirname(folder)
+    try:
+        yield
+    except BaseException:
+        for folder in missing:
+            try:
+                os.rmdir(folder)  # only an empty folder: what the block wrote stays
+            except FileNotFoundError:  # never made, or already gone: try its parent
+                continue
+            except OSError:  # not empty (or not ours to remove): its parents are not empty
+                break
+        raise
 
 
 # The temporary name keeps at most this many bytes of the target's name, so that

@@ -11,6 +11,7 @@ import os
 import shlex
 import time
 
+from ..io.atomic import new_folder
 from .context import Context, check_seeds
 from .machine import check_threads, machine_context, thread_limit
 from .report import write_report
@@ -73,10 +74,15 @@ def run(targets, out="ksparse-reproduce", data_dir=None, quick=False, verbose=Tr
         raise ValueError(f"unknown target(s) {unknown}; choose from {TARGETS} or 'all'.")
     check_seeds(seeds)
     check_threads(threads)
-    with thread_limit(threads):
+    # A run that fails before any result (a damaged dataset, Ctrl-C) leaves no folder of its own.
+    with thread_limit(threads), new_folder(out):
         ctx = Context(out, data_dir=data_dir, quick=quick, verbose=verbose, seeds=seeds)
         command = command or " ".join(["ksparse reproduce", *map(shlex.quote, targets)])
-        _run_targets(ctx, targets, command)
+        try:
+            _run_targets(ctx, targets, command)
+        except BaseException:
+            ctx.discard_if_unused()
+            raise
     return os.path.join(out, "report.md")
 
 

@@ -16,6 +16,7 @@ seeds, the models and rows of seed s > 0 get their own names (see
 """
 __all__ = ["Context", "check_out", "check_seeds"]
 
+import contextlib
 import hashlib
 import json
 import os
@@ -69,7 +70,10 @@ class Context:
         self.mode = MODES[0] if quick else MODES[1]
         self.seeds = int(seeds)
         stored = check_out(out)
-        os.makedirs(os.path.join(out, "models"), exist_ok=True)
+        # What this run creates, for discard_if_unused: results.json is new when none was read.
+        self._new = {"results.json": stored is None,
+                     "models": not os.path.isdir(self.path("models"))}
+        os.makedirs(self.path("models"), exist_ok=True)
         self._mnist = None
         self._results_path = os.path.join(out, "results.json")
         # This mode's results, and the other mode's rows kept aside (by mode).
@@ -198,6 +202,21 @@ class Context:
         machines = [m for m in self.results.get("machines", []) if m != context]
         self.remember("machines", machines + [context])
         return self.results["machines"]
+
+    def discard_if_unused(self):
+        """Remove the ``results.json`` and ``models/`` this run created if it stored nothing.
+
+        For a run that failed before its first result: its ``results.json``
+        then holds only the machine note of :meth:`note_machine`, and its
+        ``models/`` nothing. A row, a training time or a file keeps them;
+        those of an earlier run are never removed.
+        """
+        if self._new["results.json"] and set(self.results) <= {"machines", "protocol", "mode"}:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._results_path)
+        if self._new["models"]:
+            with contextlib.suppress(OSError):  # kept when not empty
+                os.rmdir(self.path("models"))
 
     def remember(self, key, value):
         """Store a finished result (JSON-serialisable) so later runs skip it."""

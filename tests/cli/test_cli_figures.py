@@ -191,3 +191,24 @@ def test_demo_refuses_a_folder_it_cannot_write(tmp_path, capsys, monkeypatch, ex
     # Simulated, since a test run as root may write anywhere.
     monkeypatch.setattr("os.access", lambda path, mode: os.fspath(path) != str(where))
     user_error(capsys, ["demo", "--out", out], f"the folder {where} is not writable")
+
+
+@pytest.mark.parametrize("error, status", [(MemoryError, 2), (KeyboardInterrupt, 130)])
+def test_a_demo_that_fails_leaves_no_folder_of_its_own(tmp_path, capsys, monkeypatch, error,
+                                                       status):
+    def fail(*args, **kwargs):
+        raise error()
+
+    monkeypatch.setattr("ksparse.classroom.demo.load_photo_patches", fail)
+    base = tmp_path / "work"
+    base.mkdir()
+    out = base / "d"
+    assert main(["demo", "--out", str(out), "--quiet"]) == status
+    assert len(capsys.readouterr().err.splitlines()) == 1
+    assert not out.exists()
+    with pytest.raises(error):  # the library too, with the parents it made
+        run_demo(out=base / "a" / "b", n_patches=100, n_hidden=8, k=2)
+    assert os.listdir(base) == []
+    out.mkdir()  # a folder the demo did not make stays
+    assert main(["demo", "--out", str(out), "--quiet"]) == status
+    assert out.is_dir()

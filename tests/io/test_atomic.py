@@ -95,3 +95,17 @@ def test_a_name_the_file_system_accepts_can_be_written(tmp_path, name, suffix):
     kept = tmp[1:-(1 + 12 + len(suffix))]
     assert name.startswith(kept) and 198 <= len(os.fsencode(kept)) <= 200
     assert len(os.fsencode(tmp)) <= 255
+
+
+def test_new_folder_removes_only_the_empty_folders_the_block_made(tmp_path):
+    (tmp_path / "kept").mkdir()
+    target = tmp_path / "kept" / "a" / "b" / "c"
+    with pytest.raises(KeyboardInterrupt), atomic.new_folder(target):
+        target.mkdir(parents=True)
+        (target.parent / "written.txt").write_text("a result")
+        raise KeyboardInterrupt
+    assert not target.exists()  # empty: removed
+    assert (target.parent / "written.txt").is_file()  # not empty: kept, and so its parents
+    with atomic.new_folder(tmp_path / "ok"):  # no exception: nothing removed
+        (tmp_path / "ok").mkdir()
+    assert (tmp_path / "ok").is_dir()
