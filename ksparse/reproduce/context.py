@@ -230,7 +230,8 @@ class Context:
 def check_out(out):
     """Refuse an output folder whose files cannot be used, before any work starts.
 
-    ``models`` must be a folder and ``report.md`` not one; ``results.json``
+    ``models`` must be a folder, and neither ``report.md`` nor a model
+    (``models/*.npz``) or checkpoint (``models/*.ckpt``) one; ``results.json``
     must hold a JSON object.
 
     Returns
@@ -250,6 +251,10 @@ def check_out(out):
     if os.path.isdir(report):
         raise ValueError(f"{report} is a folder; move it aside (the run writes its report "
                          "there).")
+    for name in sorted(os.listdir(models)) if os.path.isdir(models) else ():
+        if name.endswith((".npz", ".ckpt")) and os.path.isdir(os.path.join(models, name)):
+            raise ValueError(f"{os.path.join(models, name)} is a folder; move it aside (the "
+                             "run saves a trained model or its checkpoint there).")
     path = os.path.join(out, "results.json")
     if not os.path.lexists(path):
         return None

@@ -17,7 +17,7 @@ def _not_utf8(out):
 
 
 def _folder(name):
-    return lambda out: (out / name).mkdir()
+    return lambda out: (out / name).mkdir(parents=True)
 
 
 def _file(name):
@@ -32,6 +32,8 @@ def _file(name):
     (_folder("results.json"), "results.json"),
     (_file("models"), "models"),
     (_folder("report.md"), "report.md"),
+    (_folder("models/mnist-k25.npz"), "models/mnist-k25.npz"),
+    (_folder("models/mnist-k25.0123abcd.ckpt"), "models/mnist-k25.0123abcd.ckpt"),
 ])
 def test_a_damaged_output_folder_is_refused_before_the_work(tmp_path, capsys, monkeypatch,
                                                            damage, name):
