@@ -15,7 +15,7 @@ denoising, dropout and KL autoencoders; the RBM (CD-1, CD-2 persistent,
 weight decay); the TopK recipe (with and without the pre-encoder bias,
 both steps, centring, the k and learning-rate schedules, Multi-TopK and
 Matryoshka prefixes, on their own and together); BatchTopK (both steps,
-prefixes, the k schedule) and JumpReLU (both kernels); softmax regression
+prefixes, the k schedule) and JumpReLU (both kernels, both steps); softmax regression
 and the fine-tuned network. Besides the fitted arrays,
 each model's codes of the data are compared. ``compare`` exits 1 when any
 array differs in shape, dtype or any bit.
@@ -81,6 +81,8 @@ def _topk_family():
                                         **COMMON),
         "batch_topk_k_start": BT(k=3, k_start=12, pre_bias=False, **COMMON),
         "jumprelu": ksparse.JumpReLUAutoencoder(l0_weight=1e-2, threshold_init=0.05, **COMMON),
+        "jumprelu_dense": ksparse.JumpReLUAutoencoder(l0_weight=1e-2, threshold_init=0.05,
+                                                      step="dense", **COMMON),
         "jumprelu_triangle": ksparse.JumpReLUAutoencoder(kernel="triangle", bandwidth=0.05,
                                                          center=True, dead_steps=3, **COMMON),
     }

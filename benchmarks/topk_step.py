@@ -16,6 +16,10 @@ topk, AuxK     the same with 500 of the 1000 latents dead, so AuxK runs each ste
 multi-topk     ``TopKAutoencoder(multi_k=4k)``;
 matryoshka     ``TopKAutoencoder(prefixes=(50, 200, 500))``;
 batch-topk     ``BatchTopKAutoencoder``;
+jumprelu dense ``JumpReLUAutoencoder(step='dense')``, its thresholds set so that each
+               latent fires on 2.5 % of the rows (k = 25 of 1000 on average) and ε
+               a few percent of the kept activities, as after training;
+jumprelu       the same with ``step='sparse'`` (the default);
 torch          a TopK autoencoder in plain PyTorch as a user would write it
                (pre-encoder bias, ``torch.topk``, ReLU, ``scatter``, unit-norm
                decoder with its gradient projected, ``torch.optim.Adam``), when
@@ -65,9 +69,15 @@ def parse_args():
 
 def models(n_hidden, k):
     """The timed models, unfitted, by column name."""
-    from ksparse.models import BatchTopKAutoencoder, KSparseAutoencoder, TopKAutoencoder
+    from ksparse.models import (
+        BatchTopKAutoencoder,
+        JumpReLUAutoencoder,
+        KSparseAutoencoder,
+        TopKAutoencoder,
+    )
 
-    common = dict(n_hidden=n_hidden, k=k, random_state=0, verbose=False)
+    fixed = dict(random_state=0, verbose=False)
+    common = dict(n_hidden=n_hidden, k=k, **fixed)
     return {
         "k-sparse": KSparseAutoencoder(optimizer="adam", **common),
         "k-sparse, untied": KSparseAutoencoder(optimizer="adam", tied=False, **common),
@@ -77,10 +87,12 @@ def models(n_hidden, k):
         "multi-topk": TopKAutoencoder(multi_k=4 * k, **common),
         "matryoshka": TopKAutoencoder(prefixes=(50, 200, 500), **common),
         "batch-topk": BatchTopKAutoencoder(**common),
+        "jumprelu dense": JumpReLUAutoencoder(step="dense", n_hidden=n_hidden, **fixed),
+        "jumprelu": JumpReLUAutoencoder(n_hidden=n_hidden, **fixed),
     }
 
 
-def model_step(name, model, batches):
+def model_step(name, model, batches, k):
     """A closure running one of the model's training steps, as ``fit`` does, on the next batch."""
     import numpy as np
 
@@ -89,6 +101,8 @@ def model_step(name, model, batches):
     model._init_parameters(np.concatenate(batches), np.random.default_rng(0), np)
     if name == "topk, AuxK":
         model.steps_idle_[:N_DEAD] = model.dead_steps  # half the latents count as dead
+    if name.startswith("jumprelu"):
+        set_thresholds(model, batches[0], k)
     params = model._parameters()
     optimizer = Adam(params)
     state = {"i": 0}
@@ -104,6 +118,15 @@ def model_step(name, model, batches):
         state["i"] += 1
 
     return step
+
+
+def set_thresholds(model, X, k):
+    """θ_j at latent j's (1 − k/n_hidden) quantile on ``X``, ε at 2 % of the median kept z."""
+    import numpy as np
+
+    z = (X - model.b_prime_) @ model.P_.T + model.b_  # (n_samples, n_hidden)
+    model.theta_[:] = np.quantile(z, 1 - k / z.shape[1], axis=0)
+    model.bandwidth = 0.02 * float(np.median(z[z > model.theta_]))
 
 
 def torch_step(batches, n_hidden, k):
@@ -179,7 +202,7 @@ def main():
     for B in args.batch_sizes:
         batches = [data[i * B : (i + 1) * B] for i in range(min(20, len(data) // B))]
         for order, timer in zip(tables, (time_interleaved, time_back_to_back)):
-            funcs = {name: model_step(name, m, batches)
+            funcs = {name: model_step(name, m, batches, args.k)
                      for name, m in models(args.n_hidden, args.k).items()}
             if torch is not None:
                 funcs["torch"] = torch_step(batches, args.n_hidden, args.k)

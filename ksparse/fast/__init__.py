@@ -13,6 +13,10 @@ compare the two:
   AuxK), every code of a step decoded from one gather of each row's atoms
   (replaces :func:`ksparse.models.topk.recipe_loss_and_grads`; the default
   ``step='sparse'``);
+* :mod:`~ksparse.fast.jumprelu_step`: the same for the JumpReLU model, on each
+  row's kept latents and those in the kernel's window around θ (replaces
+  :func:`ksparse.models.jumprelu.jumprelu_loss_and_grads`; the default
+  ``step='sparse'``);
 * :mod:`~ksparse.fast.topk_threshold`: supp_k by the paper's per-row
   threshold, found by bisection on the floats' bit patterns, with no
   data-dependent branch (for GPUs; replaces :func:`ksparse.nn.supp_k.kth_largest`).

@@ -17,7 +17,7 @@ each Matryoshka prefix (units j < m) a prefix of the positions. A position's
 *band* is the smallest code that holds it; the step gathers each row's atoms
 once and decodes band by band.
 """
-__all__ = ["Codes", "batch_topk_codes", "bands", "dead_codes", "topk_codes"]
+__all__ = ["Codes", "bands", "batch_topk_codes", "dead_codes", "support_of", "topk_codes"]
 
 from collections import namedtuple
 
@@ -107,18 +107,36 @@ def batch_topk_codes(z, k, prefixes=None, prefix_weight=1.0):
     row's kept units come first, in increasing order, then padding (units the
     row does not keep: unit 0 with h = 0 and no gradient) up to the widest row.
     """
-    xp = get_array_module(z)
-    n_samples, n_hidden = z.shape
-    kept = batch_topk_mask(z, k)  # (n_samples, n_hidden)
+    n_hidden = z.shape[1]
+    idx, counts = support_of(batch_topk_mask(z, k))  # (n_samples, width), (n_samples,)
+    xp = get_array_module(idx)
+    lengths = _prefix_lengths(idx, counts, prefixes, n_hidden)
+    weights = [prefix_weight] * len(lengths) + [1.0]
+    return _codes(z, idx, xp.stack(lengths + [counts], axis=1), weights, len(lengths))
+
+
+def support_of(mask):
+    """Each row's units where ``mask`` holds, increasing, padded with unit 0 to the widest row.
+
+    Parameters
+    ----------
+    mask : bool array, shape (n_samples, n_hidden)
+
+    Returns
+    -------
+    idx : int array, shape (n_samples, max(1, widest row))
+        Row i's units in its first ``counts[i]`` positions, then unit 0.
+    counts : int array, shape (n_samples,)
+    """
+    xp = get_array_module(mask)
+    n_samples, n_hidden = mask.shape
     # The kept entries in row-major order: row by row, each row's units increasing.
-    row, unit = xp.divmod(xp.flatnonzero(kept), n_hidden)  # (n_kept,) twice
+    row, unit = xp.divmod(xp.flatnonzero(mask), n_hidden)  # (n_kept,) twice
     counts = xp.bincount(row, minlength=n_samples)  # (n_samples,)
     position = xp.arange(row.size) - (xp.cumsum(counts) - counts)[row]  # (n_kept,): in its row
     idx = xp.zeros((n_samples, max(int(counts.max()), 1)), dtype=unit.dtype)  # padding: unit 0
     idx[row, position] = unit  # (n_samples, width)
-    lengths = _prefix_lengths(idx, counts, prefixes, n_hidden)
-    weights = [prefix_weight] * len(lengths) + [1.0]
-    return _codes(z, idx, xp.stack(lengths + [counts], axis=1), weights, len(lengths))
+    return idx, counts
 
 
 def dead_codes(z, dead, aux_k, weight):

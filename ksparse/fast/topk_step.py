@@ -157,14 +157,14 @@ def _scatter_bands(codes, band, R, n_hidden):
 
 
 def _codes_pass(codes, atoms, X, bias):
-    """Loss, dWᵀ, ∂E/∂z on the support, x̂ − x per code and ∂E/∂b′ of one set of codes."""
+    """Loss, dWᵀ, ∂E/∂h on the support, x̂ − x per code and ∂E/∂b′ of one set of codes."""
     xp = get_array_module(atoms)
     band = bands(codes.lengths, codes.idx.shape[1])  # (n_samples, m)
     diff, R, dh = decode_bands(codes, band, atoms, X, bias)
     w = xp.asarray(codes.weights, dtype=diff.dtype)  # (n_codes,)
     loss = ((diff * diff).sum(axis=(0, 2)) * w).sum() / X.shape[0]
     dW_T = _scatter_bands(codes, band, R, atoms.shape[0])  # (n_hidden, n_features)
-    return loss, dW_T, dh * codes.passes, diff, R[:, 0].sum(axis=0)
+    return loss, dW_T, dh, diff, R[:, 0].sum(axis=0)
 
 
 def sparse_recipe_loss_and_grads(params, X, code, dead, aux_k, aux_weight, pre_bias=True):
@@ -192,13 +192,15 @@ def sparse_recipe_loss_and_grads(params, X, code, dead, aux_k, aux_weight, pre_b
     X_in = X - b_prime if pre_bias else X  # (n_samples, n_features)
     z = X_in @ P.T + b  # (n_samples, n_hidden): the one full-size product
     codes, atoms = code(z), _atoms(W)  # atoms: (n_hidden, n_features)
-    loss, dW_T, dz, diff, db_prime = _codes_pass(codes, atoms, X, b_prime)
+    loss, dW_T, dh, diff, db_prime = _codes_pass(codes, atoms, X, b_prime)
+    dz = dh * codes.passes  # (n_samples, m): ∂E/∂z, where h = ReLU(z) passes it
     widths = codes.lengths[:, -1]  # (n_samples,): positions in use, the rest padding
     dP = scatter_rows(codes.idx, dz, X_in, n_hidden, widths)  # (n_hidden, n_features)
     db = unit_sums(codes.idx, dz, n_hidden)  # (n_hidden,)
     aux = dead_codes(z, dead, aux_k, aux_weight) if aux_weight > 0 else None
     if aux is not None:  # the residual x − x̂ is a fixed target: no gradient flows into it
-        aux_loss, aux_dW_T, aux_dz, _, _ = _codes_pass(aux, atoms, -diff[:, codes.main], 0)
+        aux_loss, aux_dW_T, aux_dh, _, _ = _codes_pass(aux, atoms, -diff[:, codes.main], 0)
+        aux_dz = aux_dh * aux.passes  # (n_samples, aux_k)
         loss = loss + aux_loss
         dW_T += aux_dW_T
         dP += scatter_rows(aux.idx, aux_dz, X_in, n_hidden)

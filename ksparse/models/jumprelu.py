@@ -37,10 +37,12 @@ __all__ = [
 import numpy as np
 
 from ..backend import get_array_module
+from ..fast.jumprelu_step import sparse_jumprelu_loss_and_grads
 from ..hyperparameters import OneOf, Real
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
 from ..nn.affine import affine, affine_backward
+from ..nn.jump_kernel import jump_kernel
 from ..nn.squared_error import (
     fraction_of_variance_unexplained,
     squared_error,
@@ -48,24 +50,6 @@ from ..nn.squared_error import (
 )
 from ..nn.unit_norm import project_to_tangent
 from .topk import TopKAutoencoder
-
-
-def jump_kernel(u, kernel):
-    """K(u): 'rectangle' ``1[|u| < 1/2]`` or 'triangle' ``max(1 - |u|, 0)``; each integrates to 1.
-
-    Parameters
-    ----------
-    u : array
-    kernel : {'rectangle', 'triangle'}
-
-    Returns
-    -------
-    K : array, the shape and dtype of u
-    """
-    xp = get_array_module(u)
-    if kernel == "rectangle":
-        return (xp.abs(u) < 0.5).astype(u.dtype)
-    return xp.maximum(1 - xp.abs(u), 0).astype(u.dtype)
 
 
 def jumprelu_loss_and_grads(params, X, l0_weight, bandwidth, kernel="rectangle", pre_bias=True):
@@ -150,6 +134,13 @@ class JumpReLUAutoencoder(TopKAutoencoder):
         K of the pseudo-derivatives.
     threshold_init : float > 0, default=1e-3
         Every θ_j at the start (in the units of z, as ``bandwidth``).
+    step : {'sparse', 'dense'}, default='sparse'
+        How each step is computed, to the same loss and gradients up to float
+        rounding: 'sparse' (:mod:`ksparse.fast.jumprelu_step`) touches only each
+        row's kept latents and those in the kernel's window around θ after the
+        encoder product (a step whose code is still dense, some row keeping more
+        than a quarter of the latents, is computed the readable way); 'dense' is
+        the readable :func:`jumprelu_loss_and_grads`.
     dead_steps, pre_bias_init, n_hidden, center, pre_bias, total_steps, momentum, lr_end
         As for :class:`ksparse.TopKAutoencoder` (``pre_bias`` on by default).
     learning_rate, epochs, batch_size, optimizer, dtype, random_state, verbose, check_every
@@ -191,7 +182,6 @@ class JumpReLUAutoencoder(TopKAutoencoder):
     # Fixed: the threshold, not a count, decides the code; no AuxK, no prefixes.
     k = None
     k_start = None
-    step = "dense"  # no sparse step: the number kept per row is not bounded by a k
     multi_k = None
     multi_k_weight = 0.0
     prefixes = None
@@ -200,7 +190,7 @@ class JumpReLUAutoencoder(TopKAutoencoder):
     aux_weight = 0.0
 
     def __init__(self, *, n_hidden=1000, l0_weight=1e-3, bandwidth=1e-3, kernel="rectangle",
-                 threshold_init=1e-3, dead_steps=200, pre_bias_init="median",
+                 threshold_init=1e-3, step="sparse", dead_steps=200, pre_bias_init="median",
                  # the input and the training run, with TopKAutoencoder's defaults
                  center=False, pre_bias=True, total_steps=None, learning_rate=1e-3,
                  momentum=0.9, lr_end=None, epochs=20, batch_size=128, optimizer="adam",
@@ -217,9 +207,13 @@ class JumpReLUAutoencoder(TopKAutoencoder):
         return {**super()._parameters(), "theta": self.theta_}
 
     def _training_step(self, params, X, *, step, total_steps, rng):
-        loss, grads, active = jumprelu_loss_and_grads(
-            params, X, self._setting("l0_weight"), self._setting("bandwidth"), self.kernel,
-            self.pre_bias)
+        settings = (self._setting("l0_weight"), self._setting("bandwidth"), self.kernel,
+                    self.pre_bias)
+        if self.step == "dense":
+            loss, grads, active = jumprelu_loss_and_grads(params, X, *settings)
+        else:  # the same loss and gradients, the readable pass while the code is dense
+            loss, grads, active = sparse_jumprelu_loss_and_grads(
+                params, X, *settings, dense_pass=jumprelu_loss_and_grads)
         W, dW = params["W"], grads["W"]
         grads["W"] = project_to_tangent(W, dW)  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, {"active": active.any(axis=0)}

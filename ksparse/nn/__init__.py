@@ -28,7 +28,9 @@ Losses, each next to its gradient:
 Training (§4.2): :mod:`~ksparse.nn.optim` (momentum SGD, Eq. 11, and Adam)
 and :mod:`~ksparse.nn.schedules` (the sparsity level of §4.2.1, the learning
 rate of §4.2.2); for the TopK recipe, :mod:`~ksparse.nn.unit_norm` (the
-decoder's gradient projected onto the unit sphere, the columns renormalised).
+decoder's gradient projected onto the unit sphere, the columns renormalised);
+for JumpReLU, :mod:`~ksparse.nn.jump_kernel` (the kernel of its straight-through
+pseudo-derivatives).
 """
 from .activations import relu, relu_backward, sigmoid, sigmoid_backward
 from .affine import affine, affine_backward
