@@ -127,3 +127,18 @@ def test_huge_weights_still_draw_filters_and_report_an_infinite_error(files, tmp
     argv = ["evaluate", _scaled_model(files, tmp_path, 1e20), files["X"], "--json", "--quiet"]
     assert ksparse.cli.main([str(a) for a in argv]) == 0
     assert json.loads(capsys.readouterr().out)["reconstruction_error"] is None
+
+
+@pytest.mark.parametrize("dtype, base", [(np.uint64, 2**63), (np.int64, -2**62)])
+def test_integer_labels_beyond_2_to_53_stay_distinct(files, tmp_path, capsys, dtype, base):
+    # Unlike float labels (refused past 2**53, where floats skip integers), these are exact,
+    # and nothing downstream casts them to float: 2**63 + 0, 1, 2 stay three classes.
+    small = np.load(files["y"])
+    big = tmp_path / "big.npy"
+    np.save(big, small.astype(dtype) + dtype(base))
+    results = []
+    for labels in (files["y"], big):
+        argv = ["evaluate", files["model"], files["X"], "--labels", labels, "--json", "--quiet"]
+        assert ksparse.cli.main([str(a) for a in argv]) == 0
+        results.append(json.loads(capsys.readouterr().out)["test_error"])
+    assert results[1] == results[0]
