@@ -103,7 +103,12 @@ def check_theorem_3_1(W, Z, *, signed=None, mu=None):
         ``False`` with negative codes is an error, since the printed theorem
         does not cover them. ``True`` ranks ``|Wᵀx|``.
     mu : float, optional
-        μ(W), when already known (saves recomputing it for every batch).
+        μ(W), when already known (saves recomputing it for every batch): a
+        number in [0, 1], used as given. Unlike
+        :func:`~ksparse.theory.mutual_coherence`, a tiny value is not snapped
+        to 0; pass that function's result for its rounding rule. A value
+        below the true μ(W) can report signals the theorem does not cover as
+        counterexamples; one above it only makes the condition stricter.
 
     Returns
     -------

@@ -116,6 +116,7 @@ def test_bad_input_names_the_argument(W, Z, match):
     (dict(mu=float("nan")), ValueError, "mu must be a number in"),
     (dict(mu=1.5), ValueError, "mu must be a number in"),
     (dict(mu="x"), ValueError, "mu must be a number in"),
+    (dict(mu=float("inf")), ValueError, r"mu must be a number in \[0, 1\], got inf"),
     (dict(signed="no"), TypeError, "signed must be True or False"),
     (dict(signed=1), TypeError, "signed must be True or False"),
 ])
@@ -123,3 +124,11 @@ def test_bad_mu_or_signed_is_refused_by_name(kwargs, error, match):
     # A negative μ once made the condition hold everywhere: invented counterexamples.
     with pytest.raises(error, match=match):
         check_theorem_3_1(np.eye(3), np.eye(3), **kwargs)
+
+
+def test_a_given_mu_is_used_as_given_without_the_rounding_snap():
+    # mutual_coherence calls a μ of rounding size 0; a μ the caller gives is the caller's number.
+    W = np.eye(3)
+    tiny = 1e-18  # below 8 sqrt(3) eps, which mutual_coherence would snap to 0
+    assert check_theorem_3_1(W, np.eye(3), mu=tiny).mu == tiny
+    assert check_theorem_3_1(W, np.eye(3)).mu == 0.0
