@@ -41,6 +41,10 @@ MODELS = {
                                                           prefix_weight=0.4)),
     "batch-topk-dense": (BatchTopKAutoencoder, dict(k=4, step="dense")),
     "jumprelu": (JumpReLUAutoencoder, dict(l0_weight=1e-3, bandwidth=0.05, threshold_init=0.05)),
+    "jumprelu-dense": (JumpReLUAutoencoder, dict(l0_weight=1e-3, bandwidth=0.05,
+                                                 threshold_init=0.05, step="dense")),
+    # thresholds high enough that every step's code is sparse: the sparse pass, not its fallback
+    "jumprelu-sparse": (JumpReLUAutoencoder, dict(l0_weight=1e-3, bandwidth=0.2, threshold_init=4.0)),
 }
 
 

@@ -89,7 +89,8 @@ def test_a_dense_code_goes_to_the_readable_pass(rng, monkeypatch):
     assert step()[2].all() and len(calls) == 2
 
 
-def test_models_train_alike_with_either_step(rng):
+def test_models_train_alike_with_either_step(rng, monkeypatch):
+    monkeypatch.setattr(J, "WIDEST_SHARE", 1.0)  # the sparse pass at every step, dense code or not
     X = rng.standard_normal((64, N_FEATURES)) + 0.2
     common = dict(n_hidden=N_HIDDEN, l0_weight=0.05, bandwidth=0.2, threshold_init=0.8, epochs=2,
                   batch_size=16, dtype=np.float64, random_state=3, verbose=False)
