@@ -101,7 +101,8 @@ def _inputs(args):
     X, y = data.split(args.split)
     check_features(model, X, args.model, data.name)
     if args.what != "filters":  # the others draw codes: refused here when not finite
-        encode_csr(model, X, args.quiet, "checking codes")
+        drawn = X[: args.n or 10] if args.what == "reconstructions" else X  # the rows it draws
+        encode_csr(model, drawn, args.quiet, "checking codes")
     if args.what == "scatter" and model.n_hidden < 2:
         raise UserError(f"--what scatter needs a model of at least 2 hidden units; "
                         f"{args.model} has {model.n_hidden}.")
