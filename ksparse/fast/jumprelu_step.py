@@ -32,7 +32,7 @@ from .topk_step import _codes_pass
 WIDEST_SHARE = 0.25
 
 
-def jumprelu_codes(z, active, window):
+def jumprelu_codes(z, active, support):
     """The step's code on each row's support (kept latents and the kernel's window).
 
     Parameters
@@ -40,8 +40,8 @@ def jumprelu_codes(z, active, window):
     z : array, shape (n_samples, n_hidden)
     active : bool array, shape (n_samples, n_hidden)
         H(z − θ).
-    window : bool array, shape (n_samples, n_hidden)
-        Where the kernel is not zero.
+    support : bool array, shape (n_samples, n_hidden)
+        ``active`` or where the kernel is not zero.
 
     Returns
     -------
@@ -50,7 +50,7 @@ def jumprelu_codes(z, active, window):
         and on padding; ``passes`` where kept.
     """
     xp = get_array_module(z)
-    idx, counts = support_of(active | window)  # (n_samples, m), (n_samples,)
+    idx, counts = support_of(support)  # (n_samples, m), (n_samples,)
     used = xp.arange(idx.shape[1]) < counts[:, None]  # (n_samples, m): not padding
     passes = used & xp.take_along_axis(active, idx, axis=1)  # (n_samples, m)
     h = xp.where(passes, xp.take_along_axis(z, idx, axis=1), z.dtype.type(0))  # (n_samples, m)
@@ -82,11 +82,11 @@ def sparse_jumprelu_loss_and_grads(params, X, l0_weight, bandwidth, kernel="rect
     z = X_in @ P.T + b  # (n_samples, n_hidden): the one full-size product
     active = z > theta  # (n_samples, n_hidden): H(z − θ)
     k = jump_kernel((z - theta) / bandwidth, kernel) / bandwidth  # (n_samples, n_hidden)
-    window = k != 0  # (n_samples, n_hidden)
-    widest = (active | window).sum(axis=1).max() if n_samples else 0
+    support = active | (k != 0)  # (n_samples, n_hidden): kept, or in the kernel's window
+    widest = support.sum(axis=1).max() if n_samples else 0
     if dense_pass is not None and widest > WIDEST_SHARE * n_hidden:
         return dense_pass(params, X, l0_weight, bandwidth, kernel, pre_bias)
-    codes = jumprelu_codes(z, active, window)
+    codes = jumprelu_codes(z, active, support)
     loss, dW_T, dh, _, db_prime = _codes_pass(codes, _atoms(W), X, b_prime)  # dh = g there
     loss = loss + l0_weight * (active.sum(dtype=z.dtype) / z.dtype.type(n_samples))
     k_s = xp.take_along_axis(k, codes.idx, axis=1)  # (n_samples, m)
