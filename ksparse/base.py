@@ -123,6 +123,8 @@ class Estimator(ParamsMixin):
     _label_arrays = ()  # fitted arrays of class labels: any dtype, kept on the host
     _nan_when_unset = ()  # fitted arrays where NaN means "not learned yet" (model files allow it)
     _sparse_input = False  # whether fit takes SciPy sparse X (scikit-learn's input tag)
+    # Settings that, when not None, start a schedule over total_steps (partial_fit needs it).
+    _schedule_settings = ("lr_end", "k_start")
 
     @classmethod
     def _constraints(cls):

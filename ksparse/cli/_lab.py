@@ -79,7 +79,8 @@ def _add_model_options(p):
                    help="comma-separated presets: ksparse (the k-sparse model, Adam), topk "
                    "(the TopK recipe), batch-topk, matryoshka (TopK with nested prefixes), "
                    "multi-topk (TopK with the 4k loss), each also as NAME-schedule (k from "
-                   f"4k as in §4.2.1), and jumprelu (default: {','.join(DEFAULT)})")
+                   "4k as in §4.2.1), and jumprelu (jumprelu-schedule: its L0 penalty warming "
+                   f"up from 0) (default: {','.join(DEFAULT)})")
     m.add_argument("--latents", type=positive_int, default=None,
                    help="hidden units of every model (default: --atoms)")
     m.add_argument("--epochs", type=positive_int, default=10, help="passes (default 10)")

@@ -56,13 +56,15 @@ def schedule_length(model):
     Raises
     ------
     ValueError
-        Before any work, when ``lr_end`` or ``k_start`` is set but the run's
-        length is unknown (neither ``total_steps`` nor a previous ``fit``).
+        Before any work, when a schedule is set (``lr_end``, ``k_start``, a
+        model's own ``_schedule_settings``) but the run's length is unknown
+        (neither ``total_steps`` nor a previous ``fit``).
     """
     if model.total_steps is not None:
         return model.total_steps
     known = None if model._run is None else model._run.total_steps
-    scheduled = [name for name in ("lr_end", "k_start") if getattr(model, name, None) is not None]
+    scheduled = [name for name in model._schedule_settings
+                 if getattr(model, name, None) is not None]
     if known is None and scheduled:
         raise ValueError(
             f"partial_fit needs total_steps, the number of steps the {scheduled[0]} schedule "

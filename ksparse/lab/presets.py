@@ -17,8 +17,12 @@ have found an atom.
   prefixes of the latents (:data:`PREFIX_SHARES` of them);
 * ``multi-topk``, ``multi-topk-schedule`` — TopK with the loss of the 4k
   code added, weight 1/8;
-* ``jumprelu`` — :class:`~ksparse.JumpReLUAutoencoder`, its thresholds and
-  L0 penalty set for the laboratory's scale (see ``_jumprelu``).
+* ``jumprelu``, ``jumprelu-schedule`` — :class:`~ksparse.JumpReLUAutoencoder`,
+  its thresholds and L0 penalty set for the laboratory's scale (see
+  ``_jumprelu``); JumpReLU has no k, and its ``-schedule`` is the penalty's
+  warm-up instead: λ rises from 0 to its value over the first half of
+  training (``l0_weight_start=0``), so that early on, as with the sparsity
+  schedule, more latents fire and learn.
 """
 __all__ = ["DEFAULT", "PRESETS", "PREFIX_SHARES", "make_model"]
 
@@ -89,11 +93,13 @@ def _jumprelu(n_latents, k, schedule, common):
     interference term does (~0.01-0.04). On 512 atoms in 128 dimensions
     (3 epochs, validation rows) these beat θ₀ = 0.1 or ε = 0.05 (no atom
     recovered) and λ = 0.03-0.05 (L0 of 12-30 instead of about 6).
-    JumpReLU has no k (nor schedule): its L0 is what λ makes it.
+    JumpReLU has no k: its L0 is what λ makes it. With ``schedule``, λ
+    warms up from 0 over the first half of training (``l0_weight_start``).
     """
     common = {key: value for key, value in common.items() if key != "k"}
     return JumpReLUAutoencoder(threshold_init=JUMP_THRESHOLD, bandwidth=JUMP_BANDWIDTH,
-                               l0_weight=JUMP_L0_WEIGHT, **common)
+                               l0_weight=JUMP_L0_WEIGHT, l0_weight_start=0.0 if schedule else None,
+                               **common)
 
 
 # name -> (builder, with the schedule); the first three are ``ksparse lab``'s default.
@@ -109,6 +115,7 @@ _PRESETS = {
     "multi-topk": (_multi_topk, False),
     "multi-topk-schedule": (_multi_topk, True),
     "jumprelu": (_jumprelu, False),
+    "jumprelu-schedule": (_jumprelu, True),
 }
 
 #: Names of the models ``ksparse lab`` can train (see :func:`make_model`).

@@ -38,11 +38,12 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..fast.jumprelu_step import sparse_jumprelu_loss_and_grads
-from ..hyperparameters import OneOf, Real
+from ..hyperparameters import OneOf, Optional, Real
 from ..io.model_files import register_model
 from ..nn import encoder_decoder as F
 from ..nn.affine import affine, affine_backward
 from ..nn.jump_kernel import jump_kernel
+from ..nn.schedules import linear_schedule
 from ..nn.squared_error import (
     fraction_of_variance_unexplained,
     squared_error,
@@ -121,6 +122,12 @@ class JumpReLUAutoencoder(TopKAutoencoder):
     l0_weight : float, default=1e-3
         λ: each kept latent of a row costs λ in the loss. A larger λ gives a
         sparser code; compare it with the squared error per row of the data.
+    l0_weight_start : float or None, default=None
+        A warm-up of the penalty, JumpReLU's counterpart of the sparsity
+        schedule of §4.2.1: λ rises linearly from ``l0_weight_start`` (e.g. 0)
+        to ``l0_weight`` over the first half of the steps, so that early on
+        more latents fire and learn before the penalty thins the code. None
+        keeps λ fixed.
     bandwidth : float, default=1e-3
         ε of the straight-through kernel, **in the units of the
         pre-activations z**: θ_j learns only from the rows whose z_j lies
@@ -153,7 +160,8 @@ class JumpReLUAutoencoder(TopKAutoencoder):
         θ, positive.
     W_, P_, b_, b_prime_, history_, n_features_in_, backend_
         As for :class:`ksparse.TopKAutoencoder`; ``history_`` also has
-        ``val_l0`` (mean latents kept per row) with validation data.
+        ``val_l0`` (mean latents kept per row) with validation data, and with
+        ``l0_weight_start`` ``l0_weight``, λ at the epoch's last step.
 
     Notes
     -----
@@ -175,6 +183,7 @@ class JumpReLUAutoencoder(TopKAutoencoder):
 
     hyperparameters = {
         "l0_weight": Real(low=0.0),
+        "l0_weight_start": Optional(Real(low=0.0)),
         "bandwidth": Real(low=0.0, low_open=True),
         "kernel": OneOf(("rectangle", "triangle")),
         "threshold_init": Real(low=0.0, low_open=True),
@@ -189,8 +198,11 @@ class JumpReLUAutoencoder(TopKAutoencoder):
     aux_k = None
     aux_weight = 0.0
 
-    def __init__(self, *, n_hidden=1000, l0_weight=1e-3, bandwidth=1e-3, kernel="rectangle",
-                 threshold_init=1e-3, step="sparse", dead_steps=200, pre_bias_init="median",
+    _schedule_settings = ("lr_end", "l0_weight_start")  # no k_start: λ's warm-up instead
+
+    def __init__(self, *, n_hidden=1000, l0_weight=1e-3, l0_weight_start=None, bandwidth=1e-3,
+                 kernel="rectangle", threshold_init=1e-3, step="sparse", dead_steps=200,
+                 pre_bias_init="median",
                  # the input and the training run, with TopKAutoencoder's defaults
                  center=False, pre_bias=True, total_steps=None, learning_rate=1e-3,
                  momentum=0.9, lr_end=None, epochs=20, batch_size=128, optimizer="adam",
@@ -207,7 +219,7 @@ class JumpReLUAutoencoder(TopKAutoencoder):
         return {**super()._parameters(), "theta": self.theta_}
 
     def _training_step(self, params, X, *, step, total_steps, rng):
-        settings = (self._setting("l0_weight"), self._setting("bandwidth"), self.kernel,
+        settings = (self._l0_at(step, total_steps), self._setting("bandwidth"), self.kernel,
                     self.pre_bias)
         if self.step == "dense":
             loss, grads, active = jumprelu_loss_and_grads(params, X, *settings)
@@ -217,6 +229,17 @@ class JumpReLUAutoencoder(TopKAutoencoder):
         W, dW = params["W"], grads["W"]
         grads["W"] = project_to_tangent(W, dW)  # keep the step tangent to ‖w_j‖ = 1
         return loss, grads, {"active": active.any(axis=0)}
+
+    def _l0_at(self, step, total_steps):
+        """λ at a step: the warm-up from ``l0_weight_start`` over the first half, then ``l0_weight``."""
+        final, start = self._setting("l0_weight"), self._setting("l0_weight_start")
+        return final if start is None else linear_schedule(start, final, step, total_steps // 2)
+
+    def _epoch_logs(self, step, total_steps):
+        logs = super()._epoch_logs(step, total_steps)
+        # With the warm-up, also λ at the epoch's last step, as the schedule's k is logged.
+        return logs if self.l0_weight_start is None else {**logs,
+                                                          "l0_weight": self._l0_at(step, total_steps)}
 
     def _after_step(self, params, aux):
         super()._after_step(params, aux)

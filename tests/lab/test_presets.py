@@ -25,7 +25,10 @@ N, K = 40, 3
     ("matryoshka-schedule", TopKAutoencoder, dict(k_start=12, prefixes=(10, 20))),
     ("multi-topk", TopKAutoencoder, dict(k_start=None, multi_k=12, prefixes=None)),
     ("multi-topk-schedule", TopKAutoencoder, dict(k_start=12, multi_k=12, prefixes=None)),
-    ("jumprelu", JumpReLUAutoencoder, dict(threshold_init=0.3, bandwidth=0.1, l0_weight=0.1)),
+    ("jumprelu", JumpReLUAutoencoder, dict(threshold_init=0.3, bandwidth=0.1, l0_weight=0.1,
+                                           l0_weight_start=None)),
+    ("jumprelu-schedule", JumpReLUAutoencoder, dict(threshold_init=0.3, bandwidth=0.1,
+                                                    l0_weight=0.1, l0_weight_start=0.0)),
 ])
 def test_each_preset_builds_its_model_with_its_settings(name, cls, settings):
     model = make_model(name, n_latents=N, k=K, epochs=2, learning_rate=0.01, lr_end=0.002,
@@ -41,7 +44,7 @@ def test_each_preset_builds_its_model_with_its_settings(name, cls, settings):
 
 
 def test_the_presets_are_the_tested_ones_and_the_default_comes_first():
-    assert len(PRESETS) == len(set(PRESETS)) == 11
+    assert len(PRESETS) == len(set(PRESETS)) == 12
     assert PRESETS[:3] == DEFAULT == ("ksparse-schedule", "topk", "ksparse")
 
 

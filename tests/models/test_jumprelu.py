@@ -191,3 +191,50 @@ def test_partial_fit_continues_fit_like_a_longer_fit():
     assert not np.array_equal(shorter.theta_, theta_after_fit)
     for name in ("W_", "P_", "b_", "b_prime_", "steps_idle_", "theta_"):
         np.testing.assert_array_equal(getattr(shorter, name), getattr(longer, name), err_msg=name)
+
+
+def test_l0_warm_up_rises_linearly_over_the_first_half_by_hand():
+    model = jump(l0_weight=0.1, l0_weight_start=0.02)
+    total = 40  # the ramp: steps 0-20
+    expected = {0: 0.02, 5: 0.04, 10: 0.06, 19: 0.096, 20: 0.1, 39: 0.1}
+    for step, value in expected.items():
+        assert model._l0_at(step, total) == pytest.approx(value, abs=1e-15), step
+    assert jump(l0_weight=0.1)._l0_at(0, total) == 0.1  # no warm-up: λ from the start
+
+
+def test_l0_warm_up_is_what_the_steps_use_and_is_logged(rng):
+    X = np.random.default_rng(0).random((64, 6))  # 4 steps an epoch, 16 in all: ramp of 8
+    fixed = jump().fit(X)
+    same = jump(l0_weight_start=0.1).fit(X)  # a ramp from λ to λ: the same run, bit for bit
+    warm = jump(l0_weight_start=0.0).fit(X)
+    for name in ("W_", "P_", "theta_"):
+        assert np.array_equal(getattr(same, name), getattr(fixed, name)), name
+        assert not np.array_equal(getattr(warm, name), getattr(fixed, name)), name
+    assert "l0_weight" not in fixed.history_[0]
+    # λ at each epoch's last step (3, 7, 11, 15) of the ramp 0 -> 0.1 over 8 steps
+    assert [h["l0_weight"] for h in warm.history_] == pytest.approx([0.0375, 0.0875, 0.1, 0.1])
+
+
+def test_l0_warm_up_resumes_bitwise_and_partial_fit_asks_for_its_length(tmp_path):
+    X = np.random.default_rng(0).random((70, 6))
+    reference = jump(l0_weight_start=0.0).fit(X)
+
+    def stop(model, epoch, logs):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        jump(l0_weight_start=0.0).fit(X, checkpoint=path, callbacks=[stop])
+    resumed = jump(l0_weight_start=0.0).fit(X, checkpoint=path, resume=True)
+    for name in ("W_", "P_", "b_", "b_prime_", "steps_idle_", "theta_"):
+        assert np.array_equal(getattr(resumed, name), getattr(reference, name)), name
+    assert resumed.history_ == reference.history_
+    with pytest.raises(ValueError, match="total_steps.*l0_weight_start"):
+        jump(l0_weight_start=0.0).partial_fit(X)
+
+
+@pytest.mark.parametrize("value", [-0.1, float("nan"), "0"])
+def test_l0_weight_start_is_checked_by_name(value):
+    with pytest.raises((ValueError, TypeError), match="l0_weight_start"):
+        jump(l0_weight_start=value).fit(np.ones((8, 6)))
