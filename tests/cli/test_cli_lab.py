@@ -54,7 +54,7 @@ def test_lab_help_names_the_preset_families(capsys):
     (["--active", "20"], "--active 20 exceeds --atoms 12"),
     (["--latents", "1"], "--active 2 exceeds --latents 1"),
     (["--models", "ksparse,nope"], "argument --models: expected names from"),
-    (["--models", "topk-schedule,jumprelu-schedule"], "got 'topk-schedule,jumprelu-schedule'"),
+    (["--models", "topk-schedule,relu-schedule"], "got 'topk-schedule,relu-schedule'"),
     (["--coherence", "0.05"], "--coherence 0.05 is below the Welch bound"),
     (["--coherence", "0.22"], "--coherence: could not bring the coherence to 0.22 in 2000 steps"),
     (["--noise", "-1"], "argument --noise: must be a finite number >= 0"),
