@@ -103,6 +103,8 @@ def _inputs(args):
     if args.what != "filters":  # the others draw codes: refused here when not finite
         drawn = X[: args.n or 10] if args.what == "reconstructions" else X  # the rows it draws
         encode_csr(model, drawn, args.quiet, "checking codes")
+        if args.what == "reconstructions":
+            _check_reconstructions(model, drawn)
     if args.what == "scatter" and model.n_hidden < 2:
         raise UserError(f"--what scatter needs a model of at least 2 hidden units; "
                         f"{args.model} has {model.n_hidden}.")
@@ -111,6 +113,19 @@ def _inputs(args):
             raise UserError("--labels is for DATA files; a named dataset has its own labels.")
         y = load_labels(args.labels, data.n_rows, args.limit)
     return model, X, y, data.shape
+
+
+def _check_reconstructions(model, X):
+    """Refuse reconstructions of X that overflow (finite codes, huge weights), before drawing."""
+    import numpy as np
+
+    from ..backend import to_numpy
+
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below, in one line
+        X_hat = to_numpy(model.reconstruct(X))  # (n, n_features)
+    if not np.all(np.isfinite(X_hat)):
+        raise UserError("MODEL gives reconstructions that are not finite (NaN or infinity) of "
+                        "DATA: its weights are too large for its dtype on this data.")
 
 
 def _figure(args, model, X, y, shape):

@@ -127,6 +127,11 @@ def test_huge_weights_still_draw_filters_and_report_an_infinite_error(files, tmp
     argv = ["evaluate", _scaled_model(files, tmp_path, 1e20), files["X"], "--json", "--quiet"]
     assert ksparse.cli.main([str(a) for a in argv]) == 0
     assert json.loads(capsys.readouterr().out)["reconstruction_error"] is None
+    # and drawing them is refused in one line, before any figure
+    argv = ["plot", _scaled_model(files, tmp_path, 1e20), files["X"], "--what", "reconstructions",
+            "--out", tmp_path / "r.png"]
+    user_error(capsys, argv, "MODEL gives reconstructions that are not finite")
+    assert not (tmp_path / "r.png").exists()
 
 
 @pytest.mark.parametrize("dtype, base", [(np.uint64, 2**63), (np.int64, -2**62)])
