@@ -104,3 +104,13 @@ def test_models_train_alike_with_either_step(rng, monkeypatch):
 def test_step_is_checked_by_name():
     with pytest.raises(ValueError, match="step"):
         JumpReLUAutoencoder(step="fast").fit(np.ones((4, 3)))
+
+
+def test_float32_in_float32_out(rng):
+    X, params, _ = jump_case(rng, dtype=np.float32)
+    dense = jumprelu_loss_and_grads(params, X, L0_WEIGHT, BANDWIDTH)
+    sparse = J.sparse_jumprelu_loss_and_grads(params, X, L0_WEIGHT, BANDWIDTH)
+    assert sparse[0].dtype == np.float32
+    for name, grad in dense[1].items():
+        assert sparse[1][name].dtype == grad.dtype == np.float32, name
+        np.testing.assert_allclose(sparse[1][name], grad, rtol=1e-4, atol=1e-5, err_msg=name)
