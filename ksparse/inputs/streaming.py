@@ -131,8 +131,14 @@ class Rows:
         for start in range(0, self.shape[0], size):
             rows = self.data[start : start + size]
             if check:
-                check_finite(values_as_read(rows, self.dtype), self.name)
+                self._checked(rows)
             yield start, rows
+
+    def _checked(self, rows):
+        """A block's values as read in ``dtype``, checked for NaN and infinity (naming X)."""
+        values = values_as_read(rows, self.dtype)
+        check_finite(values, self.name)
+        return values
 
     def check_finite(self, size=None, extremes=False):
         """Check every value for NaN and infinity, one block of rows at a time.
@@ -148,8 +154,7 @@ class Rows:
         """
         low, high = np.inf, -np.inf
         for _, rows in self.chunks(size):
-            values = values_as_read(rows, self.dtype)
-            check_finite(values, self.name)  # every block, before any extreme is judged
+            values = self._checked(rows)  # every block, before any extreme is judged
             if extremes:
                 block_low, block_high = value_extremes(values, self.dtype)
                 low, high = min(low, block_low), max(high, block_high)
