@@ -237,9 +237,9 @@ class JumpReLUAutoencoder(TopKAutoencoder):
 
     def _epoch_logs(self, step, total_steps):
         logs = super()._epoch_logs(step, total_steps)
-        # With the warm-up, also λ at the epoch's last step, as the schedule's k is logged.
-        return logs if self.l0_weight_start is None else {**logs,
-                                                          "l0_weight": self._l0_at(step, total_steps)}
+        if self.l0_weight_start is not None:  # λ at the epoch's last step, as TopK logs its k
+            logs["l0_weight"] = self._l0_at(step, total_steps)
+        return logs
 
     def _after_step(self, params, aux):
         super()._after_step(params, aux)
